@@ -1,0 +1,105 @@
+"""Tenancy and access: accounts, their members, their API keys and the audit trail."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from console.roles import Role
+from console.sids import sid_primary_key
+
+
+def new_secret() -> str:
+    """Return a fresh 32-hex-digit secret, the shape of a Twilio auth token."""
+    return secrets.token_hex(16)
+
+
+def secret_digest(secret: str) -> str:
+    """Return the stored form of an API key secret.
+
+    Secrets are 128 random bits, so a fast hash is as safe as a slow one and keeps every API request
+    cheap; a password hasher would add hundreds of milliseconds per call.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Account(models.Model):
+    """A tenant: every recording, room and key belongs to exactly one account."""
+
+    sid = sid_primary_key("AC")
+    friendly_name = models.CharField(max_length=255)
+    # Kept retrievable: callbacks are signed with it (X-Twilio-Signature), like Twilio does.
+    auth_token = models.CharField(max_length=32, default=new_secret)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["friendly_name", "sid"]
+
+    def __str__(self) -> str:
+        return f"{self.friendly_name} ({self.sid})"
+
+    def check_auth_token(self, token: str) -> bool:
+        """Tell whether token is this account's auth token, in constant time."""
+        return hmac.compare_digest(self.auth_token.encode(), token.encode())
+
+
+class Membership(models.Model):
+    """A console user's role in one account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.account_id}"
+
+
+class ApiKey(models.Model):
+    """An API key (SK…): its secret is shown once at creation and stored only as a digest."""
+
+    sid = sid_primary_key("SK")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    friendly_name = models.CharField(max_length=255, blank=True)
+    secret_hash = models.CharField(max_length=64)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_revoked = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.sid
+
+    def check_secret(self, secret: str) -> bool:
+        """Tell whether secret is this key's secret, in constant time."""
+        return hmac.compare_digest(self.secret_hash, secret_digest(secret))
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where; written by the service that acted."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # "user:<email>", "api:<AC…|SK…>" or "system": survives the user's removal.
+    actor = models.CharField(max_length=255)
+    action = models.CharField(max_length=64)
+    object_sid = models.CharField(max_length=34, blank=True)
+    object_repr = models.CharField(max_length=255, blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-id"], name="audit_account_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.object_sid}"

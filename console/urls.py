@@ -1,0 +1,18 @@
+"""Root URLconf: console pages, the /v1 Twilio-compatible API, signed media and the API schema."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from console.views import home
+from recordings.media.views import serve_signed_media
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("v1/", include("recordings.api.urls")),
+    path("media/<str:token>", serve_signed_media, name="signed-media"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

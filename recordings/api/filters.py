@@ -1,0 +1,68 @@
+"""Twilio's list query parameters, parsed by django-filter and mapped onto ``recording_list``.
+
+Each filter's ``field_name`` is the selector's keyword, so the API owns only the spelling of the
+parameters; what a filter means lives in ``recordings.selectors``.
+"""
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+
+from console.sids import ANY_SID
+from recordings.api.errors import invalid_parameter
+from recordings.choices import MediaType, RecordingStatus
+from recordings.models import Recording
+
+
+class SidListField(forms.Field):
+    """A repeatable query parameter whose every value is a SID."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value):
+        values = [v for v in (value or []) if v != ""]
+        for v in values:
+            if not ANY_SID.match(v):
+                raise forms.ValidationError(f"{v!r} is not a SID")
+        return tuple(values)
+
+
+class SidListFilter(django_filters.Filter):
+    field_class = SidListField
+
+
+def _sid_filter(field_name: str) -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        field_name=field_name,
+        validators=[RegexValidator(ANY_SID, "Enter a SID: two letters and 32 hex digits.")],
+    )
+
+
+class RoomRecordingFilterSet(django_filters.FilterSet):
+    """The query parameters of ``/v1/Rooms/{RoomSid}/Recordings``."""
+
+    Status = django_filters.ChoiceFilter(field_name="status", choices=RecordingStatus.choices)
+    SourceSid = _sid_filter("source_sid")
+    DateCreatedAfter = django_filters.IsoDateTimeFilter(field_name="date_created_after")
+    DateCreatedBefore = django_filters.IsoDateTimeFilter(field_name="date_created_before")
+
+
+class RecordingFilterSet(RoomRecordingFilterSet):
+    """The query parameters of ``/v1/Recordings``."""
+
+    GroupingSid = SidListFilter(field_name="grouping_sids")
+    MediaType = django_filters.ChoiceFilter(field_name="media_type", choices=MediaType.choices)
+
+
+def selector_filters(filterset_class: type[django_filters.FilterSet], query) -> dict[str, object]:
+    """Return the selector keywords for a query, or raise error 20001 for the first bad one."""
+    filterset = filterset_class(data=query, queryset=Recording.objects.none())
+    form = filterset.form
+    if not form.is_valid():
+        name, errors = next(iter(form.errors.items()))
+        raise invalid_parameter(name, " ".join(errors))
+    return {
+        f.field_name: form.cleaned_data[name]
+        for name, f in filterset.filters.items()
+        if form.cleaned_data.get(name) not in (None, "", ())
+    }

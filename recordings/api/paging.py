@@ -1,0 +1,111 @@
+"""Twilio paging: ``PageSize``, ``Page`` and an opaque ``PageToken``, answered with ``meta``.
+
+The token is a signed keyset cursor (the date and SID of the row a page starts after), so a page
+deep in a list costs what the first one does, and a token cannot be forged or mistyped into reading
+something else.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from rest_framework.request import Request
+
+from recordings.api.errors import (
+    INVALID_PAGE_SIZE,
+    INVALID_PAGE_TOKEN,
+    TwilioAPIError,
+    invalid_parameter,
+)
+from recordings.selectors import Cursor, Page
+
+_TOKEN_SALT = "roomvault.api.page-token"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """The paging parameters of one list request, validated."""
+
+    page_size: int
+    page: int
+    cursor: Cursor | None
+    token: str | None
+
+
+def parse_page_request(request: Request) -> PageRequest:
+    """Read PageSize, Page and PageToken from the query, or raise the Twilio error for them."""
+    params = request.query_params
+    page_size = _integer(params.get("PageSize"), "PageSize", settings.API_PAGE_SIZE_DEFAULT)
+    if not 1 <= page_size <= settings.API_PAGE_SIZE_MAX:
+        raise TwilioAPIError(
+            INVALID_PAGE_SIZE,
+            f"Invalid PageSize: must be between 1 and {settings.API_PAGE_SIZE_MAX}",
+        )
+    page = _integer(params.get("Page"), "Page", 0)
+    if page < 0:
+        raise invalid_parameter("Page", "must be 0 or more")
+    token = params.get("PageToken") or None
+    cursor = decode_token(token) if token else None
+    return PageRequest(page_size=page_size, page=page, cursor=cursor, token=token)
+
+
+def _integer(raw: str | None, name: str, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid_parameter(name, f"{raw!r} is not an integer") from None
+
+
+def encode_token(row, *, forward: bool) -> str:
+    """Return the token of the page that starts after (or, backwards, before) ``row``."""
+    payload = [row.date_created.isoformat(), row.sid, 1 if forward else 0]
+    return signing.dumps(payload, salt=_TOKEN_SALT, compress=False)
+
+
+def decode_token(token: str) -> Cursor:
+    """Return the cursor in a token, or raise error 21481 for anything we did not issue."""
+    try:
+        date_created, sid, forward = signing.loads(token, salt=_TOKEN_SALT)
+        return Cursor(datetime.fromisoformat(date_created), str(sid), bool(forward))
+    except (signing.BadSignature, ValueError, TypeError):
+        raise TwilioAPIError(INVALID_PAGE_TOKEN, f"Invalid PageToken: {token[:64]}") from None
+
+
+def api_base_url(request: Request) -> str:
+    """Return the scheme and host that absolute URLs in bodies start with."""
+    return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def list_meta(
+    request: Request, *, key: str, filter_names: tuple[str, ...], paging: PageRequest, page: Page
+) -> dict[str, object]:
+    """Return the Twilio ``meta`` block for one page of a list."""
+    path = api_base_url(request) + request.path
+    filters = [
+        (name, value) for name in filter_names for value in request.query_params.getlist(name)
+    ]
+
+    def url(page_number: int, token: str | None) -> str:
+        params = [*filters, ("PageSize", paging.page_size), ("Page", page_number)]
+        if token:
+            params.append(("PageToken", token))
+        return f"{path}?{urlencode(params)}"
+
+    next_url = previous_url = None
+    if page.rows and page.has_next:
+        next_url = url(paging.page + 1, encode_token(page.rows[-1], forward=True))
+    if page.rows and page.has_previous:
+        previous_url = url(max(paging.page - 1, 0), encode_token(page.rows[0], forward=False))
+    return {
+        "page": paging.page,
+        "page_size": paging.page_size,
+        "first_page_url": url(0, None),
+        "previous_page_url": previous_url,
+        "url": url(paging.page, paging.token),
+        "next_page_url": next_url,
+        "key": key,
+    }

@@ -1,0 +1,16 @@
+"""Routes under /v1, spelled exactly as Twilio's Video API spells them."""
+
+from django.urls import path, re_path
+
+from recordings.api import views
+
+urlpatterns = [
+    path("Recordings", views.RecordingList.as_view()),
+    path("Recordings/<str:sid>", views.RecordingInstance.as_view()),
+    path("Recordings/<str:sid>/Media", views.RecordingMedia.as_view()),
+    path("Rooms/<str:room_sid>/Recordings", views.RoomRecordingList.as_view()),
+    path("Rooms/<str:room_sid>/Recordings/<str:sid>", views.RoomRecordingInstance.as_view()),
+    path("Rooms/<str:room_sid>/Recordings/<str:sid>/Media", views.RoomRecordingMedia.as_view()),
+    path("Rooms/<str:room>/RecordingRules", views.RoomRecordingRules.as_view()),
+    re_path(r"^(?P<rest>.*)$", views.unknown_path),
+]

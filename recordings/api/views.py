@@ -1,0 +1,311 @@
+"""The /v1 Video Recordings endpoints. Each handler parses input, calls a selector or a service, and
+renders; the account always comes from the credentials, so every lookup is scoped to it.
+"""
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from console.services import Actor
+from console.sids import is_sid
+from recordings import rules as rules_algebra
+from recordings import selectors, services
+from recordings.api import errors
+from recordings.api.errors import TwilioAPIError, invalid_parameter, not_found
+from recordings.api.filters import RecordingFilterSet, RoomRecordingFilterSet, selector_filters
+from recordings.api.paging import api_base_url, list_meta, parse_page_request
+from recordings.api.serializers import (
+    RecordingRulesSerializer,
+    RecordingSerializer,
+    RoomRecordingSerializer,
+    empty_rules,
+)
+from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, RoomType
+from recordings.media.signed import signed_media_url
+
+PAGING_PARAMETERS = [
+    OpenApiParameter("PageSize", int, description="1 to 1000, default 50"),
+    OpenApiParameter("Page", int, description="The page index, for client state"),
+    OpenApiParameter("PageToken", str, description="The page token, provided by the API"),
+]
+ROOM_RECORDING_FILTERS = [
+    OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),
+    OpenApiParameter("SourceSid", str, description="A track SID (MT…)"),
+    OpenApiParameter("DateCreatedAfter", OpenApiTypes.DATETIME, description="Inclusive"),
+    OpenApiParameter("DateCreatedBefore", OpenApiTypes.DATETIME, description="Exclusive"),
+]
+RECORDING_FILTERS = [
+    *ROOM_RECORDING_FILTERS,
+    OpenApiParameter("GroupingSid", str, many=True, description="Room or participant SIDs"),
+    OpenApiParameter("MediaType", str, enum=["audio", "video", "data"]),
+]
+MEDIA_PARAMETERS = [
+    OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
+    OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
+]
+ERROR = OpenApiResponse(
+    inline_serializer(
+        "TwilioError",
+        {
+            "code": drf_serializers.IntegerField(),
+            "message": drf_serializers.CharField(),
+            "more_info": drf_serializers.URLField(),
+            "status": drf_serializers.IntegerField(),
+        },
+    )
+)
+REDIRECT = OpenApiResponse(
+    inline_serializer("MediaRedirect", {"redirect_to": drf_serializers.URLField()}),
+    description="302 with `Location` set to a signed, expiring URL of the media file",
+)
+
+
+def list_response(name: str, serializer):
+    return inline_serializer(
+        name, {"recordings": serializer(many=True), "meta": drf_serializers.DictField()}
+    )
+
+
+def actor_of(request) -> Actor:
+    """Return how the audit log records the API caller of this request."""
+    return Actor(name=request.user.actor, source_ip=request.META.get("REMOTE_ADDR"))
+
+
+class TwilioAPIView(APIView):
+    """Base of every /v1 view: the caller's account is ``self.account``."""
+
+    @property
+    def account(self):
+        return self.request.auth
+
+    def serializer_context(self) -> dict[str, str]:
+        return {"base_url": api_base_url(self.request)}
+
+    def room_or_404(self, sid_or_name: str, *, by_name: bool = False):
+        room = (
+            selectors.room_get(account=self.account, sid_or_name=sid_or_name)
+            if by_name or is_sid(sid_or_name, "RM")
+            else None
+        )
+        if room is None:
+            raise not_found(f"/Rooms/{sid_or_name}")
+        return room
+
+
+class _RecordingListView(TwilioAPIView):
+    serializer_class: type
+    filterset_class: type
+
+    def list(self, *, room_sid: str | None = None) -> Response:
+        filters = selector_filters(self.filterset_class, self.request.query_params)
+        paging = parse_page_request(self.request)
+        qs = selectors.recording_list(account=self.account, room_sid=room_sid, **filters)
+        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
+        meta = list_meta(
+            self.request,
+            key="recordings",
+            filter_names=tuple(self.filterset_class.base_filters),
+            paging=paging,
+            page=page,
+        )
+        return Response({"recordings": data, "meta": meta})
+
+
+class _RecordingInstanceView(TwilioAPIView):
+    serializer_class: type
+
+    def recording_or_404(self, sid: str, room_sid: str | None):
+        recording = selectors.recording_get(account=self.account, sid=sid, room_sid=room_sid)
+        if recording is None:
+            raise not_found(self.request.path.removeprefix("/v1"))
+        return recording
+
+    def fetch(self, sid: str, room_sid: str | None = None) -> Response:
+        recording = self.recording_or_404(sid, room_sid)
+        return Response(self.serializer_class(recording, context=self.serializer_context()).data)
+
+    def remove(self, sid: str, room_sid: str | None = None) -> Response:
+        recording = self.recording_or_404(sid, room_sid)
+        try:
+            services.recording_delete(recording=recording, actor=actor_of(self.request))
+        except services.RecordingStillProcessing:
+            raise TwilioAPIError(
+                errors.CONFLICT,
+                f"Recording {sid} is still processing and cannot be deleted yet",
+                status.HTTP_409_CONFLICT,
+            ) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def media(self, sid: str, room_sid: str | None = None) -> Response:
+        ttl = _ttl(self.request.query_params.get("Ttl"))
+        recording = self.recording_or_404(sid, room_sid)
+        disposition = _disposition(
+            self.request.query_params.get("ContentDisposition"),
+            default=f'attachment; filename="{recording.sid}.{recording.container_format}"',
+        )
+        if not recording.has_media:
+            raise not_found(self.request.path.removeprefix("/v1"))
+        url = signed_media_url(
+            base_url=api_base_url(self.request),
+            key=recording.media_key,
+            ttl=ttl,
+            content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
+            disposition=disposition,
+        )
+        return Response(
+            {"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url}
+        )
+
+
+def _ttl(raw: str | None) -> int:
+    if raw in (None, ""):
+        return settings.MEDIA_URL_TTL_DEFAULT
+    if not raw.isdigit() or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
+        raise invalid_parameter("Ttl", f"must be between 1 and {settings.MEDIA_URL_TTL_MAX}")
+    return int(raw)
+
+
+def _disposition(raw: str | None, *, default: str) -> str:
+    if raw in (None, ""):
+        return default
+    kind = raw.split(";", 1)[0].strip().lower()
+    if kind not in ("attachment", "inline") or any(c in raw for c in "\r\n"):
+        raise invalid_parameter("ContentDisposition", "must start with attachment or inline")
+    return raw
+
+
+class RecordingList(_RecordingListView):
+    serializer_class = RecordingSerializer
+    filterset_class = RecordingFilterSet
+
+    @extend_schema(
+        operation_id="ListRecording",
+        parameters=RECORDING_FILTERS + PAGING_PARAMETERS,
+        responses={200: list_response("ListRecordingResponse", RecordingSerializer), 400: ERROR},
+    )
+    def get(self, request):
+        return self.list()
+
+
+class RecordingInstance(_RecordingInstanceView):
+    serializer_class = RecordingSerializer
+
+    @extend_schema(operation_id="FetchRecording", responses={200: RecordingSerializer, 404: ERROR})
+    def get(self, request, sid):
+        return self.fetch(sid)
+
+    @extend_schema(operation_id="DeleteRecording", responses={204: None, 404: ERROR, 409: ERROR})
+    def delete(self, request, sid):
+        return self.remove(sid)
+
+
+class RecordingMedia(_RecordingInstanceView):
+    serializer_class = RecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRecordingMedia",
+        parameters=MEDIA_PARAMETERS,
+        responses={302: REDIRECT, 400: ERROR, 404: ERROR},
+    )
+    def get(self, request, sid):
+        return self.media(sid)
+
+
+class RoomRecordingList(_RecordingListView):
+    serializer_class = RoomRecordingSerializer
+    filterset_class = RoomRecordingFilterSet
+
+    @extend_schema(
+        operation_id="ListRoomRecording",
+        parameters=ROOM_RECORDING_FILTERS + PAGING_PARAMETERS,
+        responses={
+            200: list_response("ListRoomRecordingResponse", RoomRecordingSerializer),
+            400: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request, room_sid):
+        return self.list(room_sid=self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingInstance(_RecordingInstanceView):
+    serializer_class = RoomRecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRoomRecording", responses={200: RoomRecordingSerializer, 404: ERROR}
+    )
+    def get(self, request, room_sid, sid):
+        return self.fetch(sid, self.room_or_404(room_sid).sid)
+
+    @extend_schema(
+        operation_id="DeleteRoomRecording", responses={204: None, 404: ERROR, 409: ERROR}
+    )
+    def delete(self, request, room_sid, sid):
+        return self.remove(sid, self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingMedia(_RecordingInstanceView):
+    serializer_class = RoomRecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRoomRecordingMedia",
+        parameters=MEDIA_PARAMETERS,
+        responses={302: REDIRECT, 400: ERROR, 404: ERROR},
+    )
+    def get(self, request, room_sid, sid):
+        return self.media(sid, self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingRules(TwilioAPIView):
+    @extend_schema(
+        operation_id="FetchRoomRecordingRule", responses={200: RecordingRulesSerializer, 404: ERROR}
+    )
+    def get(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        rules = selectors.recording_rules_get(room=room) or empty_rules(room)
+        return Response(RecordingRulesSerializer(rules).data)
+
+    @extend_schema(
+        operation_id="UpdateRoomRecordingRule",
+        request=inline_serializer(
+            "UpdateRoomRecordingRuleRequest", {"Rules": drf_serializers.CharField()}
+        ),
+        responses={200: RecordingRulesSerializer, 400: ERROR, 404: ERROR},
+    )
+    def post(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        document = request.data.get("Rules")
+        if document is None:
+            raise invalid_parameter("Rules", "missing required parameter")
+        if room.type in (RoomType.GO, RoomType.PEER_TO_PEER):
+            raise TwilioAPIError(
+                errors.RULES_NOT_SUPPORTED_FOR_ROOM_TYPE,
+                f"Recording rules are not supported in {room.type} rooms",
+            )
+        try:
+            rules = services.recording_rules_update(
+                room=room, document=document, actor=actor_of(request)
+            )
+        except rules_algebra.InvalidRules as exc:
+            raise TwilioAPIError(
+                errors.INVALID_RECORDING_RULES, f"Invalid Recording Rule(s): {exc.reason}"
+            ) from None
+        return Response(RecordingRulesSerializer(rules).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_path(request, rest):
+    """Answer every other path under /v1 with a Twilio 404, after authentication."""
+    raise not_found(request.path.removeprefix("/v1"))

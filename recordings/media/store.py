@@ -1,0 +1,79 @@
+"""The media store: where recording files live. One interface; the local folder is the default.
+
+Keys are relative paths like ``AC…/RM…/RT….mka``. Writes are streamed and atomic (a reader never
+sees half a file) and deletes are idempotent (already gone is success).
+"""
+
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+CHUNK_SIZE = 1024 * 1024
+
+
+class MediaStore(Protocol):
+    """What every media store offers."""
+
+    def save(self, key: str, stream: BinaryIO) -> int: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def size(self, key: str) -> int: ...
+    def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> None: ...
+
+
+class LocalMediaStore:
+    """Media files in a folder on this machine (``MEDIA_ROOT``, by default ``DATA_DIR/media``)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        # A key is ours, but refuse anything that would escape the root all the same.
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"media key outside the store: {key!r}")
+        return path
+
+    def save(self, key: str, stream: BinaryIO) -> int:
+        """Copy a stream into the store under key and return its size in bytes."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, CHUNK_SIZE)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path.stat().st_size
+
+    def open(self, key: str) -> BinaryIO:
+        """Open a stored file for reading."""
+        return self._path(key).open("rb")
+
+    def size(self, key: str) -> int:
+        """Return a stored file's size in bytes."""
+        return self._path(key).stat().st_size
+
+    def exists(self, key: str) -> bool:
+        """Tell whether a file is stored under key."""
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        """Remove a stored file; a file already gone is not an error."""
+        self._path(key).unlink(missing_ok=True)
+
+
+@functools.cache
+def get_media_store() -> MediaStore:
+    """Return this process's media store, as ``MEDIA_STORAGE`` selects."""
+    if settings.MEDIA_STORAGE == "local":
+        return LocalMediaStore(settings.MEDIA_ROOT)
+    raise ImproperlyConfigured(f"MEDIA_STORAGE={settings.MEDIA_STORAGE!r} is not supported")

@@ -1,0 +1,78 @@
+"""Serve a media file behind a signed URL, with HTTP Range so players can seek.
+
+Django's FileResponse ignores ``Range`` and always answers 200 with the whole file, so ranges are
+handled here: one ``bytes=`` range answers 206, an unsatisfiable one 416, anything else the file.
+"""
+
+import re
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+from recordings.api.errors import json_error
+from recordings.media.signed import read_grant
+from recordings.media.store import CHUNK_SIZE, get_media_store
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+    """Return the (first, last) byte of a single satisfiable range, None to serve the whole file,
+    or False when the range cannot be satisfied.
+
+    Multiple ranges and malformed headers are ignored, as RFC 9110 allows.
+    """
+    match = _RANGE.match((header or "").strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # a suffix: the last N bytes
+        length = int(last)
+        return (max(size - length, 0), size - 1) if length and size else False
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if last and int(last) < start:
+        return None
+    return (start, end) if start < size else False
+
+
+def _chunks(stream, start: int, length: int):
+    with stream:
+        stream.seek(start)
+        while length > 0:
+            chunk = stream.read(min(CHUNK_SIZE, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+
+
+@require_safe
+def serve_signed_media(request, token: str):
+    """Stream the file a signed URL grants, whole or by range; 403 if altered or expired."""
+    grant = read_grant(token)
+    if grant is None:
+        return json_error(20403, "This media URL is invalid or has expired", 403)
+    store = get_media_store()
+    if not store.exists(grant.key):
+        return json_error(20404, "The media file no longer exists", 404)
+    size = store.size(grant.key)
+    byte_range = parse_range(request.headers.get("Range"), size)
+    if byte_range is False:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    start, end = byte_range or (0, size - 1)
+    length = end - start + 1 if size else 0
+    body = [] if request.method == "HEAD" else _chunks(store.open(grant.key), start, length)
+    response = StreamingHttpResponse(body, status=206 if byte_range else 200)
+    if byte_range:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Type"] = grant.content_type
+    response["Content-Length"] = str(length)
+    response["Content-Disposition"] = grant.disposition
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=0"
+    return response

@@ -1,0 +1,165 @@
+"""Video rooms, their participants and tracks, the track recordings and the room's recording rules.
+
+Every row carries its account so that every query can start from it. SIDs are the primary keys, so
+a foreign key column already holds the SID the API renders (``room_id`` is the room SID) and no
+join is needed to render ``grouping_sids`` or ``source_sid``.
+"""
+
+from django.db import models
+
+from console.models import Account
+from console.sids import sid_primary_key
+from recordings.choices import (
+    CallbackMethod,
+    Codec,
+    ContainerFormat,
+    MediaType,
+    ParticipantStatus,
+    RecordingStatus,
+    RoomStatus,
+    RoomType,
+)
+
+
+class Room(models.Model):
+    """A video room (RM…)."""
+
+    sid = sid_primary_key("RM")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    unique_name = models.CharField(max_length=128)
+    status = models.CharField(
+        max_length=16, choices=RoomStatus.choices, default=RoomStatus.IN_PROGRESS
+    )
+    type = models.CharField(max_length=16, choices=RoomType.choices, default=RoomType.GROUP)
+    record_participants_on_connect = models.BooleanField(default=False)
+    status_callback = models.URLField(max_length=1024, null=True, blank=True)
+    status_callback_method = models.CharField(
+        max_length=4, choices=CallbackMethod.choices, default=CallbackMethod.POST
+    )
+    max_participants = models.PositiveIntegerField(default=50)
+    empty_room_timeout = models.PositiveIntegerField(default=5)
+    # Milliseconds from a fixed epoch common to all rooms to this room's start (recording offset).
+    media_offset = models.BigIntegerField(default=0)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-sid"], name="room_account_date"),
+            models.Index(fields=["account", "unique_name", "status"], name="room_account_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unique_name} ({self.sid})"
+
+
+class Participant(models.Model):
+    """A participant of one room (PA…)."""
+
+    sid = sid_primary_key("PA")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="participants")
+    identity = models.CharField(max_length=128)
+    status = models.CharField(
+        max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.CONNECTED
+    )
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.identity} ({self.sid})"
+
+
+class Track(models.Model):
+    """A track published by a participant (MT…)."""
+
+    sid = sid_primary_key("MT")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="tracks")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=128)
+    kind = models.CharField(max_length=8, choices=MediaType.choices)
+    codec = models.CharField(max_length=8, choices=Codec.choices)
+    published = models.BooleanField(default=True)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sid})"
+
+
+class Recording(models.Model):
+    """A single-track recording (RT…); its media lives in the media store under ``media_key``.
+
+    Indexes: one per list filter, each ending in the list order (date_created, sid) so that any
+    filtered page is an index range scan. Kept to that set: a soft delete rewrites every index.
+    """
+
+    sid = sid_primary_key("RT")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, db_index=False)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, db_index=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, db_index=False)
+    status = models.CharField(
+        max_length=16, choices=RecordingStatus.choices, default=RecordingStatus.PROCESSING
+    )
+    type = models.CharField(max_length=8, choices=MediaType.choices)
+    codec = models.CharField(max_length=8, choices=Codec.choices)
+    container_format = models.CharField(max_length=3, choices=ContainerFormat.choices)
+    track_name = models.CharField(max_length=128)
+    size = models.BigIntegerField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)
+    offset = models.BigIntegerField(null=True, blank=True)
+    media_key = models.CharField(max_length=255, blank=True)
+    media_external_location = models.URLField(max_length=1024, null=True, blank=True)
+    encryption_key = models.CharField(max_length=64, null=True, blank=True)
+    status_callback = models.URLField(max_length=1024, null=True, blank=True)
+    status_callback_method = models.CharField(
+        max_length=4, choices=CallbackMethod.choices, default=CallbackMethod.POST
+    )
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    date_deleted = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-sid"], name="rec_account_date"),
+            models.Index(
+                fields=["account", "status", "-date_created", "-sid"], name="rec_account_status"
+            ),
+            models.Index(
+                fields=["account", "type", "-date_created", "-sid"], name="rec_account_type"
+            ),
+            models.Index(fields=["room", "-date_created", "-sid"], name="rec_room_date"),
+            models.Index(
+                fields=["participant", "-date_created", "-sid"], name="rec_participant_date"
+            ),
+            models.Index(fields=["track", "-date_created", "-sid"], name="rec_track_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    @property
+    def has_media(self) -> bool:
+        """Tell whether the media file can be served (seed 000: not while processing or deleted)."""
+        return self.status == RecordingStatus.COMPLETED and bool(self.media_key)
+
+
+class RecordingRules(models.Model):
+    """The rule list in force for one room (seed 002); replaced whole on every update."""
+
+    room = models.OneToOneField(
+        Room, on_delete=models.CASCADE, primary_key=True, related_name="recording_rules"
+    )
+    rules = models.JSONField(default=list)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "recording rules"
+
+    def __str__(self) -> str:
+        return f"rules of {self.room_id}"

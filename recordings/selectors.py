@@ -1,0 +1,113 @@
+"""Account-scoped reads of rooms and recordings, shared by the API and the console.
+
+A filter means the same thing on every surface because every surface calls ``recording_list``.
+Lists are ordered newest first with the SID as tiebreak and paged by keyset, so a page costs the
+same at any depth and at any table size.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from console.models import Account
+from console.sids import is_sid
+from recordings.choices import RecordingStatus, RoomStatus
+from recordings.models import Recording, RecordingRules, Room
+
+LIST_ORDER = ("-date_created", "-sid")
+
+
+def recording_list(
+    *,
+    account: Account,
+    room_sid: str | None = None,
+    status: str | None = None,
+    source_sid: str | None = None,
+    grouping_sids: Sequence[str] = (),
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+    media_type: str | None = None,
+) -> QuerySet[Recording]:
+    """Return the account's recordings matching every given filter, newest first.
+
+    Deleted recordings are left out unless ``status`` asks for them (seed 000). A grouping SID
+    matches the recording's room or participant, chosen by its prefix; every one given must match.
+    """
+    qs = Recording.objects.filter(account=account)
+    if room_sid is not None:
+        qs = qs.filter(room_id=room_sid)
+    qs = qs.filter(status=status) if status else qs.exclude(status=RecordingStatus.DELETED)
+    if source_sid:
+        qs = qs.filter(track_id=source_sid)
+    for sid in grouping_sids:
+        prefix_field = {"RM": "room_id", "PA": "participant_id"}.get(sid[:2])
+        qs = qs.filter(**{prefix_field: sid}) if prefix_field else qs.none()
+    if date_created_after is not None:
+        qs = qs.filter(date_created__gte=date_created_after)
+    if date_created_before is not None:
+        qs = qs.filter(date_created__lt=date_created_before)
+    if media_type:
+        qs = qs.filter(type=media_type)
+    return qs.order_by(*LIST_ORDER)
+
+
+def recording_get(*, account: Account, sid: str, room_sid: str | None = None) -> Recording | None:
+    """Return the account's recording with this SID (in this room, if given), or None."""
+    if not is_sid(sid, "RT"):
+        return None
+    qs = Recording.objects.filter(account=account, sid=sid)
+    if room_sid is not None:
+        qs = qs.filter(room_id=room_sid)
+    return qs.first()
+
+
+def room_get(*, account: Account, sid_or_name: str) -> Room | None:
+    """Return the account's room by SID, or by unique name among its rooms in progress."""
+    qs = Room.objects.filter(account=account)
+    if is_sid(sid_or_name, "RM"):
+        return qs.filter(sid=sid_or_name).first()
+    return qs.filter(unique_name=sid_or_name, status=RoomStatus.IN_PROGRESS).first()
+
+
+def recording_rules_get(*, room: Room) -> RecordingRules | None:
+    """Return the rules stored for a room, or None if none were ever set."""
+    return RecordingRules.objects.filter(room=room).first()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list: the (date_created, sid) of a row and the direction to read from it."""
+
+    date_created: datetime
+    sid: str
+    forward: bool = True
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows in list order, and whether rows exist beyond each end."""
+
+    rows: list
+    has_next: bool
+    has_previous: bool
+
+
+def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
+    """Return the page of ``qs`` (ordered by LIST_ORDER) that starts after ``cursor``.
+
+    The bound is written as ``date <= t AND (date < t OR sid < s)``: the first term is a range on
+    the index, so the database starts reading at the cursor instead of filtering from the top.
+    """
+    if cursor is None:
+        rows = list(qs[: page_size + 1])
+        return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=False)
+    t, s = cursor.date_created, cursor.sid
+    if cursor.forward:
+        qs = qs.filter(date_created__lte=t).filter(Q(date_created__lt=t) | Q(sid__lt=s))
+        rows = list(qs[: page_size + 1])
+        return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=True)
+    qs = qs.filter(date_created__gte=t).filter(Q(date_created__gt=t) | Q(sid__gt=s))
+    rows = list(qs.reverse()[: page_size + 1])
+    return Page(rows=rows[:page_size][::-1], has_next=True, has_previous=len(rows) > page_size)

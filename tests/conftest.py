@@ -1,0 +1,70 @@
+"""Shared fixtures: accounts with credentials, API clients, a private media folder, eager Celery."""
+
+import base64
+import io
+
+import pytest
+from rest_framework.test import APIClient
+
+from console import services as console_services
+from recordings import services
+from recordings.choices import RecordingStatus
+from recordings.media.store import get_media_store
+from tests.factories import AccountFactory, RecordingFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Run Celery tasks in-process and keep media in a folder of the test's own."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from console.celery import app
+
+    app.conf.task_always_eager = True
+    get_media_store.cache_clear()
+    yield
+    get_media_store.cache_clear()
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+@pytest.fixture
+def account(db):
+    return AccountFactory()
+
+
+@pytest.fixture
+def other_account(db):
+    return AccountFactory()
+
+
+@pytest.fixture
+def api(account) -> APIClient:
+    """An API client authenticated as ``account`` with its auth token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic_auth(account.sid, account.auth_token))
+    return client
+
+
+@pytest.fixture
+def make_completed_recording(account):
+    """Build a completed recording (of ``account``, unless a track is given) with stored media."""
+
+    def make(media: bytes = b"\x1aE\xdf\xa3" + bytes(range(256)) * 40, **kwargs):
+        if "track" not in kwargs:
+            kwargs.setdefault("track__participant__room__account", account)
+        recording = RecordingFactory(**kwargs)
+        return services.recording_complete(recording=recording, media=io.BytesIO(media), duration=7)
+
+    return make
+
+
+@pytest.fixture
+def api_key(account):
+    return console_services.api_key_create(account=account, friendly_name="test key")
+
+
+__all__ = ["RecordingStatus", "basic_auth"]
