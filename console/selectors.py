@@ -33,3 +33,8 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
 def audit_events(*, account: Account) -> QuerySet[AuditEvent]:
     """Return an account's audit events, newest first."""
     return AuditEvent.objects.filter(account=account).order_by("-date_created", "-id")
+
+
+def account_get(*, sid: str) -> Account | None:
+    """Return the account with this SID, or None."""
+    return Account.objects.filter(sid=sid).first() if is_sid(sid, "AC") else None

@@ -7,12 +7,90 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
+from console.models import Account
 from console.services import Actor, audit_record
 from recordings import rules as rules_algebra
 from recordings import tasks
-from recordings.choices import RecordingStatus
+from recordings.choices import CONTAINER_FOR_TYPE, CallbackMethod, RecordingStatus, RoomType
 from recordings.media.store import get_media_store
-from recordings.models import Recording, RecordingRules, Room
+from recordings.models import Participant, Recording, RecordingRules, Room, Track
+
+
+def room_create(
+    *,
+    account: Account,
+    unique_name: str,
+    type: str = RoomType.GROUP,
+    record_participants_on_connect: bool = False,
+    status_callback: str | None = None,
+    status_callback_method: str = CallbackMethod.POST,
+) -> Room:
+    """Open a room; with record-on-connect its rules start as "record everything" (seed 002)."""
+    now = timezone.now()
+    with transaction.atomic():
+        room = Room.objects.create(
+            account=account,
+            unique_name=unique_name,
+            type=type,
+            record_participants_on_connect=record_participants_on_connect,
+            status_callback=status_callback,
+            status_callback_method=status_callback_method,
+            media_offset=int(now.timestamp() * 1000),
+            date_created=now,
+            date_updated=now,
+        )
+        if record_participants_on_connect:
+            RecordingRules.objects.create(
+                room=room, rules=rules_algebra.RECORD_ALL, date_created=now, date_updated=now
+            )
+    return room
+
+
+@transaction.atomic
+def participant_connect(*, room: Room, identity: str) -> Participant:
+    """Add a connected participant to a room."""
+    now = timezone.now()
+    return Participant.objects.create(
+        account_id=room.account_id, room=room, identity=identity, date_created=now, date_updated=now
+    )
+
+
+@transaction.atomic
+def track_publish(*, participant: Participant, name: str, kind: str, codec: str) -> Track:
+    """Record that a participant published a track."""
+    now = timezone.now()
+    return Track.objects.create(
+        account_id=participant.account_id,
+        room_id=participant.room_id,
+        participant=participant,
+        name=name,
+        kind=kind,
+        codec=codec,
+        date_created=now,
+        date_updated=now,
+    )
+
+
+@transaction.atomic
+def recording_start(*, track: Track) -> Recording:
+    """Start a new recording of a track: a new RT SID every time, status ``processing``."""
+    room = track.room
+    now = timezone.now()
+    return Recording.objects.create(
+        account_id=track.account_id,
+        room=room,
+        participant_id=track.participant_id,
+        track=track,
+        type=track.kind,
+        codec=track.codec,
+        container_format=CONTAINER_FOR_TYPE[track.kind],
+        track_name=track.name,
+        offset=room.media_offset,
+        status_callback=room.status_callback,
+        status_callback_method=room.status_callback_method,
+        date_created=now,
+        date_updated=now,
+    )
 
 
 class RecordingStillProcessing(Exception):

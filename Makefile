@@ -1,0 +1,42 @@
+# Roomvault: `make run` serves the console and API with demo data; `make test` runs the tests.
+# Both set up .venv/ on first use (Python 3.11) and need nothing else running.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-stamp
+
+.PHONY: run test test-integration lint install clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A console worker --beat --loglevel INFO --concurrency 2 & \
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+test: $(INSTALLED)
+	$(PY) -m pytest -m "not integration" -q
+
+# The whole suite against PostgreSQL, with a real Celery worker on Redis for the integration tests.
+test-integration: $(INSTALLED)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m pytest -q --create-db
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var

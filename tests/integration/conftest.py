@@ -1,0 +1,109 @@
+"""The integration run: PostgreSQL, a real Celery worker process consuming from Redis (or RabbitMQ),
+and the media folder shared between the test process and the worker.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip integration tests, with the reason, where the services they need are not configured."""
+    missing = []
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        missing.append("DATABASE_URL=postgres://…")
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        missing.append("CELERY_BROKER_URL=redis://…")
+    if missing:
+        skip = pytest.mark.skip(reason="integration run needs " + " and ".join(missing))
+        for item in items:
+            if "integration" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_media_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("shared-media")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
+    """Run a real Celery worker process against the test database until the session ends."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(shared_media_root),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CONN_MAX_AGE": "0",
+    }
+    # Old messages from an earlier, interrupted run must not reach this worker.
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "console", "purge", "-f"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    _wait_until_ready(env)
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+
+
+def _wait_until_ready(env: dict) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ping = subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "console", "inspect", "ping", "--timeout", "2"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if ping.returncode == 0 and "pong" in ping.stdout:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the Celery worker did not come up within 60 s")
+
+
+@pytest.fixture
+def integration_settings(settings, shared_media_root):
+    """Queue tasks to the real broker and keep media where the worker can see it."""
+    from console.celery import app
+    from recordings.media.store import get_media_store
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    settings.MEDIA_ROOT = shared_media_root
+    get_media_store.cache_clear()
+    yield settings
+    app.conf.task_always_eager = True
+    get_media_store.cache_clear()
