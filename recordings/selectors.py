@@ -94,20 +94,24 @@ class Page:
     has_previous: bool
 
 
-def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
-    """Return the page of ``qs`` (ordered by LIST_ORDER) that starts after ``cursor``.
+def beyond_cursor(qs: QuerySet, cursor: Cursor) -> QuerySet:
+    """Return the rows of ``qs`` past the cursor in its direction, in reading order.
 
     The bound is written as ``date <= t AND (date < t OR sid < s)``: the first term is a range on
     the index, so the database starts reading at the cursor instead of filtering from the top.
     """
+    t, s = cursor.date_created, cursor.sid
+    if cursor.forward:
+        return qs.filter(date_created__lte=t).filter(Q(date_created__lt=t) | Q(sid__lt=s))
+    return qs.filter(date_created__gte=t).filter(Q(date_created__gt=t) | Q(sid__gt=s)).reverse()
+
+
+def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
+    """Return the page of ``qs`` (ordered by LIST_ORDER) that starts past ``cursor``."""
     if cursor is None:
         rows = list(qs[: page_size + 1])
         return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=False)
-    t, s = cursor.date_created, cursor.sid
+    rows = list(beyond_cursor(qs, cursor)[: page_size + 1])
     if cursor.forward:
-        qs = qs.filter(date_created__lte=t).filter(Q(date_created__lt=t) | Q(sid__lt=s))
-        rows = list(qs[: page_size + 1])
         return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=True)
-    qs = qs.filter(date_created__gte=t).filter(Q(date_created__gt=t) | Q(sid__gt=s))
-    rows = list(qs.reverse()[: page_size + 1])
     return Page(rows=rows[:page_size][::-1], has_next=True, has_previous=len(rows) > page_size)

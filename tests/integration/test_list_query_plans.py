@@ -1,0 +1,141 @@
+"""On PostgreSQL, every list filter is answered through an index: no sequential scan of the
+recordings table, and never a sort of more than a small matching set (the planner may sort the
+few dozen recordings of one room rather than walk an index in order; it may not sort thousands).
+"""
+
+import random
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from console.sids import new_sid
+from recordings import selectors
+from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.models import Participant, Recording, Room, Track
+from recordings.selectors import Cursor, beyond_cursor
+from tests.factories import AccountFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+ROWS = 30_000
+
+
+@pytest.fixture
+def big_account():
+    """One account with ROWS recordings over 300 rooms, plus a second, smaller account."""
+    rng = random.Random(7)
+    account, other = AccountFactory(), AccountFactory()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rooms, participants, tracks, recordings = [], [], [], []
+    for r in range(300):
+        owner = account if r < 290 else other
+        room = Room(
+            sid=new_sid("RM"),
+            account=owner,
+            unique_name=f"r{r}",
+            date_created=start,
+            date_updated=start,
+        )
+        rooms.append(room)
+        for p in range(5):
+            participant = Participant(
+                sid=new_sid("PA"),
+                account=owner,
+                room=room,
+                identity=f"p{p}",
+                date_created=start,
+                date_updated=start,
+            )
+            participants.append(participant)
+            for kind in (MediaType.AUDIO, MediaType.VIDEO):
+                track = Track(
+                    sid=new_sid("MT"),
+                    account=owner,
+                    room=room,
+                    participant=participant,
+                    name=f"p{p}-{kind}",
+                    kind=kind,
+                    codec=Codec.OPUS if kind == MediaType.AUDIO else Codec.VP8,
+                    date_created=start,
+                    date_updated=start,
+                )
+                tracks.append(track)
+    for _ in range(ROWS):
+        track = rng.choice(tracks)
+        created = start + timedelta(seconds=rng.randrange(365 * 86400))
+        recordings.append(
+            Recording(
+                sid=new_sid("RT"),
+                account_id=track.account_id,
+                room_id=track.room_id,
+                participant_id=track.participant_id,
+                track=track,
+                status=rng.choices(list(RecordingStatus), weights=[3, 88, 5, 4])[0],
+                type=track.kind,
+                codec=track.codec,
+                container_format=CONTAINER_FOR_TYPE[track.kind],
+                track_name=track.name,
+                date_created=created,
+                date_updated=created,
+            )
+        )
+    Room.objects.bulk_create(rooms)
+    Participant.objects.bulk_create(participants)
+    Track.objects.bulk_create(tracks)
+    Recording.objects.bulk_create(recordings, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE recordings_recording")
+    return account, rooms[0], participants[0], tracks[0]
+
+
+def _plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_every_list_filter_is_an_index_range_in_list_order(big_account):
+    account, room, participant, track = big_account
+    after = datetime(2026, 3, 1, tzinfo=UTC)
+    before = datetime(2026, 9, 1, tzinfo=UTC)
+    cases = {
+        "none": {},
+        "status completed": {"status": "completed"},
+        "status deleted": {"status": "deleted"},
+        "room": {"grouping_sids": [room.sid]},
+        "participant": {"grouping_sids": [participant.sid]},
+        "room and participant": {"grouping_sids": [room.sid, participant.sid]},
+        "source": {"source_sid": track.sid},
+        "date range": {"date_created_after": after, "date_created_before": before},
+        "media type": {"media_type": "video"},
+        "status + media type": {"status": "completed", "media_type": "audio"},
+        "room + date range": {"grouping_sids": [room.sid], "date_created_after": after},
+    }
+    cursor = Cursor(datetime(2026, 6, 1, tzinfo=UTC), "RT" + "8" * 32)
+    for name, filters in cases.items():
+        qs = selectors.recording_list(account=account, **filters)
+        backward = Cursor(cursor.date_created, cursor.sid, forward=False)
+        for page_qs in (qs[:51], beyond_cursor(qs, cursor)[:51], beyond_cursor(qs, backward)[:51]):
+            plan = _plan(page_qs)
+            assert "Seq Scan on recordings_recording" not in plan, f"{name}:\n{plan}"
+            assert _largest_sort(plan) <= 1000, f"{name}: a large set is sorted\n{plan}"
+            assert "Index" in plan, f"{name}:\n{plan}"
+
+
+def _largest_sort(plan: str) -> int:
+    """Return the estimated row count of the largest Sort node in a plan (0 if none)."""
+    sizes = [int(m) for m in re.findall(r"Sort\s+\(cost=[\d.]+ rows=(\d+)", plan)]
+    return max(sizes, default=0)
+
+
+def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
+    account = big_account[0]
+    qs = selectors.recording_list(account=account)
+    deep = beyond_cursor(qs, Cursor(datetime(2026, 2, 1, tzinfo=UTC), "RT" + "0" * 32))
+    for page_qs in (qs[:51], deep[:51]):
+        plan = _plan(page_qs)
+        assert "rec_account_date" in plan, plan
+        assert _largest_sort(plan) == 0, plan
