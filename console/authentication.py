@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from console import selectors
@@ -37,3 +38,13 @@ class TwilioBasicAuthentication(authentication.BasicAuthentication):
         if account is None:
             raise exceptions.AuthenticationFailed("Authenticate")
         return ApiCaller(account=account, credential_sid=userid), account
+
+
+class TwilioBasicAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describe the Basic scheme in our OpenAPI schema under Twilio's own name for it."""
+
+    target_class = TwilioBasicAuthentication
+    name = "accountSid_authToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic"}

@@ -9,6 +9,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -110,3 +111,19 @@ def _api_path(path: str) -> str:
 def json_error(code: int, message: str, http_status: int) -> JsonResponse:
     """Return a Twilio error body from plain Django code (URL fallbacks, media URLs)."""
     return JsonResponse(error_body(code, message, http_status), status=http_status)
+
+
+def bad_request(request, exception=None):
+    """Answer a request Django refused before any view ran; a Twilio body under /v1."""
+    if request.path.startswith("/v1/"):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(REQUEST_TOO_LARGE, "Request body too large", 413)
+        return json_error(INVALID_PARAMETER, "Malformed request", 400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Answer an unhandled failure; a Twilio body under /v1, never an HTML page."""
+    if request.path.startswith("/v1/"):
+        return json_error(INTERNAL_ERROR, "Internal server error", 500)
+    return defaults.server_error(request)
