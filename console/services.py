@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from console.models import Account, ApiKey, AuditEvent, Membership, new_secret, secret_digest
 from console.roles import Role
@@ -100,3 +101,18 @@ def api_key_create(
         object_repr=friendly_name,
     )
     return NewApiKey(key=key, secret=secret)
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: Actor = SYSTEM) -> None:
+    """Revoke an API key: from now on it authenticates nothing."""
+    if key.date_revoked is None:
+        key.date_revoked = timezone.now()
+        key.save(update_fields=["date_revoked"])
+        audit_record(
+            account=key.account,
+            actor=actor,
+            action="api_key.revoke",
+            object_sid=key.sid,
+            object_repr=key.friendly_name,
+        )

@@ -7,7 +7,8 @@ from functools import partial
 from django.db import models
 
 SID_LENGTH = 34
-ANY_SID = re.compile(r"^[a-zA-Z]{2}[0-9a-fA-F]{32}$")
+# \Z, not $: "$" would also accept a SID followed by a newline.
+ANY_SID = re.compile(r"\A[a-zA-Z]{2}[0-9a-fA-F]{32}\Z")
 
 
 def new_sid(prefix: str) -> str:

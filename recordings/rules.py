@@ -70,6 +70,15 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _storable(text: str) -> bool:
+    """Tell whether text is valid Unicode without NUL characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def _json_type(value: object) -> str:
     """Name the JSON type of a decoded value, with its article."""
     if value is None:
@@ -129,6 +138,9 @@ def _validate_rule(rule: object, index: int) -> None:
 
     if not isinstance(rule, dict):
         raise fail(f" must be a JSON object, not {_json_type(rule)}.")
+    if not all(_storable(text) for pair in rule.items() for text in pair if isinstance(text, str)):
+        # JSON escapes can spell a lone surrogate or a NUL; neither can be stored or shown.
+        raise fail(" holds text that is not valid Unicode, or a NUL character.")
     if isinstance(rule, _RepeatedKeys):
         names = ", ".join(_show(key) for key in rule.repeated)
         raise fail(f": {names} is given more than once; a filter cannot be repeated in a rule.")

@@ -68,6 +68,8 @@ def room_get(*, account: Account, sid_or_name: str) -> Room | None:
     qs = Room.objects.filter(account=account)
     if is_sid(sid_or_name, "RM"):
         return qs.filter(sid=sid_or_name).first()
+    if "\x00" in sid_or_name:  # no room can have it, and PostgreSQL refuses to compare it
+        return None
     return qs.filter(unique_name=sid_or_name, status=RoomStatus.IN_PROGRESS).first()
 
 

@@ -4,9 +4,12 @@ Each filter's ``field_name`` is the selector's keyword, so the API owns only the
 parameters; what a filter means lives in ``recordings.selectors``.
 """
 
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
+from django_filters.fields import IsoDateTimeField
 
 from console.sids import ANY_SID
 from recordings.api.errors import invalid_parameter
@@ -19,22 +22,46 @@ class SidListField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
+    max_values = 100
+
     def clean(self, value):
-        values = [v for v in (value or []) if v != ""]
+        values = tuple(dict.fromkeys(v for v in (value or []) if v != ""))
         for v in values:
             if not ANY_SID.match(v):
                 raise forms.ValidationError(f"{v!r} is not a SID")
-        return tuple(values)
+        if len(values) > self.max_values:
+            raise forms.ValidationError(f"at most {self.max_values} different values")
+        return values
 
 
 class SidListFilter(django_filters.Filter):
     field_class = SidListField
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time in UTC. One whose UTC value falls off either end of the calendar
+    (``0001-01-01T00:00:00+05:00``) becomes the calendar's first or last instant, which selects
+    exactly the same recordings."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        try:
+            return cleaned.astimezone(UTC)
+        except OverflowError:
+            return (datetime.min if cleaned.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 def _sid_filter(field_name: str) -> django_filters.CharFilter:
     return django_filters.CharFilter(
         field_name=field_name,
         validators=[RegexValidator(ANY_SID, "Enter a SID: two letters and 32 hex digits.")],
+        strip=False,  # "MT…\n" is not a SID, not a SID to be tidied
     )
 
 
@@ -43,8 +70,8 @@ class RoomRecordingFilterSet(django_filters.FilterSet):
 
     Status = django_filters.ChoiceFilter(field_name="status", choices=RecordingStatus.choices)
     SourceSid = _sid_filter("source_sid")
-    DateCreatedAfter = django_filters.IsoDateTimeFilter(field_name="date_created_after")
-    DateCreatedBefore = django_filters.IsoDateTimeFilter(field_name="date_created_before")
+    DateCreatedAfter = UtcDateTimeFilter(field_name="date_created_after")
+    DateCreatedBefore = UtcDateTimeFilter(field_name="date_created_before")
 
 
 class RecordingFilterSet(RoomRecordingFilterSet):

@@ -14,3 +14,6 @@ urlpatterns = [
     path("Rooms/<str:room>/RecordingRules", views.RoomRecordingRules.as_view()),
     re_path(r"^(?P<rest>.*)$", views.unknown_path),
 ]
+bare_root = [
+    re_path(r"^v1$", views.unknown_path, {"rest": ""}),
+]

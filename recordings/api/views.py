@@ -2,6 +2,8 @@
 renders; the account always comes from the credentials, so every lookup is scoped to it.
 """
 
+import re
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,6 +27,7 @@ from recordings.api.errors import TwilioAPIError, invalid_parameter, not_found
 from recordings.api.filters import RecordingFilterSet, RoomRecordingFilterSet, selector_filters
 from recordings.api.paging import api_base_url, list_meta, parse_page_request
 from recordings.api.serializers import (
+    ListMetaSerializer,
     RecordingRulesSerializer,
     RecordingSerializer,
     RoomRecordingSerializer,
@@ -72,7 +75,7 @@ REDIRECT = OpenApiResponse(
 
 def list_response(name: str, serializer):
     return inline_serializer(
-        name, {"recordings": serializer(many=True), "meta": drf_serializers.DictField()}
+        name, {"recordings": serializer(many=True), "meta": ListMetaSerializer()}
     )
 
 
@@ -168,10 +171,15 @@ class _RecordingInstanceView(TwilioAPIView):
         )
 
 
+_SHORT_NUMBER = re.compile(r"[0-9]{1,6}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,512}")
+
+
 def _ttl(raw: str | None) -> int:
     if raw in (None, ""):
         return settings.MEDIA_URL_TTL_DEFAULT
-    if not raw.isdigit() or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not _SHORT_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
         raise invalid_parameter("Ttl", f"must be between 1 and {settings.MEDIA_URL_TTL_MAX}")
     return int(raw)
 
@@ -180,8 +188,11 @@ def _disposition(raw: str | None, *, default: str) -> str:
     if raw in (None, ""):
         return default
     kind = raw.split(";", 1)[0].strip().lower()
-    if kind not in ("attachment", "inline") or any(c in raw for c in "\r\n"):
-        raise invalid_parameter("ContentDisposition", "must start with attachment or inline")
+    # It becomes a response header: printable ASCII only (RFC 6266 filename* covers the rest).
+    if kind not in ("attachment", "inline") or not _HEADER_VALUE.fullmatch(raw):
+        raise invalid_parameter(
+            "ContentDisposition", "must start with attachment or inline, in printable ASCII"
+        )
     return raw
 
 

@@ -13,7 +13,8 @@ from recordings.api.errors import json_error
 from recordings.media.signed import read_grant
 from recordings.media.store import CHUNK_SIZE, get_media_store
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# A position of more than 100 digits is treated as malformed: int() of thousands of digits raises.
+_RANGE = re.compile(r"bytes=([0-9]{0,100})-([0-9]{0,100})")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
@@ -22,7 +23,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
 
     Multiple ranges and malformed headers are ignored, as RFC 9110 allows.
     """
-    match = _RANGE.match((header or "").strip())
+    match = _RANGE.fullmatch((header or "").strip())
     if match is None:
         return None
     first, last = match.groups()
@@ -30,7 +31,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
         return None
     if first == "":  # a suffix: the last N bytes
         length = int(last)
-        return (max(size - length, 0), size - 1) if length and size else False
+        if length == 0:
+            return False
+        return (max(size - length, 0), size - 1) if size else None
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     if last and int(last) < start:

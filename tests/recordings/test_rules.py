@@ -591,3 +591,19 @@ def test_set_algebra_equals_the_last_matching_rule_winning(seed):
     tracks = rng.sample(ROOM_WITH_DATA, rng.randint(0, len(ROOM_WITH_DATA)))
     assert parse_rules(json.dumps(rule_list)) == rule_list
     assert tracks_to_record(rule_list, tracks) == _reference_tracks_to_record(rule_list, tracks)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '[{"type": "include", "publisher": "\\ud800"}]',
+        '[{"type": "include", "track": "a\\u0000b"}]',
+        '[{"type": "include", "\\udfff": "x"}]',
+    ],
+    ids=["lone-surrogate-value", "nul-in-value", "lone-surrogate-key"],
+)
+def test_text_that_cannot_be_stored_is_invalid(document):
+    with pytest.raises(InvalidRules) as error:
+        parse_rules(document)
+    assert error.value.index == 0
+    error.value.reason.encode("utf-8")  # the message itself can always be rendered
