@@ -1,6 +1,6 @@
 """Our /v1 response bodies against Twilio's official OpenAPI description of the Video API.
 
-The reference is ``shared/reference/twilio_video_v1.json`` beside the repository. Only response
+The reference is ``tests/reference/twilio_video_v1.json``, vendored unmodified. Only response
 bodies are validated: its ``PageSize`` maximum (100) disagrees with seed 000 (1000), which we
 follow.
 """
@@ -124,7 +124,7 @@ def data(account, other_account, make_completed_recording):
 def test_reference_is_the_official_video_v1_description():
     repository = Path(__file__).resolve().parents[2]
     assert (repository / "manage.py").is_file()
-    assert repository.parent / "shared/reference/twilio_video_v1.json" == REFERENCE_SCHEMA_PATH
+    assert repository / "tests/reference/twilio_video_v1.json" == REFERENCE_SCHEMA_PATH
     assert reference()["info"]["title"] == "Twilio - Video"
     assert reference()["openapi"].startswith("3.0")
     assert {LIST, INSTANCE, ROOM_LIST, ROOM_INSTANCE, RULES} <= set(reference()["paths"])

@@ -11,9 +11,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-REFERENCE_SCHEMA_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "twilio_video_v1.json"
-)
+REFERENCE_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "reference" / "twilio_video_v1.json"
 
 # The only form of timestamp the twilio library turns into a datetime (DESIGN.md, "traps").
 TWILIO_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
