@@ -48,3 +48,18 @@ class TwilioBasicAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "basic"}
+
+
+class ApiKeyAuthentication(TwilioBasicAuthentication):
+    """Basic authentication with an API key only: what a media server is given, never the
+    account's auth token."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        if not userid.startswith("SK"):
+            raise exceptions.AuthenticationFailed("Authenticate")
+        return super().authenticate_credentials(userid, password, request)
+
+
+class ApiKeyAuthenticationScheme(TwilioBasicAuthenticationScheme):
+    target_class = ApiKeyAuthentication
+    name = "apiKey_secret"

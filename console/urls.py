@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("v1/", include("recordings.api.urls")),
     *api_urls.bare_root,
+    path("ingest/v1/", include("recordings.ingest.urls")),
     path("media/<str:token>", serve_signed_media, name="signed-media"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -37,9 +37,18 @@ class Room(models.Model):
         max_length=4, choices=CallbackMethod.choices, default=CallbackMethod.POST
     )
     max_participants = models.PositiveIntegerField(default=50)
+    max_participant_duration = models.PositiveIntegerField(default=14400)
     empty_room_timeout = models.PositiveIntegerField(default=5)
-    # Milliseconds from a fixed epoch common to all rooms to this room's start (recording offset).
+    unused_room_timeout = models.PositiveIntegerField(default=5)
+    audio_only = models.BooleanField(default=False)
+    # Milliseconds from the Unix epoch (common to all rooms) to this room's start: the recordings'
+    # ``offset``, which lets players line up the tracks of one room.
     media_offset = models.BigIntegerField(default=0)
+    # SequenceNumber of the next status callback: callbacks may arrive in any order (seed 001).
+    callback_sequence = models.PositiveIntegerField(default=0)
+    # Set for a room run by the simulator: Roomvault plays the media server and, when a recording
+    # stops, makes real media of this many seconds for it.
+    simulated_seconds = models.PositiveIntegerField(null=True, blank=True)
     date_created = models.DateTimeField()
     date_updated = models.DateTimeField()
     end_time = models.DateTimeField(null=True, blank=True)
@@ -121,6 +130,9 @@ class Recording(models.Model):
     )
     date_created = models.DateTimeField()
     date_updated = models.DateTimeField()
+    # When capture ended (the track left the rules' set, was unpublished, or the room ended); the
+    # recording stays ``processing`` until its media file arrives.
+    date_stopped = models.DateTimeField(null=True, blank=True)
     date_deleted = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -163,3 +175,65 @@ class RecordingRules(models.Model):
 
     def __str__(self) -> str:
         return f"rules of {self.room_id}"
+
+
+class RecordingSettings(models.Model):
+    """An account's recording defaults."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="recording_settings"
+    )
+    # Used when a room is created without RecordParticipantsOnConnect (seed 001).
+    record_participants_on_connect = models.BooleanField(default=False)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "recording settings"
+
+    def __str__(self) -> str:
+        return f"recording settings of {self.account_id}"
+
+
+class CallbackDelivery(models.Model):
+    """One status callback to deliver to a room's StatusCallback URL, and how that went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="callbacks")
+    # A plain column, not a foreign key: Recording keeps no more indexes or constraints than its
+    # lists need; the purge removes these rows by SID.
+    recording_sid = models.CharField(max_length=34, blank=True, db_index=True)
+    event = models.CharField(max_length=32)
+    url = models.URLField(max_length=1024)
+    method = models.CharField(max_length=4, choices=CallbackMethod.choices)
+    params = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.room_id}"
+
+
+class CallbackAttempt(models.Model):
+    """One HTTP attempt at delivering a callback."""
+
+    delivery = models.ForeignKey(
+        CallbackDelivery, on_delete=models.CASCADE, related_name="attempts"
+    )
+    number = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"

@@ -96,8 +96,12 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
-def parse_rules(document: str) -> list[dict[str, object]]:
-    """Parse and validate a JSON-encoded rule list, keeping each rule's keys in the given order."""
+def parse_rules(document: str, *, wrapped: bool = False) -> list[dict[str, object]]:
+    """Parse and validate a JSON-encoded rule list, keeping each rule's keys in the given order.
+
+    With ``wrapped``, the list may also come as ``{"rules": [...]}``, the shape of the Rooms API's
+    RecordingRules parameter (the same as the RecordingRules resource).
+    """
     try:
         decoded = json.loads(
             document, object_pairs_hook=_object_from_pairs, parse_constant=_reject_constant
@@ -110,6 +114,8 @@ def parse_rules(document: str) -> list[dict[str, object]]:
         raise InvalidRules(f"Rules are not valid JSON: {exc}.") from exc
     except RecursionError as exc:
         raise InvalidRules("Rules are not valid JSON: nested too deeply.") from exc
+    if wrapped and isinstance(decoded, dict) and list(decoded) == ["rules"]:
+        decoded = decoded["rules"]
     return validate_rules(decoded)
 
 

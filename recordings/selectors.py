@@ -13,8 +13,8 @@ from django.db.models import Q, QuerySet
 
 from console.models import Account
 from console.sids import is_sid
-from recordings.choices import RecordingStatus, RoomStatus
-from recordings.models import Recording, RecordingRules, Room
+from recordings.choices import ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.models import Participant, Recording, RecordingRules, Room, Track
 
 LIST_ORDER = ("-date_created", "-sid")
 
@@ -71,6 +71,82 @@ def room_get(*, account: Account, sid_or_name: str) -> Room | None:
     if "\x00" in sid_or_name:  # no room can have it, and PostgreSQL refuses to compare it
         return None
     return qs.filter(unique_name=sid_or_name, status=RoomStatus.IN_PROGRESS).first()
+
+
+def room_list(
+    *,
+    account: Account,
+    status: str | None = None,
+    unique_name: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+) -> QuerySet[Room]:
+    """Return the account's rooms matching every given filter, newest first."""
+    qs = Room.objects.filter(account=account)
+    if status:
+        qs = qs.filter(status=status)
+    if unique_name:
+        qs = qs.filter(unique_name=unique_name)
+    if date_created_after is not None:
+        qs = qs.filter(date_created__gte=date_created_after)
+    if date_created_before is not None:
+        qs = qs.filter(date_created__lt=date_created_before)
+    return qs.order_by(*LIST_ORDER)
+
+
+def participant_list(
+    *,
+    room: Room,
+    status: str | None = None,
+    identity: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+) -> QuerySet[Participant]:
+    """Return a room's participants matching every given filter, newest first."""
+    qs = Participant.objects.filter(room=room)
+    if status:
+        qs = qs.filter(status=status)
+    if identity:
+        qs = qs.filter(identity=identity)
+    if date_created_after is not None:
+        qs = qs.filter(date_created__gte=date_created_after)
+    if date_created_before is not None:
+        qs = qs.filter(date_created__lt=date_created_before)
+    return qs.order_by(*LIST_ORDER)
+
+
+def participant_get(*, room: Room, sid_or_identity: str) -> Participant | None:
+    """Return a room's participant by SID, or its connected participant with that identity."""
+    if is_sid(sid_or_identity, "PA"):
+        return Participant.objects.filter(room=room, sid=sid_or_identity).first()
+    return Participant.objects.filter(
+        room=room, identity=sid_or_identity, status=ParticipantStatus.CONNECTED
+    ).first()
+
+
+def track_get(*, room: Room, sid: str) -> Track | None:
+    """Return a room's track by SID."""
+    return Track.objects.filter(room=room, sid=sid).first() if is_sid(sid, "MT") else None
+
+
+def recordings_capturing(*, room: Room) -> list[Recording]:
+    """Return the recordings being captured now in a room, one per recorded track."""
+    return list(
+        Recording.objects.filter(
+            room=room, status=RecordingStatus.PROCESSING, date_stopped__isnull=True
+        ).order_by("date_created", "sid")
+    )
+
+
+def recordings_awaiting_media(*, room: Room) -> list[str]:
+    """Return the SIDs of a room's stopped recordings whose media file has not arrived."""
+    return list(
+        Recording.objects.filter(
+            room=room, status=RecordingStatus.PROCESSING, date_stopped__isnull=False
+        )
+        .order_by("date_created", "sid")
+        .values_list("sid", flat=True)
+    )
 
 
 def recording_rules_get(*, room: Room) -> RecordingRules | None:

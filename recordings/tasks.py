@@ -1,6 +1,7 @@
 """Celery tasks: each takes ids, calls one service, and retries transient failures with backoff."""
 
 from celery import shared_task
+from django.conf import settings
 
 from recordings import services
 
@@ -15,3 +16,19 @@ from recordings import services
 def delete_recording_media(recording_sid: str) -> None:
     """Delete a deleted recording's media file (idempotent)."""
     services.recording_media_delete(recording_sid=recording_sid)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def deliver_callback(self, delivery_id: int) -> None:
+    """Make the next attempt at a status callback; retry with exponential backoff."""
+    try:
+        services.callback_attempt(delivery_id=delivery_id)
+    except services.CallbackFailed as exc:
+        countdown = settings.CALLBACK_RETRY_BASE_SECONDS * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(acks_late=True)
+def simulate_recording_media(recording_sid: str) -> None:
+    """Play the media server of a simulated room: make and ingest a stopped recording's media."""
+    services.recording_simulate_media(recording_sid=recording_sid)

@@ -6,7 +6,13 @@ import factory
 from django.utils import timezone
 
 from console.models import Account
-from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.choices import (
+    CONTAINER_FOR_TYPE,
+    Codec,
+    MediaType,
+    ParticipantStatus,
+    RecordingStatus,
+)
 from recordings.models import Participant, Recording, Room, Track
 
 
@@ -28,17 +34,23 @@ class RoomFactory(factory.django.DjangoModelFactory):
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A participant who has left: live participants come from ``services.participant_connect``."""
+
     class Meta:
         model = Participant
 
     room = factory.SubFactory(RoomFactory)
     account = factory.SelfAttribute("room.account")
     identity = factory.Sequence(lambda n: f"participant-{n}")
+    status = ParticipantStatus.DISCONNECTED
     date_created = factory.SelfAttribute("room.date_created")
     date_updated = factory.SelfAttribute("date_created")
+    end_time = factory.SelfAttribute("date_created")
 
 
 class TrackFactory(factory.django.DjangoModelFactory):
+    """An unpublished track: live tracks come from ``services.track_publish``."""
+
     class Meta:
         model = Track
 
@@ -48,6 +60,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     kind = MediaType.AUDIO
     name = factory.LazyAttribute(lambda t: f"{t.participant.identity}-{t.kind}")
     codec = factory.LazyAttribute(lambda t: Codec.OPUS if t.kind == MediaType.AUDIO else Codec.VP8)
+    published = False
     date_created = factory.SelfAttribute("participant.date_created")
     date_updated = factory.SelfAttribute("date_created")
 

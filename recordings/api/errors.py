@@ -13,6 +13,9 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from recordings import exceptions as exceptions_
+from recordings.rules import InvalidRules
+
 logger = logging.getLogger(__name__)
 
 # Twilio error codes used by this API (https://www.twilio.com/docs/errors/<code>).
@@ -26,8 +29,23 @@ REQUEST_TOO_LARGE = 20413
 INTERNAL_ERROR = 20500
 SERVICE_UNAVAILABLE = 20503
 INVALID_PAGE_TOKEN = 21481
+ROOM_FULL = 53105
+ROOM_EXISTS = 53113
 INVALID_RECORDING_RULES = 53120
 RULES_NOT_SUPPORTED_FOR_ROOM_TYPE = 53122
+
+# How a service's refusal reads on the wire: (Twilio code, HTTP status).
+SERVICE_ERRORS: dict[type[Exception], tuple[int, int]] = {
+    exceptions_.RecordingStillProcessing: (CONFLICT, 409),
+    exceptions_.RecordingNotAwaitingMedia: (CONFLICT, 409),
+    exceptions_.MediaRejected: (INVALID_PARAMETER, 400),
+    exceptions_.RoomNotInProgress: (CONFLICT, 409),
+    exceptions_.ParticipantNotConnected: (CONFLICT, 409),
+    exceptions_.RoomNameInUse: (ROOM_EXISTS, 400),
+    exceptions_.RoomFull: (ROOM_FULL, 400),
+    exceptions_.RulesNotSupported: (RULES_NOT_SUPPORTED_FOR_ROOM_TYPE, 400),
+    exceptions_.InvalidTrack: (INVALID_PARAMETER, 400),
+}
 
 
 def error_body(code: int, message: str, http_status: int) -> dict[str, object]:
@@ -67,6 +85,11 @@ def _translate(exc: Exception, path: str) -> TwilioAPIError | None:
     """Map framework exceptions onto Twilio errors; None for ones we do not know."""
     if isinstance(exc, TwilioAPIError):
         return exc
+    if isinstance(exc, exceptions_.ServiceError):
+        code, http_status = SERVICE_ERRORS[type(exc)]
+        return TwilioAPIError(code, exc.message, http_status)
+    if isinstance(exc, InvalidRules):
+        return TwilioAPIError(INVALID_RECORDING_RULES, f"Invalid Recording Rule(s): {exc.reason}")
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return TwilioAPIError(AUTHENTICATION_FAILED, "Authenticate", status.HTTP_401_UNAUTHORIZED)
     if isinstance(exc, exceptions.MethodNotAllowed):
@@ -103,6 +126,9 @@ def twilio_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+API_PREFIXES = ("/v1/", "/ingest/v1/")
+
+
 def _api_path(path: str) -> str:
     """Return the path as Twilio names it in messages (without the /v1 prefix)."""
     return path[3:] if path.startswith("/v1/") else path
@@ -115,7 +141,7 @@ def json_error(code: int, message: str, http_status: int) -> JsonResponse:
 
 def bad_request(request, exception=None):
     """Answer a request Django refused before any view ran; a Twilio body under /v1."""
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         if isinstance(exception, RequestDataTooBig):
             return json_error(REQUEST_TOO_LARGE, "Request body too large", 413)
         return json_error(INVALID_PARAMETER, "Malformed request", 400)
@@ -124,6 +150,6 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     """Answer an unhandled failure; a Twilio body under /v1, never an HTML page."""
-    if request.path.startswith("/v1/"):
+    if request.path.startswith(API_PREFIXES):
         return json_error(INTERNAL_ERROR, "Internal server error", 500)
     return defaults.server_error(request)

@@ -12,8 +12,8 @@ from django.core.validators import RegexValidator
 from django_filters.fields import IsoDateTimeField
 
 from console.sids import ANY_SID
-from recordings.api.errors import invalid_parameter
-from recordings.choices import MediaType, RecordingStatus
+from recordings.api.params import require_valid
+from recordings.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
 from recordings.models import Recording
 
 
@@ -65,13 +65,16 @@ def _sid_filter(field_name: str) -> django_filters.CharFilter:
     )
 
 
-class RoomRecordingFilterSet(django_filters.FilterSet):
+class _DateCreatedFilterSet(django_filters.FilterSet):
+    DateCreatedAfter = UtcDateTimeFilter(field_name="date_created_after")
+    DateCreatedBefore = UtcDateTimeFilter(field_name="date_created_before")
+
+
+class RoomRecordingFilterSet(_DateCreatedFilterSet):
     """The query parameters of ``/v1/Rooms/{RoomSid}/Recordings``."""
 
     Status = django_filters.ChoiceFilter(field_name="status", choices=RecordingStatus.choices)
     SourceSid = _sid_filter("source_sid")
-    DateCreatedAfter = UtcDateTimeFilter(field_name="date_created_after")
-    DateCreatedBefore = UtcDateTimeFilter(field_name="date_created_before")
 
 
 class RecordingFilterSet(RoomRecordingFilterSet):
@@ -81,13 +84,24 @@ class RecordingFilterSet(RoomRecordingFilterSet):
     MediaType = django_filters.ChoiceFilter(field_name="media_type", choices=MediaType.choices)
 
 
+class RoomFilterSet(_DateCreatedFilterSet):
+    """The query parameters of ``/v1/Rooms``."""
+
+    Status = django_filters.ChoiceFilter(field_name="status", choices=RoomStatus.choices)
+    UniqueName = django_filters.CharFilter(field_name="unique_name", max_length=128)
+
+
+class ParticipantFilterSet(_DateCreatedFilterSet):
+    """The query parameters of ``/v1/Rooms/{RoomSid}/Participants``."""
+
+    Status = django_filters.ChoiceFilter(field_name="status", choices=ParticipantStatus.choices)
+    Identity = django_filters.CharFilter(field_name="identity", max_length=128)
+
+
 def selector_filters(filterset_class: type[django_filters.FilterSet], query) -> dict[str, object]:
     """Return the selector keywords for a query, or raise error 20001 for the first bad one."""
     filterset = filterset_class(data=query, queryset=Recording.objects.none())
-    form = filterset.form
-    if not form.is_valid():
-        name, errors = next(iter(form.errors.items()))
-        raise invalid_parameter(name, " ".join(errors))
+    form = require_valid(filterset.form)
     return {
         f.field_name: form.cleaned_data[name]
         for name, f in filterset.filters.items()

@@ -4,7 +4,7 @@ from datetime import UTC
 
 from rest_framework import serializers
 
-from recordings.models import Recording, RecordingRules, Room
+from recordings.models import Participant, Recording, RecordingRules, Room
 
 # The twilio helper library parses only this exact form; anything else comes back as a string.
 TWILIO_DATETIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -99,3 +99,102 @@ class RecordingRulesSerializer(serializers.Serializer):
 def empty_rules(room: Room) -> RecordingRules:
     """Return the unsaved rules resource of a room that never had rules set."""
     return RecordingRules(room=room, rules=[], date_created=None, date_updated=None)
+
+
+def _seconds_between(start, end) -> int | None:
+    return None if end is None else max(0, round((end - start).total_seconds()))
+
+
+class RoomSerializer(serializers.Serializer):
+    """A ``/v1/Rooms`` resource (reference ``video.v1.room``)."""
+
+    sid = serializers.CharField()
+    status = serializers.CharField()
+    date_created = TwilioDateTimeField()
+    date_updated = TwilioDateTimeField()
+    account_sid = serializers.CharField(source="account_id")
+    enable_turn = serializers.SerializerMethodField()
+    unique_name = serializers.CharField()
+    status_callback = serializers.CharField(allow_null=True)
+    status_callback_method = serializers.CharField()
+    end_time = TwilioDateTimeField(allow_null=True)
+    duration = serializers.SerializerMethodField()
+    type = serializers.CharField()
+    max_participants = serializers.IntegerField()
+    max_participant_duration = serializers.IntegerField()
+    max_concurrent_published_tracks = serializers.SerializerMethodField()
+    record_participants_on_connect = serializers.BooleanField()
+    video_codecs = serializers.SerializerMethodField()
+    media_region = serializers.SerializerMethodField()
+    audio_only = serializers.BooleanField()
+    empty_room_timeout = serializers.IntegerField()
+    unused_room_timeout = serializers.IntegerField()
+    large_room = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    def get_enable_turn(self, room: Room) -> bool:
+        return True  # the reference: "Deprecated, now always considered to be true"
+
+    def get_duration(self, room: Room) -> int | None:
+        return _seconds_between(room.date_created, room.end_time)
+
+    def get_max_concurrent_published_tracks(self, room: Room) -> int:
+        return 170 if room.type in ("group", "group-small") else 0
+
+    def get_video_codecs(self, room: Room) -> list[str]:
+        return ["VP8", "H264"]
+
+    def get_media_region(self, room: Room) -> str:
+        return "us1"
+
+    def get_large_room(self, room: Room) -> bool:
+        return False
+
+    def get_url(self, room: Room) -> str:
+        return f"{self.context['base_url']}/v1/Rooms/{room.sid}"
+
+    def get_links(self, room: Room) -> dict[str, str]:
+        url = self.get_url(room)
+        return {
+            name: f"{url}/{path}"
+            for name, path in (
+                ("participants", "Participants"),
+                ("recordings", "Recordings"),
+                ("recording_rules", "RecordingRules"),
+                ("transcriptions", "Transcriptions"),
+            )
+        }
+
+
+class ParticipantSerializer(serializers.Serializer):
+    """A ``/v1/Rooms/{RoomSid}/Participants`` resource."""
+
+    sid = serializers.CharField()
+    room_sid = serializers.CharField(source="room_id")
+    account_sid = serializers.CharField(source="account_id")
+    status = serializers.CharField()
+    identity = serializers.CharField()
+    date_created = TwilioDateTimeField()
+    date_updated = TwilioDateTimeField()
+    start_time = TwilioDateTimeField(source="date_created")
+    end_time = TwilioDateTimeField(allow_null=True)
+    duration = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    def get_duration(self, participant: Participant) -> int | None:
+        return _seconds_between(participant.date_created, participant.end_time)
+
+    def get_url(self, participant: Participant) -> str:
+        base = self.context["base_url"]
+        return f"{base}/v1/Rooms/{participant.room_id}/Participants/{participant.sid}"
+
+    def get_links(self, participant: Participant) -> dict[str, str]:
+        url = self.get_url(participant)
+        return {
+            "published_tracks": f"{url}/PublishedTracks",
+            "subscribed_tracks": f"{url}/SubscribedTracks",
+            "subscribe_rules": f"{url}/SubscribeRules",
+            "anonymize": f"{url}/Anonymize",
+        }

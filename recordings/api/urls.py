@@ -2,9 +2,13 @@
 
 from django.urls import path, re_path
 
-from recordings.api import views
+from recordings.api import rooms, views
 
 urlpatterns = [
+    path("Rooms", rooms.RoomList.as_view()),
+    path("Rooms/<str:room>", rooms.RoomInstance.as_view()),
+    path("Rooms/<str:room>/Participants", rooms.ParticipantList.as_view()),
+    path("Rooms/<str:room>/Participants/<str:participant>", rooms.ParticipantInstance.as_view()),
     path("Recordings", views.RecordingList.as_view()),
     path("Recordings/<str:sid>", views.RecordingInstance.as_view()),
     path("Recordings/<str:sid>/Media", views.RecordingMedia.as_view()),

@@ -2,9 +2,12 @@
 renders; the account always comes from the credentials, so every lookup is scoped to it.
 """
 
+import functools
 import re
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,10 +23,8 @@ from rest_framework.views import APIView
 
 from console.services import Actor
 from console.sids import is_sid
-from recordings import rules as rules_algebra
 from recordings import selectors, services
-from recordings.api import errors
-from recordings.api.errors import TwilioAPIError, invalid_parameter, not_found
+from recordings.api.errors import invalid_parameter, not_found
 from recordings.api.filters import RecordingFilterSet, RoomRecordingFilterSet, selector_filters
 from recordings.api.paging import api_base_url, list_meta, parse_page_request
 from recordings.api.serializers import (
@@ -33,7 +34,7 @@ from recordings.api.serializers import (
     RoomRecordingSerializer,
     empty_rules,
 )
-from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, RoomType
+from recordings.choices import CONTENT_TYPE_FOR_CONTAINER
 from recordings.media.signed import signed_media_url
 
 PAGING_PARAMETERS = [
@@ -73,10 +74,8 @@ REDIRECT = OpenApiResponse(
 )
 
 
-def list_response(name: str, serializer):
-    return inline_serializer(
-        name, {"recordings": serializer(many=True), "meta": ListMetaSerializer()}
-    )
+def list_response(name: str, serializer, key: str = "recordings"):
+    return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
 
 
 def actor_of(request) -> Actor:
@@ -105,24 +104,38 @@ class TwilioAPIView(APIView):
         return room
 
 
-class _RecordingListView(TwilioAPIView):
+class TwilioListView(TwilioAPIView):
+    """Base of list endpoints: Twilio filters onto a selector, keyset pages, a ``meta`` block."""
+
+    key: str
     serializer_class: type
     filterset_class: type
 
-    def list(self, *, room_sid: str | None = None) -> Response:
+    def paged(self, selector: Callable[..., QuerySet]) -> Response:
+        """Answer one page of ``selector(**filters)`` for this request's query."""
         filters = selector_filters(self.filterset_class, self.request.query_params)
         paging = parse_page_request(self.request)
-        qs = selectors.recording_list(account=self.account, room_sid=room_sid, **filters)
-        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        page = selectors.keyset_page(
+            selector(**filters), page_size=paging.page_size, cursor=paging.cursor
+        )
         data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
         meta = list_meta(
             self.request,
-            key="recordings",
+            key=self.key,
             filter_names=tuple(self.filterset_class.base_filters),
             paging=paging,
             page=page,
         )
-        return Response({"recordings": data, "meta": meta})
+        return Response({self.key: data, "meta": meta})
+
+
+class _RecordingListView(TwilioListView):
+    key = "recordings"
+
+    def list(self, *, room_sid: str | None = None) -> Response:
+        return self.paged(
+            functools.partial(selectors.recording_list, account=self.account, room_sid=room_sid)
+        )
 
 
 class _RecordingInstanceView(TwilioAPIView):
@@ -140,14 +153,7 @@ class _RecordingInstanceView(TwilioAPIView):
 
     def remove(self, sid: str, room_sid: str | None = None) -> Response:
         recording = self.recording_or_404(sid, room_sid)
-        try:
-            services.recording_delete(recording=recording, actor=actor_of(self.request))
-        except services.RecordingStillProcessing:
-            raise TwilioAPIError(
-                errors.CONFLICT,
-                f"Recording {sid} is still processing and cannot be deleted yet",
-                status.HTTP_409_CONFLICT,
-            ) from None
+        services.recording_delete(recording=recording, actor=actor_of(self.request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def media(self, sid: str, room_sid: str | None = None) -> Response:
@@ -299,19 +305,8 @@ class RoomRecordingRules(TwilioAPIView):
         document = request.data.get("Rules")
         if document is None:
             raise invalid_parameter("Rules", "missing required parameter")
-        if room.type in (RoomType.GO, RoomType.PEER_TO_PEER):
-            raise TwilioAPIError(
-                errors.RULES_NOT_SUPPORTED_FOR_ROOM_TYPE,
-                f"Recording rules are not supported in {room.type} rooms",
-            )
-        try:
-            rules = services.recording_rules_update(
-                room=room, document=document, actor=actor_of(request)
-            )
-        except rules_algebra.InvalidRules as exc:
-            raise TwilioAPIError(
-                errors.INVALID_RECORDING_RULES, f"Invalid Recording Rule(s): {exc.reason}"
-            ) from None
+        actor = actor_of(request)
+        rules = services.recording_rules_update(room=room, document=document, actor=actor)
         return Response(RecordingRulesSerializer(rules).data)
 
 

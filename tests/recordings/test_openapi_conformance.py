@@ -46,6 +46,12 @@ OUR_OPERATIONS = {
     ("/v1/Rooms/{}/Recordings/{}/Media", "get"): "FetchRoomRecordingMedia",
     ("/v1/Rooms/{}/RecordingRules", "get"): "FetchRoomRecordingRule",
     ("/v1/Rooms/{}/RecordingRules", "post"): "UpdateRoomRecordingRule",
+    ("/v1/Rooms", "get"): "ListRoom",
+    ("/v1/Rooms", "post"): "CreateRoom",
+    ("/v1/Rooms/{}", "get"): "FetchRoom",
+    ("/v1/Rooms/{}", "post"): "UpdateRoom",
+    ("/v1/Rooms/{}/Participants", "get"): "ListRoomParticipant",
+    ("/v1/Rooms/{}/Participants/{}", "get"): "FetchRoomParticipant",
 }
 
 

@@ -1,6 +1,5 @@
-"""Give a fresh installation a demo account with rooms and real, playable recordings (once)."""
+"""Give a fresh installation a demo account with simulated rooms and real recordings (once)."""
 
-import io
 import json
 import secrets
 
@@ -11,8 +10,7 @@ from console import services as console_services
 from console.roles import Role
 from console.services import SYSTEM
 from recordings import services
-from recordings.choices import Codec, MediaType
-from recordings.media.demo import opus_mka, vp8_mkv
+from recordings.simulator import simulate_room
 
 DEMO_EMAIL = "demo@roomvault.local"
 
@@ -42,33 +40,31 @@ class Command(BaseCommand):
         console_services.member_set(
             account=account, email=DEMO_EMAIL, password=password, role=Role.OWNER
         )
-        for number, identities in enumerate((["Alice", "Bob"], ["Carl", "Dana", "Eve"]), start=1):
-            self._demo_room(account, f"demo-room-{number}", identities)
+        simulate_room(
+            account=account,
+            identities=["Alice", "Bob", "Carl"],
+            screen=["Alice"],
+            seconds=6,
+            unique_name="weekly-sync",
+        )
+        _, recordings = simulate_room(
+            account=account,
+            identities=["Dana", "Eve"],
+            seconds=4,
+            audio_only=True,
+            unique_name="support-call",
+        )
+        services.recording_delete(recording=recordings[-1], actor=SYSTEM)
+        simulate_room(
+            account=account,
+            identities=["Frank", "Grace"],
+            seconds=5,
+            keep_open=True,
+            unique_name="standup-live",
+        )
         return {
             "email": DEMO_EMAIL,
             "password": password,
             "account_sid": account.sid,
             "auth_token": account.auth_token,
         }
-
-    def _demo_room(self, account, name: str, identities: list[str]) -> None:
-        room = services.room_create(
-            account=account, unique_name=name, record_participants_on_connect=True
-        )
-        for seconds, identity in enumerate(identities, start=3):
-            participant = services.participant_connect(room=room, identity=identity)
-            for kind, codec, media in (
-                (MediaType.AUDIO, Codec.OPUS, opus_mka(seconds, frequency=220 * seconds)),
-                (MediaType.VIDEO, Codec.VP8, vp8_mkv(seconds)),
-            ):
-                track = services.track_publish(
-                    participant=participant,
-                    name=f"{identity.lower()}-{kind}",
-                    kind=kind,
-                    codec=codec,
-                )
-                recording = services.recording_start(track=track)
-                services.recording_complete(
-                    recording=recording, media=io.BytesIO(media), duration=seconds
-                )
-        services.recording_delete(recording=recording, actor=SYSTEM)

@@ -1,0 +1,64 @@
+"""Parameters of the /v1 write endpoints, validated with Twilio's names (DRF serializers, so that
+the same declaration validates requests and documents them in our OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from recordings.api.errors import invalid_parameter
+from recordings.choices import CallbackMethod, RoomStatus, RoomType
+
+
+class TwilioBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` as Twilio takes them; absent stays absent (not False, as DRF would
+    make a missing form checkbox)."""
+
+    default_empty_html = serializers.empty
+    TRUE_VALUES = {"true", "True", "TRUE", True}
+    FALSE_VALUES = {"false", "False", "FALSE", False}
+
+
+class CreateRoomParams(serializers.Serializer):
+    """``POST /v1/Rooms``."""
+
+    UniqueName = serializers.CharField(required=False, max_length=128)
+    Type = serializers.ChoiceField(required=False, choices=RoomType.choices)
+    RecordParticipantsOnConnect = TwilioBooleanField(required=False)
+    RecordingRules = serializers.CharField(
+        required=False, trim_whitespace=False, max_length=64 * 1024
+    )
+    StatusCallback = serializers.URLField(required=False, max_length=1024)
+    StatusCallbackMethod = serializers.ChoiceField(required=False, choices=CallbackMethod.choices)
+    MaxParticipants = serializers.IntegerField(required=False, min_value=1, max_value=50)
+    EmptyRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=1440)
+    UnusedRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=1440)
+    AudioOnly = TwilioBooleanField(required=False)
+
+    SERVICE_KEYWORDS = {
+        "UniqueName": "unique_name",
+        "Type": "type",
+        "RecordParticipantsOnConnect": "record_participants_on_connect",
+        "RecordingRules": "rules_document",
+        "StatusCallback": "status_callback",
+        "StatusCallbackMethod": "status_callback_method",
+        "MaxParticipants": "max_participants",
+        "EmptyRoomTimeout": "empty_room_timeout",
+        "UnusedRoomTimeout": "unused_room_timeout",
+        "AudioOnly": "audio_only",
+    }
+
+    def service_kwargs(self) -> dict[str, object]:
+        """Return the keywords of ``services.room_create`` that the request sets."""
+        return {self.SERVICE_KEYWORDS[name]: value for name, value in self.validated_data.items()}
+
+
+class UpdateRoomParams(serializers.Serializer):
+    """``POST /v1/Rooms/{Sid}``: the only change a room takes is being completed."""
+
+    Status = serializers.ChoiceField(choices=[RoomStatus.COMPLETED])
+
+
+def require_valid(validator):
+    """Return a form or serializer if valid, else raise Twilio 20001 naming its first bad field."""
+    if not validator.is_valid():
+        name, errors = next(iter(validator.errors.items()))
+        raise invalid_parameter(name, " ".join(str(error) for error in errors))
+    return validator

@@ -1,0 +1,115 @@
+"""The /v1 Rooms and Participants endpoints (reference: Rooms and Participants resources)."""
+
+import functools
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from recordings import selectors, services
+from recordings.api.errors import not_found
+from recordings.api.filters import ParticipantFilterSet, RoomFilterSet
+from recordings.api.params import CreateRoomParams, UpdateRoomParams, require_valid
+from recordings.api.serializers import ParticipantSerializer, RoomSerializer
+from recordings.api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    TwilioAPIView,
+    TwilioListView,
+    actor_of,
+    list_response,
+)
+
+DATE_FILTERS = [
+    OpenApiParameter("DateCreatedAfter", str, description="ISO 8601, inclusive"),
+    OpenApiParameter("DateCreatedBefore", str, description="ISO 8601, exclusive"),
+]
+
+
+class RoomList(TwilioListView):
+    key = "rooms"
+    serializer_class = RoomSerializer
+    filterset_class = RoomFilterSet
+
+    @extend_schema(
+        operation_id="ListRoom",
+        parameters=[
+            OpenApiParameter("Status", str, enum=["in-progress", "completed", "failed"]),
+            OpenApiParameter("UniqueName", str),
+            *DATE_FILTERS,
+            *PAGING_PARAMETERS,
+        ],
+        responses={200: list_response("ListRoomResponse", RoomSerializer, key="rooms"), 400: ERROR},
+    )
+    def get(self, request):
+        return self.paged(functools.partial(selectors.room_list, account=self.account))
+
+    @extend_schema(
+        operation_id="CreateRoom",
+        request=CreateRoomParams,
+        responses={201: RoomSerializer, 400: ERROR},
+    )
+    def post(self, request):
+        params = require_valid(CreateRoomParams(data=request.data))
+        room = services.room_create(
+            account=self.account, actor=actor_of(request), **params.service_kwargs()
+        )
+        data = RoomSerializer(room, context=self.serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RoomInstance(TwilioAPIView):
+    @extend_schema(operation_id="FetchRoom", responses={200: RoomSerializer, 404: ERROR})
+    def get(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        return Response(RoomSerializer(room, context=self.serializer_context()).data)
+
+    @extend_schema(
+        operation_id="UpdateRoom",
+        request=UpdateRoomParams,
+        responses={202: RoomSerializer, 400: ERROR, 404: ERROR},
+    )
+    def post(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        require_valid(UpdateRoomParams(data=request.data))
+        room = services.room_complete(room=room, actor=actor_of(request))
+        data = RoomSerializer(room, context=self.serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+class ParticipantList(TwilioListView):
+    key = "participants"
+    serializer_class = ParticipantSerializer
+    filterset_class = ParticipantFilterSet
+
+    @extend_schema(
+        operation_id="ListRoomParticipant",
+        parameters=[
+            OpenApiParameter("Status", str, enum=["connected", "disconnected", "reconnecting"]),
+            OpenApiParameter("Identity", str),
+            *DATE_FILTERS,
+            *PAGING_PARAMETERS,
+        ],
+        responses={
+            200: list_response(
+                "ListRoomParticipantResponse", ParticipantSerializer, key="participants"
+            ),
+            400: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        return self.paged(functools.partial(selectors.participant_list, room=room))
+
+
+class ParticipantInstance(TwilioAPIView):
+    @extend_schema(
+        operation_id="FetchRoomParticipant", responses={200: ParticipantSerializer, 404: ERROR}
+    )
+    def get(self, request, room, participant):
+        room = self.room_or_404(room, by_name=True)
+        found = selectors.participant_get(room=room, sid_or_identity=participant)
+        if found is None:
+            raise not_found(request.path.removeprefix("/v1"))
+        return Response(ParticipantSerializer(found, context=self.serializer_context()).data)

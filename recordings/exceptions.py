@@ -1,0 +1,45 @@
+"""Why a service refused to act. Each interface (API, ingest, console) renders them its own way."""
+
+
+class ServiceError(Exception):
+    """A request the current state of things does not allow; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RecordingStillProcessing(ServiceError):
+    """A recording that is still being captured cannot be deleted."""
+
+
+class RecordingNotAwaitingMedia(ServiceError):
+    """Media can be given only once, to a recording still processing."""
+
+
+class MediaRejected(ServiceError):
+    """The uploaded file is not a recording of this track."""
+
+
+class RoomNotInProgress(ServiceError):
+    """The room has ended: nobody can join it or publish in it."""
+
+
+class RoomNameInUse(ServiceError):
+    """Another room in progress has this unique name."""
+
+
+class RoomFull(ServiceError):
+    """The room already holds its maximum number of participants."""
+
+
+class RulesNotSupported(ServiceError):
+    """Recording rules exist only in group rooms."""
+
+
+class ParticipantNotConnected(ServiceError):
+    """A participant who left cannot publish tracks."""
+
+
+class InvalidTrack(ServiceError):
+    """A track's kind and codec do not go together."""

@@ -1,0 +1,18 @@
+"""Routes of the media-server API, under /ingest/v1."""
+
+from django.urls import path, re_path
+
+from recordings.api.views import unknown_path
+from recordings.ingest import views
+
+urlpatterns = [
+    path("Rooms", views.Rooms.as_view()),
+    path("Rooms/<str:room>", views.RoomState.as_view()),
+    path("Rooms/<str:room>/Participants", views.Participants.as_view()),
+    path("Rooms/<str:room>/Participants/<str:participant>", views.Participant.as_view()),
+    path("Rooms/<str:room>/Participants/<str:participant>/Tracks", views.Tracks.as_view()),
+    path("Rooms/<str:room>/Tracks/<str:track>", views.Track.as_view()),
+    path("Recordings/<str:sid>/Media", views.RecordingMedia.as_view()),
+    path("Recordings/<str:sid>/Failure", views.RecordingFailure.as_view()),
+    re_path(r"^(?P<rest>.*)$", unknown_path),
+]

@@ -1,0 +1,49 @@
+"""Every state change of rooms and recordings. Each service is one transaction; anything outside
+the database (media deletion, callbacks, simulated media) is queued with ``transaction.on_commit``.
+"""
+
+from recordings.exceptions import RecordingStillProcessing
+from recordings.services.callbacks import CallbackFailed, callback_attempt, callback_enqueue
+from recordings.services.recordings import (
+    media_key_for,
+    recording_complete,
+    recording_delete,
+    recording_fail,
+    recording_media_delete,
+    recording_media_ingest,
+    recording_simulate_media,
+    recording_start,
+    recording_stop,
+)
+from recordings.services.rooms import (
+    participant_connect,
+    participant_disconnect,
+    recording_rules_update,
+    room_complete,
+    room_create,
+    track_publish,
+    track_unpublish,
+)
+
+__all__ = [
+    "CallbackFailed",
+    "RecordingStillProcessing",
+    "callback_attempt",
+    "callback_enqueue",
+    "media_key_for",
+    "participant_connect",
+    "participant_disconnect",
+    "recording_complete",
+    "recording_delete",
+    "recording_fail",
+    "recording_media_delete",
+    "recording_media_ingest",
+    "recording_rules_update",
+    "recording_simulate_media",
+    "recording_start",
+    "recording_stop",
+    "room_complete",
+    "room_create",
+    "track_publish",
+    "track_unpublish",
+]

@@ -1,0 +1,222 @@
+"""The life of a recording: start, stop, media in (→ completed), failure, delete, media removal."""
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from console.services import Actor, audit_record
+from recordings import callbacks, tasks
+from recordings.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
+from recordings.exceptions import MediaRejected, RecordingNotAwaitingMedia, RecordingStillProcessing
+from recordings.media import demo
+from recordings.media.probe import InvalidMedia, api_duration, probe
+from recordings.media.store import get_media_store
+from recordings.models import Recording, Room, Track
+from recordings.services.callbacks import callback_enqueue
+
+
+def media_key_for(recording: Recording) -> str:
+    """Return where a recording's media file lives in the media store."""
+    r = recording
+    return f"{r.account_id}/{r.room_id}/{r.sid}.{r.container_format}"
+
+
+def recording_start(*, room: Room, track: Track) -> Recording:
+    """Start a new recording of a track: a new RT SID every time, status ``processing``.
+
+    Call inside the room's transaction (``rooms`` services hold its lock).
+    """
+    now = timezone.now()
+    recording = Recording.objects.create(
+        account_id=track.account_id,
+        room=room,
+        participant_id=track.participant_id,
+        track=track,
+        type=track.kind,
+        codec=track.codec,
+        container_format=CONTAINER_FOR_TYPE[track.kind],
+        track_name=track.name,
+        offset=room.media_offset,
+        status_callback=room.status_callback,
+        status_callback_method=room.status_callback_method,
+        date_created=now,
+        date_updated=now,
+    )
+    callback_enqueue(
+        room=room,
+        event="recording-started",
+        params=callbacks.recording_params(recording),
+        recording_sid=recording.sid,
+    )
+    return recording
+
+
+def recording_stop(*, room: Room, recording: Recording) -> None:
+    """End a recording's capture; it completes when its media arrives (or fails).
+
+    In a simulated room Roomvault is the media server, so it makes the media itself after commit.
+    """
+    now = timezone.now()
+    recording.date_stopped = now
+    recording.date_updated = now
+    recording.save(update_fields=["date_stopped", "date_updated"])
+    if room.simulated_seconds is not None:
+        sid = recording.sid
+        transaction.on_commit(lambda: tasks.simulate_recording_media.delay(sid))
+
+
+@transaction.atomic
+def recording_complete(
+    *,
+    recording: Recording,
+    media: BinaryIO,
+    duration: int,
+    codec: str | None = None,
+) -> Recording:
+    """Store a finished recording's media file and mark the recording completed."""
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    if recording.status != RecordingStatus.PROCESSING:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is {recording.status}: it takes no more media"
+        )
+    key = media_key_for(recording)
+    now = timezone.now()
+    recording.size = get_media_store().save(key, media)
+    recording.media_key = key
+    recording.duration = duration
+    recording.codec = codec or recording.codec
+    recording.status = RecordingStatus.COMPLETED
+    recording.date_stopped = recording.date_stopped or now
+    recording.date_updated = now
+    recording.save(
+        update_fields=[
+            "size",
+            "media_key",
+            "duration",
+            "codec",
+            "status",
+            "date_stopped",
+            "date_updated",
+        ]
+    )
+    callback_enqueue(
+        room=recording.room,
+        event="recording-completed",
+        params=callbacks.recording_params(recording),
+        recording_sid=recording.sid,
+    )
+    return recording
+
+
+def recording_media_ingest(*, recording: Recording, path: Path) -> Recording:
+    """Complete a recording with an uploaded file, after reading what the file really holds.
+
+    Raises MediaRejected (nothing stored) for a file that is not a whole Matroska recording of
+    the track's kind, and RecordingNotAwaitingMedia for a recording that is not processing.
+    """
+    try:
+        info = probe(path)
+    except InvalidMedia as exc:
+        raise MediaRejected(exc.reason) from None
+    if info.kind != recording.type:
+        raise MediaRejected(
+            f"The file holds {info.kind} ({info.codec}) but {recording.sid} records "
+            f"an {recording.type} track"
+        )
+    with path.open("rb") as media:
+        return recording_complete(
+            recording=recording,
+            media=media,
+            duration=api_duration(info.duration),
+            codec=info.codec,
+        )
+
+
+@transaction.atomic
+def recording_fail(*, recording: Recording, reason: str) -> Recording:
+    """Mark a recording failed: the media server could not capture it."""
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    if recording.status != RecordingStatus.PROCESSING:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is {recording.status}: it cannot fail now"
+        )
+    now = timezone.now()
+    recording.status = RecordingStatus.FAILED
+    recording.date_stopped = recording.date_stopped or now
+    recording.date_updated = now
+    recording.save(update_fields=["status", "date_stopped", "date_updated"])
+    callback_enqueue(
+        room=recording.room,
+        event="recording-failed",
+        params={**callbacks.recording_params(recording), "FailedOperation": reason[:255]},
+        recording_sid=recording.sid,
+    )
+    return recording
+
+
+def recording_simulate_media(*, recording_sid: str) -> None:
+    """Make and ingest real media for a stopped recording of a simulated room (idempotent)."""
+    recording = (
+        Recording.objects.select_related("room")
+        .filter(sid=recording_sid, status=RecordingStatus.PROCESSING, date_stopped__isnull=False)
+        .first()
+    )
+    if recording is None or recording.room.simulated_seconds is None:
+        return
+    seconds = recording.room.simulated_seconds
+    if recording.type == MediaType.AUDIO:
+        # A different tone per track, so that the demo recordings sound apart.
+        data = demo.opus_mka(seconds, frequency=220 + 55 * (int(recording.track_id[-2:], 16) % 12))
+    else:
+        data = demo.vp8_mkv(seconds)
+    with tempfile.NamedTemporaryFile(suffix=f".{recording.container_format}") as file:
+        file.write(data)
+        file.flush()
+        # Another run of this task may have completed it meanwhile: that is success too.
+        with contextlib.suppress(RecordingNotAwaitingMedia):
+            recording_media_ingest(recording=recording, path=Path(file.name))
+
+
+@transaction.atomic
+def recording_delete(*, recording: Recording, actor: Actor) -> bool:
+    """Soft-delete a recording: status ``deleted`` now, its media removed by a task after commit.
+
+    Returns False when it was already deleted (deleting is idempotent). Raises
+    RecordingStillProcessing for a recording still being captured: nothing is changed.
+    """
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    if recording.status == RecordingStatus.DELETED:
+        return False
+    if recording.status == RecordingStatus.PROCESSING:
+        raise RecordingStillProcessing(
+            f"Recording {recording.sid} is still processing and cannot be deleted yet"
+        )
+    audit_record(
+        account=recording.account,
+        actor=actor,
+        action="recording.delete",
+        object_sid=recording.sid,
+        object_repr=f"{recording.track_name} in {recording.room_id}",
+    )
+    now = timezone.now()
+    recording.status = RecordingStatus.DELETED
+    recording.date_deleted = now
+    recording.date_updated = now
+    recording.save(update_fields=["status", "date_deleted", "date_updated"])
+    if recording.media_key:
+        sid = recording.sid
+        transaction.on_commit(lambda: tasks.delete_recording_media.delay(sid))
+    return True
+
+
+def recording_media_delete(*, recording_sid: str) -> None:
+    """Remove a deleted recording's media file; safe to run any number of times."""
+    recording = Recording.objects.filter(sid=recording_sid, status=RecordingStatus.DELETED).first()
+    if recording is None or not recording.media_key:
+        return
+    get_media_store().delete(recording.media_key)
+    Recording.objects.filter(pk=recording.pk, media_key=recording.media_key).update(media_key="")
