@@ -7,9 +7,9 @@ same at any depth and at any table size.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from console.models import Account
 from console.sids import is_sid
@@ -147,6 +147,27 @@ def recordings_awaiting_media(*, room: Room) -> list[str]:
         .order_by("date_created", "sid")
         .values_list("sid", flat=True)
     )
+
+
+def rooms_idle(*, now: datetime) -> list[Room]:
+    """Return rooms in progress that have had nobody in them for longer than their timeout:
+    ``unused_room_timeout`` if nobody ever joined, else ``empty_room_timeout`` since the last one
+    left (minutes, as in Twilio's Rooms API)."""
+    candidates = (
+        Room.objects.filter(status=RoomStatus.IN_PROGRESS)
+        .exclude(participants__status=ParticipantStatus.CONNECTED)
+        .annotate(last_left=Max("participants__end_time"))
+    )
+    idle = []
+    for room in candidates:
+        since, minutes = (
+            (room.last_left, room.empty_room_timeout)
+            if room.last_left is not None
+            else (room.date_created, room.unused_room_timeout)
+        )
+        if since + timedelta(minutes=minutes) <= now:
+            idle.append(room)
+    return idle
 
 
 def recording_rules_get(*, room: Room) -> RecordingRules | None:

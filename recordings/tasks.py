@@ -32,3 +32,9 @@ def deliver_callback(self, delivery_id: int) -> None:
 def simulate_recording_media(recording_sid: str) -> None:
     """Play the media server of a simulated room: make and ingest a stopped recording's media."""
     services.recording_simulate_media(recording_sid=recording_sid)
+
+
+@shared_task
+def end_idle_rooms() -> int:
+    """End rooms that stayed empty past their timeout (run every minute by beat)."""
+    return services.rooms_end_idle()

@@ -21,6 +21,7 @@ from recordings.services.rooms import (
     recording_rules_update,
     room_complete,
     room_create,
+    rooms_end_idle,
     track_publish,
     track_unpublish,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "recording_stop",
     "room_complete",
     "room_create",
+    "rooms_end_idle",
     "track_publish",
     "track_unpublish",
 ]

@@ -145,6 +145,14 @@ def room_complete(*, room: Room, actor: Actor = SYSTEM) -> Room:
     return room
 
 
+def rooms_end_idle() -> int:
+    """End every room left empty past its timeout, as Twilio does; return how many ended."""
+    idle = selectors.rooms_idle(now=timezone.now())
+    for room in idle:
+        room_complete(room=room)
+    return len(idle)
+
+
 @transaction.atomic
 def participant_connect(*, room: Room, identity: str) -> Participant:
     """Connect a participant; one already connected with this identity is disconnected first."""
