@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from requests.utils import requote_uri
+
 from recordings.models import Participant, Recording, Room, Track
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -79,17 +81,19 @@ def recording_params(recording: Recording) -> dict[str, str]:
 
 
 def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
-    """Return the URL a callback is sent to: for GET, with the parameters in its query."""
-    if method != "GET":
-        return url
-    parts = urlsplit(url)
-    query = "&".join(q for q in (parts.query, urlencode(sorted(params.items()))) if q)
-    return urlunsplit(parts._replace(query=query))
+    """Return the URL a callback is sent to, exactly as it goes on the wire (percent-encoded, so
+    that the receiver validates the signature over the URL it received); for GET, with the
+    parameters in its query."""
+    if method == "GET":
+        parts = urlsplit(url)
+        query = "&".join(q for q in (parts.query, urlencode(sorted(params.items()))) if q)
+        url = urlunsplit(parts._replace(query=query))
+    return requote_uri(url)
 
 
 def signature(auth_token: str, url: str, method: str, params: Mapping[str, str]) -> str:
     """Return the X-Twilio-Signature of a callback sent to ``url`` by ``method``."""
-    payload = request_url(url, method, params)
+    payload = request_url(url, method, params)  # the URL as sent, as the receiver sees it
     if method != "GET":
         payload += "".join(f"{name}{params[name]}" for name in sorted(params))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()

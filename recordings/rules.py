@@ -97,7 +97,7 @@ def _json_type(value: object) -> str:
 
 
 def parse_rules(document: str, *, wrapped: bool = False) -> list[dict[str, object]]:
-    """Parse and validate a JSON-encoded rule list, keeping each rule's keys in the given order.
+    """Parse and validate a JSON-encoded rule list; each rule comes back in canonical key order.
 
     With ``wrapped``, the list may also come as ``{"rules": [...]}``, the shape of the Rooms API's
     RecordingRules parameter (the same as the RecordingRules resource).
@@ -131,8 +131,15 @@ def validate_rules(rules: object) -> list[dict[str, object]]:
         raise InvalidRules(f"Rules may hold at most {RULES_LIMIT} rules, not {len(rules)}.")
     for index, rule in enumerate(rules):
         _validate_rule(rule, index)
-    # Copies, so that a caller editing the result cannot alter the document it came from.
-    return [dict(rule) for rule in rules]
+    return canonical(rules)
+
+
+def canonical(rules: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Return copies of rules with their keys in Twilio's order: ``type``, then the filters.
+
+    One order everywhere: PostgreSQL's jsonb would otherwise hand back ``{"all": …, "type": …}``.
+    """
+    return [{key: rule[key] for key in ("type", *FILTERS) if key in rule} for rule in rules]
 
 
 def _validate_rule(rule: object, index: int) -> None:

@@ -94,7 +94,10 @@ class RoomFilterSet(_DateCreatedFilterSet):
 class ParticipantFilterSet(_DateCreatedFilterSet):
     """The query parameters of ``/v1/Rooms/{RoomSid}/Participants``."""
 
-    Status = django_filters.ChoiceFilter(field_name="status", choices=ParticipantStatus.choices)
+    # "reconnecting" is in the reference's enum; Roomvault has no such state, so it matches nobody.
+    Status = django_filters.ChoiceFilter(
+        field_name="status", choices=[*ParticipantStatus.choices, ("reconnecting", "reconnecting")]
+    )
     Identity = django_filters.CharFilter(field_name="identity", max_length=128)
 
 

@@ -1,8 +1,10 @@
 """Parameters of the /v1 write endpoints, validated with Twilio's names (DRF serializers, so that
 the same declaration validates requests and documents them in our OpenAPI schema)."""
 
+from django.core.validators import RegexValidator, URLValidator
 from rest_framework import serializers
 
+from console.sids import ANY_SID
 from recordings.api.errors import invalid_parameter
 from recordings.choices import CallbackMethod, RoomStatus, RoomType
 
@@ -19,17 +21,27 @@ class TwilioBooleanField(serializers.BooleanField):
 class CreateRoomParams(serializers.Serializer):
     """``POST /v1/Rooms``."""
 
-    UniqueName = serializers.CharField(required=False, max_length=128)
+    UniqueName = serializers.CharField(
+        required=False,
+        max_length=128,
+        # A name shaped like a room SID could never be addressed by name.
+        validators=[RegexValidator(ANY_SID, inverse_match=True, message="must not be a SID")],
+    )
     Type = serializers.ChoiceField(required=False, choices=RoomType.choices)
     RecordParticipantsOnConnect = TwilioBooleanField(required=False)
     RecordingRules = serializers.CharField(
         required=False, trim_whitespace=False, max_length=64 * 1024
     )
-    StatusCallback = serializers.URLField(required=False, max_length=1024)
+    StatusCallback = serializers.URLField(
+        required=False, max_length=1024, validators=[URLValidator(schemes=["http", "https"])]
+    )
     StatusCallbackMethod = serializers.ChoiceField(required=False, choices=CallbackMethod.choices)
     MaxParticipants = serializers.IntegerField(required=False, min_value=1, max_value=50)
-    EmptyRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=1440)
-    UnusedRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=1440)
+    MaxParticipantDuration = serializers.IntegerField(
+        required=False, min_value=600, max_value=86400
+    )
+    EmptyRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=60)
+    UnusedRoomTimeout = serializers.IntegerField(required=False, min_value=1, max_value=60)
     AudioOnly = TwilioBooleanField(required=False)
 
     SERVICE_KEYWORDS = {
@@ -40,6 +52,7 @@ class CreateRoomParams(serializers.Serializer):
         "StatusCallback": "status_callback",
         "StatusCallbackMethod": "status_callback_method",
         "MaxParticipants": "max_participants",
+        "MaxParticipantDuration": "max_participant_duration",
         "EmptyRoomTimeout": "empty_room_timeout",
         "UnusedRoomTimeout": "unused_room_timeout",
         "AudioOnly": "audio_only",

@@ -19,6 +19,7 @@ from recordings.api.views import (
     actor_of,
     list_response,
 )
+from recordings.choices import ParticipantStatus, RoomStatus
 
 DATE_FILTERS = [
     OpenApiParameter("DateCreatedAfter", str, description="ISO 8601, inclusive"),
@@ -42,7 +43,9 @@ class RoomList(TwilioListView):
         responses={200: list_response("ListRoomResponse", RoomSerializer, key="rooms"), 400: ERROR},
     )
     def get(self, request):
-        return self.paged(functools.partial(selectors.room_list, account=self.account))
+        # The reference: Status is "in-progress (default) or completed".
+        default = {} if request.query_params.get("Status") else {"status": RoomStatus.IN_PROGRESS}
+        return self.paged(functools.partial(selectors.room_list, account=self.account, **default))
 
     @extend_schema(
         operation_id="CreateRoom",
@@ -100,7 +103,15 @@ class ParticipantList(TwilioListView):
     )
     def get(self, request, room):
         room = self.room_or_404(room, by_name=True)
-        return self.paged(functools.partial(selectors.participant_list, room=room))
+        # The reference: "For in-progress Rooms the default Status is connected. For completed
+        # Rooms only disconnected Participants are returned."
+        default = {}
+        if not request.query_params.get("Status"):
+            in_progress = room.status == RoomStatus.IN_PROGRESS
+            default["status"] = (
+                ParticipantStatus.CONNECTED if in_progress else ParticipantStatus.DISCONNECTED
+            )
+        return self.paged(functools.partial(selectors.participant_list, room=room, **default))
 
 
 class ParticipantInstance(TwilioAPIView):

@@ -2,7 +2,6 @@
 
 from django.urls import path, re_path
 
-from recordings.api.views import unknown_path
 from recordings.ingest import views
 
 urlpatterns = [
@@ -14,5 +13,5 @@ urlpatterns = [
     path("Rooms/<str:room>/Tracks/<str:track>", views.Track.as_view()),
     path("Recordings/<str:sid>/Media", views.RecordingMedia.as_view()),
     path("Recordings/<str:sid>/Failure", views.RecordingFailure.as_view()),
-    re_path(r"^(?P<rest>.*)$", unknown_path),
+    re_path(r"^(?P<rest>.*)$", views.unknown_path),
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import api_view, authentication_classes
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -175,6 +176,14 @@ class RecordingFailure(IngestView):
         data = _valid(FailureIn, request.data)
         recording = services.recording_fail(recording=recording, reason=data["reason"])
         return Response(RecordingSerializer(recording, context=self.serializer_context()).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([ApiKeyAuthentication])
+def unknown_path(request, rest):
+    """Answer every other path under /ingest/v1 with a Twilio 404, after authentication."""
+    raise not_found(request.path)
 
 
 def _too_large() -> TwilioAPIError:

@@ -116,8 +116,15 @@ def recording_media_ingest(*, recording: Recording, path: Path) -> Recording:
     """Complete a recording with an uploaded file, after reading what the file really holds.
 
     Raises MediaRejected (nothing stored) for a file that is not a whole Matroska recording of
-    the track's kind, and RecordingNotAwaitingMedia for a recording that is not processing.
+    the track's kind, and RecordingNotAwaitingMedia for a recording that is not processing or is
+    still being captured: the rules still select its track, so taking a file now would leave that
+    track unrecorded (stop capture first, or report a failure).
     """
+    if recording.status == RecordingStatus.PROCESSING and recording.date_stopped is None:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is still being captured: unpublish its track (or change "
+            "the rules) before uploading its file"
+        )
     try:
         info = probe(path)
     except InvalidMedia as exc:

@@ -5,7 +5,7 @@ dynamic enforcement): tracks entering the set get a new recording, tracks leavin
 Each service locks the room row first, so the events of one room are applied one at a time.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from console.models import Account
@@ -57,6 +57,7 @@ def room_create(
     status_callback: str | None = None,
     status_callback_method: str = CallbackMethod.POST,
     max_participants: int = 50,
+    max_participant_duration: int = 14400,
     empty_room_timeout: int = 5,
     unused_room_timeout: int = 5,
     audio_only: bool = False,
@@ -69,10 +70,6 @@ def room_create(
     """
     sid = new_sid("RM")
     unique_name = unique_name or sid
-    if Room.objects.filter(
-        account=account, unique_name=unique_name, status=RoomStatus.IN_PROGRESS
-    ).exists():
-        raise RoomNameInUse(f"A room named {unique_name!r} is already in progress")
     if type not in GROUP_TYPES:
         if rules_document is not None:
             raise RulesNotSupported(f"Recording rules are not supported in {type} rooms")
@@ -90,23 +87,29 @@ def room_create(
     if rules is None and record_participants_on_connect:
         rules = rules_algebra.RECORD_ALL
     now = timezone.now()
-    room = Room.objects.create(
-        sid=sid,
-        account=account,
-        unique_name=unique_name,
-        type=type,
-        record_participants_on_connect=record_participants_on_connect,
-        status_callback=status_callback,
-        status_callback_method=status_callback_method,
-        max_participants=max_participants,
-        empty_room_timeout=empty_room_timeout,
-        unused_room_timeout=unused_room_timeout,
-        audio_only=audio_only,
-        simulated_seconds=simulated_seconds,
-        media_offset=int(now.timestamp() * 1000),
-        date_created=now,
-        date_updated=now,
-    )
+    try:
+        # The partial unique constraint decides, so two concurrent requests cannot both win.
+        with transaction.atomic():
+            room = Room.objects.create(
+                sid=sid,
+                account=account,
+                unique_name=unique_name,
+                type=type,
+                record_participants_on_connect=record_participants_on_connect,
+                status_callback=status_callback,
+                status_callback_method=status_callback_method,
+                max_participants=max_participants,
+                max_participant_duration=max_participant_duration,
+                empty_room_timeout=empty_room_timeout,
+                unused_room_timeout=unused_room_timeout,
+                audio_only=audio_only,
+                simulated_seconds=simulated_seconds,
+                media_offset=int(now.timestamp() * 1000),
+                date_created=now,
+                date_updated=now,
+            )
+    except IntegrityError:
+        raise RoomNameInUse(f"A room named {unique_name!r} is already in progress") from None
     if rules is not None:
         RecordingRules.objects.create(room=room, rules=rules, date_created=now, date_updated=now)
     audit_record(
@@ -236,11 +239,13 @@ def track_unpublish(*, track: Track) -> Track:
 def recording_rules_update(*, room: Room, document: str, actor: Actor) -> RecordingRules:
     """Replace a room's recording rules (seed 002) and enforce them on its tracks at once.
 
-    Raises ``rules.InvalidRules`` (53120) or RulesNotSupported, and then changes nothing.
+    Raises ``rules.InvalidRules`` (53120), RulesNotSupported or RoomNotInProgress, and then
+    changes nothing.
     """
     room = _lock(room)
     if room.type not in GROUP_TYPES:
         raise RulesNotSupported(f"Recording rules are not supported in {room.type} rooms")
+    _require_in_progress(room)  # seed 002: rules apply "during the life of the Room"
     rules = rules_algebra.parse_rules(document)
     now = timezone.now()
     stored, _ = RecordingRules.objects.update_or_create(

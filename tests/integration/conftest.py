@@ -44,6 +44,10 @@ def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
         "MEDIA_ROOT": str(shared_media_root),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CONN_MAX_AGE": "0",
+        # Status callbacks: short timeout and backoff, so that retries happen within a test.
+        "CALLBACK_TIMEOUT_SECONDS": "1",
+        "CALLBACK_RETRY_BASE_SECONDS": "0.2",
+        "CALLBACK_MAX_ATTEMPTS": "6",
     }
     # Old messages from an earlier, interrupted run must not reach this worker.
     subprocess.run(
@@ -107,3 +111,13 @@ def integration_settings(settings, shared_media_root):
     yield settings
     app.conf.task_always_eager = True
     get_media_store.cache_clear()
+
+
+@pytest.fixture
+def callback_server():
+    """A real HTTP server on 127.0.0.1 (ephemeral port) recording the callbacks it receives."""
+    from tests.recordings.test_callbacks import CallbackServer
+
+    server = CallbackServer()
+    yield server
+    server.close()

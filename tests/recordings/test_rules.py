@@ -84,9 +84,9 @@ def test_valid_rule_lists_are_accepted(document):
     assert parse_rules(document) == json.loads(document)
 
 
-def test_parse_keeps_each_rules_keys_in_the_given_order():
+def test_parse_puts_each_rules_keys_in_twilios_order():
     parsed = parse_rules('[{"track": "screen", "type": "include", "publisher": "Bob"}]')
-    assert [list(rule) for rule in parsed] == [["track", "type", "publisher"]]
+    assert [list(rule) for rule in parsed] == [["type", "publisher", "track"]]
 
 
 def test_parse_returns_plain_dicts():
