@@ -1,6 +1,9 @@
 """Reads of tenancy data: accounts by credentials, memberships, keys, audit events."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 
 from console.models import Account, ApiKey, AuditEvent, Membership
 from console.sids import is_sid
@@ -30,11 +33,103 @@ def memberships_of_user(*, user) -> QuerySet[Membership]:
     )
 
 
-def audit_events(*, account: Account) -> QuerySet[AuditEvent]:
-    """Return an account's audit events, newest first."""
-    return AuditEvent.objects.filter(account=account).order_by("-date_created", "-id")
+def audit_events(
+    *,
+    account: Account,
+    actor: str | None = None,
+    action: str | None = None,
+    object_sid: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """Return an account's audit events, newest first, narrowed by the filters given.
+
+    ``actor`` matches part of the actor's name (``user:<email>``, ``api:<SID>``, ``system``);
+    ``action`` matches an action exactly or a family of them (``api_key`` → ``api_key.*``);
+    ``object_sid`` matches exactly; the dates bound ``date_created`` (after inclusive, before
+    exclusive).
+    """
+    qs = AuditEvent.objects.filter(account=account)
+    if actor:
+        qs = qs.filter(actor__icontains=actor)
+    if action:
+        qs = qs.filter(Q(action=action) | Q(action__startswith=f"{action}."))
+    if object_sid:
+        qs = qs.filter(object_sid=object_sid)
+    if date_created_after is not None:
+        qs = qs.filter(date_created__gte=date_created_after)
+    if date_created_before is not None:
+        qs = qs.filter(date_created__lt=date_created_before)
+    return qs.order_by("-date_created", "-id")
 
 
 def account_get(*, sid: str) -> Account | None:
     """Return the account with this SID, or None."""
     return Account.objects.filter(sid=sid).first() if is_sid(sid, "AC") else None
+
+
+# MEMBERS, KEYS, SETTINGS, AUDIT PAGES -----------------------------------------------------------
+
+
+def members_of(*, account: Account) -> QuerySet[Membership]:
+    """Return an account's memberships with their users, oldest first."""
+    return (
+        Membership.objects.filter(account=account)
+        .select_related("user")
+        .order_by("date_created", "pk")
+    )
+
+
+def api_keys_of(*, account: Account) -> QuerySet[ApiKey]:
+    """Return an account's API keys, newest first, without their secret digests."""
+    return (
+        ApiKey.objects.filter(account=account)
+        .defer("secret_hash")
+        .order_by("-date_created", "-sid")
+    )
+
+
+def recording_settings_of(*, account: Account):
+    """Return the account's RecordingSettings row, or None when it has never been saved."""
+    from recordings.models import RecordingSettings  # console must not import the product early
+
+    return RecordingSettings.objects.filter(account=account).first()
+
+
+@dataclass(frozen=True)
+class AuditCursor:
+    """A position in the audit log: the (date_created, id) of a row and the way to read on.
+
+    ``older`` reads towards older events (the next page), otherwise towards newer ones.
+    """
+
+    date_created: datetime
+    id: int
+    older: bool = True
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of audit events, newest first, and whether events exist beyond each end."""
+
+    rows: list[AuditEvent]
+    has_older: bool
+    has_newer: bool
+
+
+def audit_page(
+    qs: QuerySet[AuditEvent], *, page_size: int, cursor: AuditCursor | None
+) -> AuditPage:
+    """Return the page of ``qs`` (ordered newest first) past ``cursor``, without any COUNT."""
+    qs = qs.select_related("actor_user")
+    if cursor is None:
+        rows = list(qs[: page_size + 1])
+        return AuditPage(rows=rows[:page_size], has_older=len(rows) > page_size, has_newer=False)
+    t, pk = cursor.date_created, cursor.id
+    if cursor.older:
+        beyond = qs.filter(date_created__lte=t).filter(Q(date_created__lt=t) | Q(id__lt=pk))
+        rows = list(beyond[: page_size + 1])
+        return AuditPage(rows=rows[:page_size], has_older=len(rows) > page_size, has_newer=True)
+    beyond = qs.filter(date_created__gte=t).filter(Q(date_created__gt=t) | Q(id__gt=pk)).reverse()
+    rows = list(beyond[: page_size + 1])
+    return AuditPage(rows=rows[:page_size][::-1], has_older=True, has_newer=len(rows) > page_size)

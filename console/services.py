@@ -116,3 +116,107 @@ def api_key_revoke(*, key: ApiKey, actor: Actor = SYSTEM) -> None:
             object_sid=key.sid,
             object_repr=key.friendly_name,
         )
+
+
+# MEMBERS AND ROLES ------------------------------------------------------------------------------
+
+
+class LastOwner(Exception):
+    """Refuse a change that would leave an account without an owner."""
+
+    def __init__(self, membership: Membership):
+        self.membership = membership
+        super().__init__(
+            f"{membership.user.username} is the last owner of this account: make another member "
+            "an owner first."
+        )
+
+
+class AlreadyMember(Exception):
+    """Refuse to add a user who is already a member of the account."""
+
+
+class ExistingLogin(Exception):
+    """Refuse to set the password of a user who already has a console login."""
+
+
+def _owners_locked(*, account_id: str) -> list[int]:
+    """Lock the account's owner memberships (in pk order) and return their pks.
+
+    Every change that could remove an owner takes these locks first, so two of them run one after
+    the other and the second one counts the owners the first one left.
+    """
+    return list(
+        Membership.objects.select_for_update()
+        .filter(account_id=account_id, role=Role.OWNER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _membership_locked(*, membership: Membership) -> Membership:
+    """Re-read a membership under a row lock, as it is now."""
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "account")
+        .get(pk=membership.pk)
+    )
+
+
+@transaction.atomic
+def member_add(
+    *, account: Account, email: str, role: Role, password: str | None, actor: Actor = SYSTEM
+) -> Membership:
+    """Add a console user (new or existing, by email) to the account with this role.
+
+    Raises AlreadyMember when they are one already (change their role instead), and ExistingLogin
+    when a password is given for a user who already has a login: an owner of one account must
+    never be able to set the password of a member of another.
+    """
+    user = get_user_model().objects.filter(username=email.lower()).first()
+    if user is not None:
+        if Membership.objects.filter(user=user, account=account).exists():
+            raise AlreadyMember(f"{user.username} is already a member of this account.")
+        if password:
+            raise ExistingLogin(
+                f"{user.username} already has a Roomvault login and keeps their own password: "
+                "leave the password empty."
+            )
+    return member_set(account=account, email=email, password=password, role=role, actor=actor)
+
+
+@transaction.atomic
+def member_change_role(*, membership: Membership, role: Role, actor: Actor = SYSTEM) -> Membership:
+    """Give a member another role; raise LastOwner rather than demote the account's last owner."""
+    owners = _owners_locked(account_id=membership.account_id)
+    current = _membership_locked(membership=membership)
+    if current.role == role:
+        return current
+    if current.role == Role.OWNER and owners == [current.pk]:
+        raise LastOwner(current)
+    previous = current.role
+    current.role = role
+    current.save(update_fields=["role"])
+    audit_record(
+        account=current.account,
+        actor=actor,
+        action="member.role_change",
+        object_repr=f"{current.user.username}: {previous} → {role}",
+    )
+    return current
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor: Actor = SYSTEM) -> None:
+    """Remove a member from one account (their other accounts keep them); never the last owner."""
+    owners = _owners_locked(account_id=membership.account_id)
+    current = _membership_locked(membership=membership)
+    if current.role == Role.OWNER and owners == [current.pk]:
+        raise LastOwner(current)
+    audit_record(
+        account=current.account,
+        actor=actor,
+        action="member.remove",
+        object_repr=f"{current.user.username}: {current.role}",
+    )
+    current.delete()

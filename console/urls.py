@@ -1,17 +1,33 @@
-"""Root URLconf: console pages, the /v1 Twilio-compatible API, signed media and the API schema."""
+"""Root URLconf: console pages, the /v1 Twilio-compatible API, ingest, signed media, API schema."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from console.views import home
+from console.forms import EmailAuthenticationForm
+from console.views import auth, home
 from recordings.api import urls as api_urls
 from recordings.media.views import serve_signed_media
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("switch-account/", auth.switch, name="switch-account"),
+    path("recordings/", include("recordings.urls.logs")),
+    path("recordings/bulk/", include("recordings.urls.bulk")),
+    path("rooms/", include("recordings.urls.rooms")),
+    path("team/", include("console.urls_team")),
     path("v1/", include("recordings.api.urls")),
     *api_urls.bare_root,
     path("ingest/v1/", include("recordings.ingest.urls")),

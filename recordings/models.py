@@ -5,6 +5,7 @@ a foreign key column already holds the SID the API renders (``room_id`` is the r
 join is needed to render ``grouping_sids`` or ``source_sid``.
 """
 
+from django.conf import settings
 from django.db import models
 
 from console.models import Account
@@ -19,6 +20,7 @@ from recordings.choices import (
     RoomStatus,
     RoomType,
 )
+from recordings.rules import canonical
 
 
 class Room(models.Model):
@@ -57,6 +59,14 @@ class Room(models.Model):
         indexes = [
             models.Index(fields=["account", "-date_created", "-sid"], name="room_account_date"),
             models.Index(fields=["account", "unique_name", "status"], name="room_account_name"),
+        ]
+        constraints = [
+            # Twilio: "This value is unique for in-progress rooms."
+            models.UniqueConstraint(
+                fields=["account", "unique_name"],
+                condition=models.Q(status="in-progress"),
+                name="room_unique_name_in_progress",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,13 +170,21 @@ class Recording(models.Model):
         return self.status == RecordingStatus.COMPLETED and bool(self.media_key)
 
 
+class RulesField(models.JSONField):
+    """A rule list, read back in canonical key order whatever the database did to it."""
+
+    def from_db_value(self, value, expression, connection):
+        rules = super().from_db_value(value, expression, connection)
+        return canonical(rules) if isinstance(rules, list) else rules
+
+
 class RecordingRules(models.Model):
     """The rule list in force for one room (seed 002); replaced whole on every update."""
 
     room = models.OneToOneField(
         Room, on_delete=models.CASCADE, primary_key=True, related_name="recording_rules"
     )
-    rules = models.JSONField(default=list)
+    rules = RulesField(default=list)
     date_created = models.DateTimeField()
     date_updated = models.DateTimeField()
 
@@ -237,3 +255,70 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.delivery_id}"
+
+
+class BulkDeletion(models.Model):
+    """A deletion of many recordings, run by Celery in fixed-size chunks with its progress here.
+
+    The selection is either the Logs filter (a URL query, never a list of thousands of SIDs) or an
+    explicit list of SIDs, and covers recordings created up to ``date_created``: a recording that
+    arrives later is never deleted by a job confirmed before it existed. Progress moves with a
+    keyset cursor (the last ``date_created`` and SID processed) that is saved in the same
+    transaction as each chunk's UPDATE, so a chunk is either wholly done and counted, or not at all.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "user:<email>" as the audit log has it; the chunks' audit events are written under it too.
+    actor = models.CharField(max_length=255)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The Logs filter as a URL query ("all matching this filter"), or an explicit selection.
+    query = models.TextField(blank=True)
+    sids = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Fixed when the job is created, so that every run of it (and a re-run) cuts the same chunks.
+    chunk_size = models.PositiveIntegerField()
+    # Recordings matching when the job was created (one COUNT of the filtered, scoped set).
+    total = models.PositiveIntegerField(default=0)
+    # Rows the cursor has passed: done + skipped + failed + those found already deleted.
+    processed = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    cursor_date_created = models.DateTimeField(null=True, blank=True)
+    cursor_sid = models.CharField(max_length=34, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    date_finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-id"], name="bulk_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bulk deletion {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Tell whether the job has stopped (done or failed)."""
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Return how far the job is, 0 to 100; 100 only once it is done."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.processed * 100 // self.total)

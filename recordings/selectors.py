@@ -29,16 +29,38 @@ def recording_list(
     date_created_after: datetime | None = None,
     date_created_before: datetime | None = None,
     media_type: str | None = None,
+    codec: str | None = None,
+    track_name: str | None = None,
+    room_name: str | None = None,
+    participant_identity: str | None = None,
+    include_deleted: bool = False,
 ) -> QuerySet[Recording]:
     """Return the account's recordings matching every given filter, newest first.
 
-    Deleted recordings are left out unless ``status`` asks for them (seed 000). A grouping SID
-    matches the recording's room or participant, chosen by its prefix; every one given must match.
+    Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them
+    (seed 000). A grouping SID matches the recording's room or participant, chosen by its
+    prefix; every one given must match. The console adds names: a room's unique name (any of the
+    account's rooms that had it) and a participant's identity.
     """
     qs = Recording.objects.filter(account=account)
     if room_sid is not None:
         qs = qs.filter(room_id=room_sid)
-    qs = qs.filter(status=status) if status else qs.exclude(status=RecordingStatus.DELETED)
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_deleted:
+        qs = qs.exclude(status=RecordingStatus.DELETED)
+    if codec:
+        qs = qs.filter(codec=codec)
+    if track_name:
+        qs = qs.filter(track_name=track_name)
+    if room_name:
+        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=room_name))
+    if participant_identity:
+        qs = qs.filter(
+            participant__in=Participant.objects.filter(
+                account=account, identity=participant_identity
+            )
+        )
     if source_sid:
         qs = qs.filter(track_id=source_sid)
     for sid in grouping_sids:
@@ -214,3 +236,15 @@ def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
     if cursor.forward:
         return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=True)
     return Page(rows=rows[:page_size][::-1], has_next=True, has_previous=len(rows) > page_size)
+
+
+def callback_deliveries_for(*, account: Account, recording_sid: str) -> QuerySet:
+    """Return the status callbacks sent about one of the account's recordings, oldest first,
+    each with its delivery attempts prefetched."""
+    from recordings.models import CallbackDelivery
+
+    return (
+        CallbackDelivery.objects.filter(account=account, recording_sid=recording_sid)
+        .order_by("date_created", "id")
+        .prefetch_related("attempts")
+    )

@@ -1,7 +1,9 @@
 """Celery tasks: each takes ids, calls one service, and retries transient failures with backoff."""
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import Retry
 from django.conf import settings
+from django.db import OperationalError
 
 from recordings import services
 
@@ -19,13 +21,17 @@ def delete_recording_media(recording_sid: str) -> None:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def deliver_callback(self, delivery_id: int) -> None:
+def deliver_callback(self, delivery_id: int) -> Retry | None:
     """Make the next attempt at a status callback; retry with exponential backoff."""
     try:
         services.callback_attempt(delivery_id=delivery_id)
     except services.CallbackFailed as exc:
         countdown = settings.CALLBACK_RETRY_BASE_SECONDS * 2**self.request.retries
-        raise self.retry(exc=exc, countdown=countdown) from None
+        # Returned, not raised: a worker schedules the retry either way, and when run eagerly
+        # (inside the request that queued it) Celery re-runs a *returned* Retry in place, while a
+        # raised one would fail that request after its change had committed.
+        return self.retry(exc=exc, countdown=countdown, throw=False)
+    return None
 
 
 @shared_task(acks_late=True)
@@ -38,3 +44,48 @@ def simulate_recording_media(recording_sid: str) -> None:
 def end_idle_rooms() -> int:
     """End rooms that stayed empty past their timeout (run every minute by beat)."""
     return services.rooms_end_idle()
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=None,
+    acks_late=True,
+)
+def delete_recordings_media(recording_sids: list[str]) -> None:
+    """Delete the media files of a chunk of deleted recordings (idempotent, so safe to retry)."""
+    for recording_sid in recording_sids:
+        services.recording_media_delete(recording_sid=recording_sid)
+
+
+class _BulkDeletionTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """Mark the job failed once its chunk has failed for good (retries spent or a bug)."""
+        bulk_id = kwargs.get("bulk_id", args[0] if args else None)
+        if bulk_id is not None:
+            services.bulk_deletion_fail(bulk_id=bulk_id, reason=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=_BulkDeletionTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def run_bulk_deletion(self, bulk_id: int) -> None:
+    """Delete the next chunk of a bulk deletion, then queue the next chunk while more remains.
+
+    One chunk per task keeps each task short (far inside the visibility timeout); a worker lost
+    mid-chunk rolls the chunk back and the re-delivered task redoes it from the saved cursor.
+    """
+    more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), each re-queue would nest one call deeper.
+    while more and self.request.is_eager:
+        more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+    if more:
+        run_bulk_deletion.delay(bulk_id)

@@ -63,6 +63,20 @@ def make_completed_recording(account):
 
 
 @pytest.fixture
+def console_client(account, client):
+    """Return a function that signs a new console user with ``role`` in ``account`` in."""
+
+    def sign_in(role: str, *, in_account=None):
+        membership = console_services.member_set(
+            account=in_account or account, email=f"{role}@example.com", password=None, role=role
+        )
+        client.force_login(membership.user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def api_key(account):
     return console_services.api_key_create(account=account, friendly_name="test key")
 

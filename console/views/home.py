@@ -1,12 +1,35 @@
-"""The landing page: the accounts the signed-in user belongs to and how to reach the API."""
+"""The Dashboard: the current account's recordings by status, storage, activity and live rooms."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.generic import TemplateView
 
-from console import selectors
+from console.access import AccountPageMixin, current_membership
+from console.roles import Action
+from recordings import stats
+
+ROOMS_SHOWN = 20
 
 
-@login_required
-def home(request):
-    memberships = selectors.memberships_of_user(user=request.user)
-    return render(request, "console/home.html", {"memberships": memberships})
+class DashboardView(AccountPageMixin, TemplateView):
+    """Show the account's figures; a user with no account is told so instead of refused."""
+
+    action = Action.VIEW
+    template_name = "console/home.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and current_membership(request) is None:
+            return render(request, "console/home.html", {"no_membership": True})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        rooms = stats.rooms_in_progress(account=self.account, limit=ROOMS_SHOWN)
+        return super().get_context_data(
+            totals=stats.recording_totals(account=self.account),
+            days=stats.recordings_per_day(account=self.account),
+            rooms_in_progress=rooms[:ROOMS_SHOWN],
+            more_rooms=len(rooms) > ROOMS_SHOWN,
+            **kwargs,
+        )
+
+
+home = DashboardView.as_view()

@@ -3,6 +3,12 @@ the database (media deletion, callbacks, simulated media) is queued with ``trans
 """
 
 from recordings.exceptions import RecordingStillProcessing
+from recordings.services.bulk import (
+    InvalidBulkSelection,
+    bulk_deletion_create,
+    bulk_deletion_fail,
+    bulk_deletion_run_chunk,
+)
 from recordings.services.callbacks import CallbackFailed, callback_attempt, callback_enqueue
 from recordings.services.recordings import (
     media_key_for,
@@ -25,10 +31,15 @@ from recordings.services.rooms import (
     track_publish,
     track_unpublish,
 )
+from recordings.services.settings import recording_settings_update
 
 __all__ = [
     "CallbackFailed",
+    "InvalidBulkSelection",
     "RecordingStillProcessing",
+    "bulk_deletion_create",
+    "bulk_deletion_fail",
+    "bulk_deletion_run_chunk",
     "callback_attempt",
     "callback_enqueue",
     "media_key_for",
@@ -40,6 +51,7 @@ __all__ = [
     "recording_media_delete",
     "recording_media_ingest",
     "recording_rules_update",
+    "recording_settings_update",
     "recording_simulate_media",
     "recording_start",
     "recording_stop",

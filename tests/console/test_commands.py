@@ -38,7 +38,11 @@ def test_create_account_with_owner_creates_a_console_login(client):
     )
     membership = Membership.objects.get(account_id=result["account_sid"])
     assert membership.role == "owner"
-    assert client.login(username="boss@example.com", password="a long password 1")
+    response = client.post(
+        "/login/", {"username": "Boss@Example.com", "password": "a long password 1"}
+    )
+    assert response.status_code == 302, response.content
+    assert client.get("/").context["user"].username == "boss@example.com"
 
 
 def test_create_account_refuses_email_without_password():

@@ -1,0 +1,80 @@
+"""Who is asking, in which account, and may they: the one gate every console page goes through.
+
+A signed-in user works in one account at a time (chosen with the account switcher and kept in the
+session). Every page declares the one action it needs; the role table in ``console.roles``
+decides. A page of an account the user is not a member of does not exist for them.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+from console.models import Account, Membership
+from console.roles import ROLE_ACTIONS, Action, role_allows
+from console.selectors import memberships_of_user
+
+SESSION_ACCOUNT = "roomvault.account_sid"
+
+
+def current_membership(request) -> Membership | None:
+    """Return the signed-in user's membership in the account they work in (or their first)."""
+    if not request.user.is_authenticated:
+        return None
+    memberships = list(memberships_of_user(user=request.user))
+    chosen = request.session.get(SESSION_ACCOUNT)
+    for membership in memberships:
+        if membership.account_id == chosen:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def switch_account(request, account_sid: str) -> Membership | None:
+    """Make the user work in another of their accounts; None if they are not a member of it."""
+    for membership in memberships_of_user(user=request.user):
+        if membership.account_id == account_sid:
+            request.session[SESSION_ACCOUNT] = account_sid
+            return membership
+    return None
+
+
+class AccountPageMixin(LoginRequiredMixin):
+    """Resolve the caller's account and role, and refuse (403) a role the action is not for.
+
+    Views set ``action``; they then find ``self.account`` and ``self.membership`` ready, and
+    templates find ``account``, ``membership`` and ``can`` (the actions the role allows).
+    """
+
+    action: str = Action.VIEW
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        membership = current_membership(request)
+        if membership is None or not role_allows(membership.role, self.get_action()):
+            raise PermissionDenied
+        self.membership = membership
+        self.account: Account = membership.account
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_action(self) -> str:
+        """Return the action this request needs (override for per-method actions)."""
+        return self.action
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            account=self.account,
+            membership=self.membership,
+            can={action: True for action in ROLE_ACTIONS[self.membership.role]},
+        )
+        return context
+
+
+def actor_for(request):
+    """Return the audit actor for the signed-in console user making this request."""
+    from console.services import Actor
+
+    return Actor(
+        name=f"user:{request.user.username}",
+        user=request.user,
+        source_ip=request.META.get("REMOTE_ADDR"),
+    )

@@ -1,0 +1,65 @@
+"""Console forms of the recordings pages. The filter form maps onto the same selector as the API."""
+
+from django import forms
+
+from console.sids import ANY_SID
+from recordings.choices import Codec, MediaType, RecordingStatus
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class RecordingFilterForm(forms.Form):
+    """The Recordings Logs filters (all optional; they live in the URL)."""
+
+    sid = forms.CharField(required=False, label="Recording SID", max_length=34)
+    room = forms.CharField(required=False, label="Room (SID or unique name)", max_length=128)
+    participant = forms.CharField(
+        required=False, label="Participant (SID or identity)", max_length=128
+    )
+    track = forms.CharField(required=False, label="Track name", max_length=128)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any but deleted"),
+            ("all", "Any, deleted too"),
+            *list(RecordingStatus.choices),
+        ],
+    )
+    type = forms.ChoiceField(required=False, choices=[("", "Any"), *list(MediaType.choices)])
+    codec = forms.ChoiceField(required=False, choices=[("", "Any"), *list(Codec.choices)])
+    date_from = forms.DateTimeField(required=False, label="Created from")
+    date_to = forms.DateTimeField(required=False, label="Created before")
+    page_size = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=50, choices=[(n, n) for n in PAGE_SIZES]
+    )
+
+    def clean_sid(self):
+        sid = self.cleaned_data["sid"].strip()
+        if sid and not (ANY_SID.match(sid) and sid.startswith("RT")):
+            raise forms.ValidationError("A recording SID is RT followed by 32 hex digits.")
+        return sid
+
+    def selector_kwargs(self) -> dict[str, object]:
+        """Return the keywords of ``selectors.recording_list`` for the valid filters."""
+        data = self.cleaned_data
+        kwargs: dict[str, object] = {
+            "status": data["status"] if data["status"] not in ("", "all") else None,
+            "include_deleted": data["status"] == "all",
+            "media_type": data["type"] or None,
+            "codec": data["codec"] or None,
+            "track_name": data["track"].strip() or None,
+            "date_created_after": data["date_from"],
+            "date_created_before": data["date_to"],
+        }
+        grouping = []
+        for value, name_key in (
+            (data["room"], "room_name"),
+            (data["participant"], "participant_identity"),
+        ):
+            value = value.strip()
+            if value and ANY_SID.match(value):
+                grouping.append(value)
+            elif value:
+                kwargs[name_key] = value
+        kwargs["grouping_sids"] = grouping
+        return {k: v for k, v in kwargs.items() if v not in (None, "", [])}

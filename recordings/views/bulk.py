@@ -1,0 +1,124 @@
+"""Bulk deletion pages: select (first POST, confirmation page), create (second POST, then the job),
+its progress, and the account's recent bulk deletions."""
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import TemplateView
+
+from console.access import AccountPageMixin, actor_for
+from console.forms import ConfirmForm
+from console.roles import Action
+from recordings import services
+from recordings.services import bulk
+
+SAMPLE_SIZE = 20
+
+
+class _SidsField(forms.Field):
+    """Every value of a repeated field (checked rows); the service checks each SID."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        return [str(v) for v in value] if value else []
+
+
+class BulkSelectionForm(forms.Form):
+    """What the Logs page posts: checked rows (``sid``), or ``all`` with the filter's ``query``."""
+
+    sid = _SidsField(required=False)
+    all = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, strip=False, max_length=4000, widget=forms.HiddenInput)
+
+    def selection(self) -> dict:
+        """Return the service's ``query``/``sids`` keywords; "all matching" wins over rows."""
+        if self.cleaned_data["all"]:
+            return {"query": self.cleaned_data["query"], "sids": None}
+        return {"query": None, "sids": self.cleaned_data["sid"]}
+
+
+def _logs_url(query: str = "") -> str:
+    """Return the Logs page (with its filter), or the bulk list where no Logs page is routed."""
+    try:
+        url = reverse("recordings:list")
+    except NoReverseMatch:
+        return reverse("bulk:list")
+    return f"{url}?{query}" if query else url
+
+
+class BulkSelectView(AccountPageMixin, TemplateView):
+    """Show what a selection would delete: the exact count, the first rows, and a confirm form."""
+
+    action = Action.DELETE
+    http_method_names = ["post"]
+    template_name = "recordings/bulk_confirm.html"
+
+    def post(self, request, *args, **kwargs):
+        return self.confirmation(BulkSelectionForm(request.POST))
+
+    def confirmation(self, form: BulkSelectionForm, status: int = 200):
+        """Render the confirmation page of a selection, or go back to the Logs with why not."""
+        if not form.is_valid():
+            messages.error(self.request, "That selection could not be read.")
+            return redirect(_logs_url())
+        selection = form.selection()
+        try:
+            matching = bulk.bulk_selection(account=self.account, **selection)
+        except services.InvalidBulkSelection as exc:
+            messages.error(self.request, exc.message)
+            return redirect(_logs_url(selection["query"] or ""))
+        context = self.get_context_data(
+            count=matching.count(),
+            sample=list(matching[:SAMPLE_SIZE]),
+            selection_form=form,
+            confirm_form=ConfirmForm(),
+            query=selection["query"],
+            cancel_url=_logs_url(selection["query"] or ""),
+        )
+        return self.render_to_response(context, status=status)
+
+
+class BulkCreateView(BulkSelectView):
+    """Create the bulk deletion the confirmation page showed, then show its progress (PRG)."""
+
+    def post(self, request, *args, **kwargs):
+        form = BulkSelectionForm(request.POST)
+        if not ConfirmForm(request.POST).is_valid() or not form.is_valid():
+            messages.error(request, "Confirm the deletion to go ahead.")
+            return self.confirmation(form, status=400)
+        try:
+            job = services.bulk_deletion_create(
+                account=self.account, actor=actor_for(request), **form.selection()
+            )
+        except services.InvalidBulkSelection as exc:
+            messages.error(request, exc.message)
+            return redirect(_logs_url(form.selection()["query"] or ""))
+        messages.success(request, f"Deleting {job.total} recordings.")
+        return redirect("bulk:progress", pk=job.pk)
+
+
+class BulkProgressView(AccountPageMixin, TemplateView):
+    """Show how far a bulk deletion is; the page refreshes itself until the job stops."""
+
+    action = Action.VIEW
+    template_name = "recordings/bulk_progress.html"
+
+    def get_context_data(self, **kwargs):
+        job = bulk.bulk_deletion_get(account=self.account, pk=self.kwargs["pk"])
+        if job is None:
+            raise Http404("No such bulk deletion")
+        return super().get_context_data(job=job, **kwargs)
+
+
+class BulkListView(AccountPageMixin, TemplateView):
+    """List the account's recent bulk deletions."""
+
+    action = Action.VIEW
+    template_name = "recordings/bulk_list.html"
+
+    def get_context_data(self, **kwargs):
+        jobs = bulk.bulk_deletion_list(account=self.account)
+        return super().get_context_data(jobs=jobs, **kwargs)

@@ -1,0 +1,330 @@
+"""Recordings Logs: the filtered list and its CSV export, one recording's details, its media and
+its deletion. Handlers parse the request, call a selector or a service, and render.
+"""
+
+import csv
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView, View
+
+from console.access import AccountPageMixin, actor_for
+from console.forms import ConfirmForm
+from console.roles import Action
+from recordings import selectors, services
+from recordings.api.errors import TwilioAPIError
+from recordings.api.paging import api_base_url, decode_token, encode_token
+from recordings.api.serializers import RecordingSerializer
+from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
+from recordings.forms import RecordingFilterForm
+from recordings.media.signed import signed_media_url
+from recordings.models import Recording
+
+# The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
+TOKEN = "token"
+# The list counts matches up to this many, with a LIMITed subquery; beyond it, "more than N".
+COUNT_CAP = 1000
+CSV_CHUNK_SIZE = 2000
+CSV_HEADER = (
+    "date_created",
+    "sid",
+    "room_sid",
+    "room_name",
+    "participant_sid",
+    "participant_identity",
+    "track_name",
+    "type",
+    "codec",
+    "container_format",
+    "duration",
+    "size",
+    "status",
+    "date_deleted",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def filter_form(query: QueryDict) -> RecordingFilterForm:
+    """Return the filter form bound to a query, with the page size shown even when unset."""
+    data = query.copy()
+    if not data.get("page_size"):
+        data["page_size"] = str(RecordingFilterForm.base_fields["page_size"].empty_value)
+    form = RecordingFilterForm(data)
+    for name in ("date_from", "date_to"):
+        widget = form.fields[name].widget
+        widget.input_type, widget.format = "datetime-local", "%Y-%m-%dT%H:%M"
+    return form
+
+
+def recordings_matching(account, form: RecordingFilterForm) -> QuerySet[Recording]:
+    """Return the account's recordings a valid filter form selects, newest first."""
+    qs = selectors.recording_list(account=account, **form.selector_kwargs())
+    sid = form.cleaned_data["sid"]
+    return qs.filter(sid=sid[:2] + sid[2:].lower()) if sid else qs
+
+
+def recording_or_404(account, sid: str) -> Recording:
+    """Return the account's recording with this SID; 404 for a foreign or unknown one."""
+    recording = selectors.recording_get(account=account, sid=sid)
+    if recording is None:
+        raise Http404("No such recording")
+    return recording
+
+
+def human_duration(seconds: int | None) -> str:
+    """Return a duration as m:ss or h:mm:ss."""
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def purge_date(recording: Recording):
+    """Return when a deleted recording's metadata will be purged, or None."""
+    if recording.date_deleted is None:
+        return None
+    return recording.date_deleted + timedelta(days=settings.RECORDING_RETENTION_DAYS)
+
+
+class RecordingListView(AccountPageMixin, TemplateView):
+    """The Recordings Logs: filters in the URL, newest first, keyset pages."""
+
+    action = Action.VIEW
+    template_name = "recordings/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = filter_form(self.request.GET)
+        valid = form.is_valid()
+        filtered = any(v for k, v in self.request.GET.items() if k not in (TOKEN, "page_size"))
+        context.update(
+            form=form, valid=valid, filtered=filtered, filter_query=self.url_query(), rows=[]
+        )
+        if valid:
+            matching = recordings_matching(self.account, form)
+            context.update(self.page_context(matching, form.cleaned_data["page_size"]))
+        return context
+
+    def page_context(self, qs: QuerySet[Recording], page_size: int) -> dict[str, object]:
+        """Return one keyset page of ``qs``, the links around it and the (capped) count."""
+        cursor = self.cursor()
+        page = selectors.keyset_page(
+            qs.select_related("room", "participant"), page_size=page_size, cursor=cursor
+        )
+        rows = page.rows
+        for row in rows:
+            row.duration_text = human_duration(row.duration)
+        path = f"{self.request.path}?"
+        previous_token = encode_token(rows[0], forward=False) if rows and page.has_previous else ""
+        next_token = encode_token(rows[-1], forward=True) if rows and page.has_next else ""
+        return {
+            "rows": rows,
+            "paged": cursor is not None,
+            "previous_url": self.url_query(previous_token, path) if previous_token else None,
+            "next_url": self.url_query(next_token, path) if next_token else None,
+            **self.count(qs, page, first=cursor is None),
+        }
+
+    @staticmethod
+    def count(qs: QuerySet, page: selectors.Page, *, first: bool) -> dict[str, object]:
+        """Count the matches up to COUNT_CAP with a LIMITed subquery; the first page holding
+        every match needs no query at all."""
+        if first and not page.has_next:
+            return {"matching": len(page.rows), "more_than_cap": False, "count_cap": COUNT_CAP}
+        counted = qs[: COUNT_CAP + 1].count()
+        return {
+            "matching": min(counted, COUNT_CAP),
+            "more_than_cap": counted > COUNT_CAP,
+            "count_cap": COUNT_CAP,
+        }
+
+    def cursor(self):
+        """Return the cursor of the page token in the URL; a bad token means the first page."""
+        token = self.request.GET.get(TOKEN)
+        if not token:
+            return None
+        try:
+            return decode_token(token)
+        except TwilioAPIError:
+            messages.warning(self.request, "That page link is not valid: showing the first page.")
+            return None
+
+    def url_query(self, token: str | None = None, prefix: str = "") -> str:
+        """Return this page's query string with another page token (or none)."""
+        params = self.request.GET.copy()
+        params.pop(TOKEN, None)
+        if token:
+            params[TOKEN] = token
+        return prefix + params.urlencode()
+
+
+def _csv_cell(value) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_iso(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(recordings: QuerySet[Recording]):
+    """Yield the CSV of recordings line by line, reading them from the database in chunks."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for r in recordings.iterator(chunk_size=CSV_CHUNK_SIZE):
+        yield writer.writerow(
+            (
+                _csv_iso(r.date_created),
+                r.sid,
+                r.room_id,
+                _csv_cell(r.room.unique_name),
+                r.participant_id,
+                _csv_cell(r.participant.identity),
+                _csv_cell(r.track_name),
+                r.type,
+                r.codec,
+                r.container_format,
+                "" if r.duration is None else r.duration,
+                "" if r.size is None else r.size,
+                r.status,
+                _csv_iso(r.date_deleted),
+            )
+        )
+
+
+class RecordingExportView(AccountPageMixin, View):
+    """The filtered set as CSV, streamed: no page size, no limit, never all in memory."""
+
+    action = Action.PLAY
+
+    def get(self, request):
+        form = filter_form(request.GET)
+        if not form.is_valid():
+            messages.error(request, "Correct the filters before exporting.")
+            return redirect(reverse("recordings:list") + "?" + request.GET.urlencode())
+        recordings = recordings_matching(self.account, form).select_related("room", "participant")
+        response = StreamingHttpResponse(csv_lines(recordings), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = f'attachment; filename="recordings-{stamp}.csv"'
+        return response
+
+
+class RecordingDetailView(AccountPageMixin, TemplateView):
+    """One recording: its fields, the API's JSON, the player, callbacks, and what comes next."""
+
+    action = Action.VIEW
+    template_name = "recordings/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recording = recording_or_404(self.account, kwargs["sid"])
+        api_data = RecordingSerializer(
+            recording, context={"base_url": api_base_url(self.request)}
+        ).data
+        context.update(
+            recording=recording,
+            api_fields=[
+                (k, json.dumps(v) if isinstance(v, dict) else v) for k, v in api_data.items()
+            ],
+            api_json=json.dumps(api_data, indent=2),
+            duration_text=human_duration(recording.duration),
+            player=("video" if recording.type == MediaType.VIDEO else "audio")
+            if recording.has_media
+            else None,
+            no_player_reason=self.no_player_reason(recording),
+            purge_date=purge_date(recording),
+            retention_days=settings.RECORDING_RETENTION_DAYS,
+            deliveries=selectors.callback_deliveries_for(
+                account=self.account, recording_sid=recording.sid
+            ),
+        )
+        return context
+
+    @staticmethod
+    def no_player_reason(recording: Recording) -> str:
+        """Say why a recording has no media to play (empty when it has)."""
+        if recording.has_media:
+            return ""
+        return {
+            RecordingStatus.PROCESSING: "This recording is still processing: it can be played "
+            "once the media server has delivered its file.",
+            RecordingStatus.FAILED: "This recording failed, so there is no media to play.",
+            RecordingStatus.DELETED: "This recording was deleted: its media has been removed.",
+        }.get(recording.status, "The media file of this recording is not available.")
+
+
+class RecordingMediaView(AccountPageMixin, View):
+    """Redirect to a signed, expiring URL of the media (which answers Range requests)."""
+
+    action = Action.PLAY
+
+    def get(self, request, sid):
+        recording = recording_or_404(self.account, sid)
+        if not recording.has_media:
+            raise Http404("This recording has no media")
+        kind = "attachment" if request.GET.get("download") == "1" else "inline"
+        response = redirect(
+            signed_media_url(
+                base_url=api_base_url(request),
+                key=recording.media_key,
+                ttl=settings.MEDIA_URL_TTL_DEFAULT,
+                content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
+                disposition=f'{kind}; filename="{recording.sid}.{recording.container_format}"',
+            )
+        )
+        response["Cache-Control"] = "private, no-store"  # the target expires
+        return response
+
+
+class RecordingDeleteView(AccountPageMixin, TemplateView):
+    """Delete one recording in two steps: a confirmation page, then a POST."""
+
+    action = Action.DELETE
+    template_name = "recordings/delete_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recording = recording_or_404(self.account, kwargs["sid"])
+        context.update(
+            recording=recording,
+            form=ConfirmForm(),
+            retention_days=settings.RECORDING_RETENTION_DAYS,
+            deletable=recording.status in (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
+        )
+        return context
+
+    def post(self, request, sid):
+        recording = recording_or_404(self.account, sid)
+        if not ConfirmForm(request.POST).is_valid():
+            messages.error(request, "Confirm the deletion with the Delete button.")
+            return redirect("recordings:delete", sid=recording.sid)
+        try:
+            deleted = services.recording_delete(recording=recording, actor=actor_for(request))
+        except services.RecordingStillProcessing as exc:
+            messages.error(
+                request,
+                f"{exc.message}. Nothing was changed: try again once it has completed or failed.",
+            )
+            return redirect("recordings:detail", sid=recording.sid)
+        if deleted:
+            messages.success(request, f"Recording {recording.sid} was deleted.")
+        else:
+            messages.info(request, f"Recording {recording.sid} was already deleted.")
+        return redirect("recordings:detail", sid=recording.sid)
