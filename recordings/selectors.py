@@ -66,13 +66,20 @@ def recording_list(
     for sid in grouping_sids:
         prefix_field = {"RM": "room_id", "PA": "participant_id"}.get(sid[:2])
         qs = qs.filter(**{prefix_field: sid}) if prefix_field else qs.none()
-    if date_created_after is not None:
-        qs = qs.filter(date_created__gte=date_created_after)
-    if date_created_before is not None:
-        qs = qs.filter(date_created__lt=date_created_before)
+    qs = _created_between(qs, date_created_after, date_created_before)
     if media_type:
         qs = qs.filter(type=media_type)
     return qs.order_by(*LIST_ORDER)
+
+
+def _created_between(qs: QuerySet, after: datetime | None, before: datetime | None) -> QuerySet:
+    """Narrow to rows created on or after ``after`` and strictly before ``before`` (the API's
+    DateCreatedAfter is inclusive, DateCreatedBefore exclusive)."""
+    if after is not None:
+        qs = qs.filter(date_created__gte=after)
+    if before is not None:
+        qs = qs.filter(date_created__lt=before)
+    return qs
 
 
 def recording_get(*, account: Account, sid: str, room_sid: str | None = None) -> Recording | None:
@@ -104,15 +111,13 @@ def room_list(
     date_created_before: datetime | None = None,
 ) -> QuerySet[Room]:
     """Return the account's rooms matching every given filter, newest first."""
-    qs = Room.objects.filter(account=account)
+    qs = _created_between(
+        Room.objects.filter(account=account), date_created_after, date_created_before
+    )
     if status:
         qs = qs.filter(status=status)
     if unique_name:
         qs = qs.filter(unique_name=unique_name)
-    if date_created_after is not None:
-        qs = qs.filter(date_created__gte=date_created_after)
-    if date_created_before is not None:
-        qs = qs.filter(date_created__lt=date_created_before)
     return qs.order_by(*LIST_ORDER)
 
 
@@ -125,15 +130,13 @@ def participant_list(
     date_created_before: datetime | None = None,
 ) -> QuerySet[Participant]:
     """Return a room's participants matching every given filter, newest first."""
-    qs = Participant.objects.filter(room=room)
+    qs = _created_between(
+        Participant.objects.filter(room=room), date_created_after, date_created_before
+    )
     if status:
         qs = qs.filter(status=status)
     if identity:
         qs = qs.filter(identity=identity)
-    if date_created_after is not None:
-        qs = qs.filter(date_created__gte=date_created_after)
-    if date_created_before is not None:
-        qs = qs.filter(date_created__lt=date_created_before)
     return qs.order_by(*LIST_ORDER)
 
 

@@ -521,7 +521,7 @@ def test_detail_plays_completed_media_by_type(
     rec = make_completed_recording(media=MEDIA, track__kind=kind)
     page = detail(console_client("member"), rec)
     media_url = reverse("recordings:media", args=[rec.sid])
-    assert f'<{element} controls preload="metadata" src="{media_url}"' in page
+    assert f'<{element} class="player" controls preload="metadata" src="{media_url}"' in page
     assert f'href="{media_url}?download=1"' in page
     assert "<video" not in page if element == "audio" else "<audio" not in page
 
