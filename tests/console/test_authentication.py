@@ -18,8 +18,8 @@ from recordings import services
 from recordings.choices import RecordingStatus
 from recordings.models import Recording
 from tests.conftest import basic_auth
+from tests.helpers import assert_twilio_error
 
-ERROR_KEYS = {"code", "message", "more_info", "status"}
 FORM = "application/x-www-form-urlencoded"
 MISSING_RT = "RT" + "0" * 32
 MISSING_RM = "RM" + "0" * 32
@@ -30,16 +30,6 @@ def client_for(username: str, password: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=basic_auth(username, password))
     return client
-
-
-def assert_twilio_error(response, status: int, code: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert (body["code"], body["status"]) == (code, status)
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    return body
 
 
 def assert_401(response) -> None:

@@ -19,26 +19,13 @@ from recordings.choices import RecordingStatus, RoomType
 from recordings.models import Recording
 from tests.conftest import basic_auth
 from tests.factories import RecordingFactory, RoomFactory
+from tests.helpers import INVALID_RULES, assert_twilio_error
 
-ERROR_KEYS = {"code", "message", "more_info", "status"}
 FORM = "application/x-www-form-urlencoded"
 HEX = "0123456789abcdef" * 2
 MISSING_RT = "RT" + "0" * 32
 MISSING_RM = "RM" + "0" * 32
 STORED_RULES = [{"type": "include", "kind": "audio"}]
-
-
-def assert_twilio_error(response, status: int, code: int) -> dict:
-    """Assert a response is exactly Twilio's error body for this status and code."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    assert isinstance(body["message"], str) and body["message"]
-    return body
 
 
 @pytest.fixture
@@ -472,35 +459,6 @@ def test_bad_credentials_are_401(api, account, world, credentials):
 
 
 # --- RecordingRules bodies --------------------------------------------------------------------
-
-INVALID_RULES = {
-    # the invalid examples of seed 002, in its own spelling
-    "seed-empty-set": "[]",
-    "seed-all-false": '[{"type":"include", "all": false}]',
-    "seed-kind-twice": '[{"type": "include", "kind": "audio", "kind": "video"}]',
-    "seed-all-string-with-kind": '[{"type": "include", "all": "true", "kind": "audio"}]',
-    # the other conditions seed 002 lists
-    "all-string-true": '[{"type": "include", "all": "true"}]',
-    "all-with-publisher": '[{"type": "include", "all": true, "publisher": "Alice"}]',
-    "no-type": '[{"all": true}]',
-    "bad-type": '[{"type": "record", "all": true}]',
-    "kind-data": '[{"type": "include", "kind": "data"}]',
-    "no-filter": '[{"type": "include"}]',
-    "unknown-filter": '[{"type": "include", "room": "x"}]',
-    "publisher-empty": '[{"type": "include", "publisher": ""}]',
-    "track-number": '[{"type": "include", "track": 5}]',
-    "not-json": "not json",
-    "empty-string": "",
-    "object": "{}",
-    "object-rule": '{"type": "include", "all": true}',
-    "null": "null",
-    "rule-is-string": '["include"]',
-    "twenty-one": json.dumps([{"type": "include", "all": True}] * 21),
-    "trailing-garbage": '[{"type": "include", "all": true}] x',
-    "nan": '[{"type": "include", "all": NaN}]',
-    "deep-nesting": "[" * 100_000 + "]" * 100_000,
-    "huge-integer": '[{"type": "include", "all": ' + "1" * 5000 + "}]",
-}
 
 
 @pytest.mark.parametrize("document", INVALID_RULES.values(), ids=INVALID_RULES.keys())

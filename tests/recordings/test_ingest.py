@@ -28,10 +28,10 @@ from recordings.media.demo import opus_mka, vp8_mkv
 from recordings.media.store import CHUNK_SIZE, get_media_store
 from recordings.models import Recording, RecordingSettings
 from tests.conftest import basic_auth
+from tests.helpers import assert_twilio_error as assert_error
 
 FORM = "application/x-www-form-urlencoded"
 OCTETS = "application/octet-stream"
-ERROR_KEYS = {"code", "message", "more_info", "status"}
 STATE_KEYS = {"room_sid", "room_status", "capture", "awaiting_media"}
 CAPTURE_KEYS = {"track_sid", "recording_sid", "kind", "codec", "container_format"}
 
@@ -47,16 +47,6 @@ def client_for(username: str, password: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=basic_auth(username, password))
     return client
-
-
-def assert_error(response, status: int, code: int) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert (body["code"], body["status"]) == (code, status)
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    assert body["message"]
-    return body
 
 
 def wav_file() -> bytes:

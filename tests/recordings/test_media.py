@@ -21,21 +21,11 @@ from recordings.media.store import LocalMediaStore, get_media_store
 from recordings.media.views import parse_range
 from recordings.models import Recording
 from tests.factories import RecordingFactory
+from tests.helpers import assert_twilio_error
 
-ERROR_KEYS = {"code", "message", "more_info", "status"}
 # Every byte value at a known offset, so a wrong slice cannot go unnoticed.
 MEDIA = b"\x1aE\xdf\xa3" + bytes(range(256)) * 40 + b"THE END"
 SIZE = len(MEDIA)
-
-
-def assert_twilio_error(response, status: int, code: int) -> dict:
-    assert response.status_code == status, getattr(response, "content", response)
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert (body["code"], body["status"]) == (code, status)
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    return body
 
 
 def body_of(response) -> bytes:

@@ -20,38 +20,10 @@ from recordings.models import Room
 from recordings.rules import InvalidRules, parse_rules
 from recordings.views import rooms as rooms_views
 from tests.factories import ParticipantFactory, RoomFactory
+from tests.helpers import INVALID_RULES
 
 EVERY_TRACK = {"alice-audio", "alice-cam", "bob-audio", "bob-cam"}
 START_RULES = [{"type": "include", "track": "alice-audio"}]
-
-# Seed 002's invalid examples and the other conditions it lists (as in test_api_bad_input).
-INVALID_RULES = {
-    "seed-empty-set": "[]",
-    "seed-all-false": '[{"type":"include", "all": false}]',
-    "seed-kind-twice": '[{"type": "include", "kind": "audio", "kind": "video"}]',
-    "seed-all-string-with-kind": '[{"type": "include", "all": "true", "kind": "audio"}]',
-    "all-string-true": '[{"type": "include", "all": "true"}]',
-    "all-with-publisher": '[{"type": "include", "all": true, "publisher": "Alice"}]',
-    "no-type": '[{"all": true}]',
-    "bad-type": '[{"type": "record", "all": true}]',
-    "kind-data": '[{"type": "include", "kind": "data"}]',
-    "second-rule-wrong": '[{"type": "include", "all": true}, {"type": "exclude", "kind": "x"}]',
-    "no-filter": '[{"type": "include"}]',
-    "unknown-filter": '[{"type": "include", "room": "x"}]',
-    "publisher-empty": '[{"type": "include", "publisher": ""}]',
-    "track-number": '[{"type": "include", "track": 5}]',
-    "not-json": "not json",
-    "empty-string": "",
-    "object": "{}",
-    "object-rule": '{"type": "include", "all": true}',
-    "null": "null",
-    "rule-is-string": '["include"]',
-    "twenty-one": json.dumps([{"type": "include", "all": True}] * 21),
-    "trailing-garbage": '[{"type": "include", "all": true}] x',
-    "nan": '[{"type": "include", "all": NaN}]',
-    "deep-nesting": "[" * 100_000 + "]" * 100_000,
-    "huge-integer": '[{"type": "include", "all": ' + "1" * 5000 + "}]",
-}
 
 
 def build_live_room(account, name="standup", type="group"):
