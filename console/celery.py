@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
@@ -12,4 +13,9 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "end-idle-rooms": {"task": "recordings.tasks.end_idle_rooms", "schedule": 60.0},
+    "purge-expired-recordings": {
+        "task": "recordings.tasks.purge_expired_recordings",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "sweep-deleted-media": {"task": "recordings.tasks.sweep_deleted_media", "schedule": 600.0},
 }

@@ -243,3 +243,13 @@ INGEST_MAX_UPLOAD_BYTES = env.int("INGEST_MAX_UPLOAD_BYTES", default=8 * 1024**3
 # Recordings soft-deleted per chunk: one transaction and one short Celery task each, well inside
 # the broker's visibility timeout and the task time limit.
 BULK_DELETE_CHUNK = env.int("BULK_DELETE_CHUNK", default=1000)
+
+# RETENTION -------------------------------------------------------------------------------------
+# Deleted recordings purged per batch (one short transaction each) by the daily purge.
+PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", default=5000)
+# The media sweep leaves a just-deleted recording's media to its own deletion task this long.
+MEDIA_SWEEP_GRACE_SECONDS = env.int("MEDIA_SWEEP_GRACE_SECONDS", default=300)
+
+# S3 MEDIA UPLOADS ------------------------------------------------------------------------------
+# Part size (and threshold) of multipart uploads to S3; S3's minimum part size is 5 MiB.
+S3_MULTIPART_CHUNK = env.int("S3_MULTIPART_CHUNK", default=8 * 1024 * 1024)

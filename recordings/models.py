@@ -159,6 +159,11 @@ class Recording(models.Model):
                 fields=["participant", "-date_created", "-sid"], name="rec_participant_date"
             ),
             models.Index(fields=["track", "-date_created", "-sid"], name="rec_track_date"),
+            models.Index(
+                fields=["date_deleted"],
+                condition=models.Q(status="deleted"),
+                name="rec_deleted_purge",
+            ),
         ]
 
     def __str__(self) -> str:

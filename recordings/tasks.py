@@ -4,12 +4,14 @@ from celery import Task, shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from recordings import services
+from recordings.media.store import MediaStoreUnavailable
 
 
 @shared_task(
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, MediaStoreUnavailable),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=None,
@@ -47,7 +49,7 @@ def end_idle_rooms() -> int:
 
 
 @shared_task(
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, MediaStoreUnavailable),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=None,
@@ -89,3 +91,15 @@ def run_bulk_deletion(self, bulk_id: int) -> None:
         more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
     if more:
         run_bulk_deletion.delay(bulk_id)
+
+
+@shared_task(acks_late=True)
+def purge_expired_recordings() -> int:
+    """Purge deleted recordings past retention (run daily by beat)."""
+    return services.recordings_purge(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def sweep_deleted_media() -> int:
+    """Queue media deletion again for deleted recordings whose media remains (every 10 minutes)."""
+    return services.recordings_media_sweep(now=timezone.now())

@@ -14,6 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from recordings import exceptions as exceptions_
+from recordings.media.store import MediaStoreUnavailable
 from recordings.rules import InvalidRules
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,10 @@ def _translate(exc: Exception, path: str) -> TwilioAPIError | None:
     if isinstance(exc, exceptions_.ServiceError):
         code, http_status = SERVICE_ERRORS[type(exc)]
         return TwilioAPIError(code, exc.message, http_status)
+    if isinstance(exc, MediaStoreUnavailable):
+        return TwilioAPIError(
+            SERVICE_UNAVAILABLE, "The media store is unavailable; try again later", 503
+        )
     if isinstance(exc, InvalidRules):
         return TwilioAPIError(INVALID_RECORDING_RULES, f"Invalid Recording Rule(s): {exc.reason}")
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

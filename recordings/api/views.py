@@ -35,7 +35,7 @@ from recordings.api.serializers import (
     empty_rules,
 )
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER
-from recordings.media.signed import signed_media_url
+from recordings.media.store import get_media_store
 
 PAGING_PARAMETERS = [
     OpenApiParameter("PageSize", int, description="1 to 1000, default 50"),
@@ -165,7 +165,7 @@ class _RecordingInstanceView(TwilioAPIView):
         )
         if not recording.has_media:
             raise not_found(self.request.path.removeprefix("/v1"))
-        url = signed_media_url(
+        url = get_media_store().url(
             base_url=api_base_url(self.request),
             key=recording.media_key,
             ttl=ttl,

@@ -14,7 +14,13 @@ from typing import BinaryIO, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from recordings.media.signed import signed_media_url
+
 CHUNK_SIZE = 1024 * 1024
+
+
+class MediaStoreUnavailable(Exception):
+    """The media store did not answer (connection refused, timed out): try again later."""
 
 
 class MediaStore(Protocol):
@@ -25,6 +31,9 @@ class MediaStore(Protocol):
     def size(self, key: str) -> int: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def url(
+        self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str
+    ) -> str: ...
 
 
 class LocalMediaStore:
@@ -70,10 +79,22 @@ class LocalMediaStore:
         """Remove a stored file; a file already gone is not an error."""
         self._path(key).unlink(missing_ok=True)
 
+    def url(self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str) -> str:
+        """Return our own signed URL (served by recordings.media.views, with Range) for ttl s."""
+        return signed_media_url(
+            base_url=base_url, key=key, ttl=ttl, content_type=content_type, disposition=disposition
+        )
+
 
 @functools.cache
 def get_media_store() -> MediaStore:
     """Return this process's media store, as ``MEDIA_STORAGE`` selects."""
     if settings.MEDIA_STORAGE == "local":
         return LocalMediaStore(settings.MEDIA_ROOT)
+    if settings.MEDIA_STORAGE == "s3":
+        if not settings.AWS_STORAGE_BUCKET_NAME:
+            raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+        from recordings.media.s3 import S3MediaStore
+
+        return S3MediaStore(settings.AWS_STORAGE_BUCKET_NAME)
     raise ImproperlyConfigured(f"MEDIA_STORAGE={settings.MEDIA_STORAGE!r} is not supported")

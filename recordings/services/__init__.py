@@ -1,5 +1,7 @@
 """Every state change of rooms and recordings. Each service is one transaction; anything outside
-the database (media deletion, callbacks, simulated media) is queued with ``transaction.on_commit``.
+the database (media deletion, callbacks, simulated media) is queued with ``transaction.on_commit``,
+``robust=True``: a broker outage never turns a committed change into an error (the sweeps finish
+the work later).
 """
 
 from recordings.exceptions import RecordingStillProcessing
@@ -21,6 +23,7 @@ from recordings.services.recordings import (
     recording_start,
     recording_stop,
 )
+from recordings.services.retention import recordings_media_sweep, recordings_purge
 from recordings.services.rooms import (
     participant_connect,
     participant_disconnect,
@@ -55,6 +58,8 @@ __all__ = [
     "recording_simulate_media",
     "recording_start",
     "recording_stop",
+    "recordings_media_sweep",
+    "recordings_purge",
     "room_complete",
     "room_create",
     "rooms_end_idle",

@@ -123,7 +123,7 @@ def bulk_deletion_create(
         object_repr=f"bulk deletion {bulk.pk}: {total} recordings, {_describe(bulk)}",
     )
     bulk_id = bulk.pk
-    transaction.on_commit(lambda: tasks.run_bulk_deletion.delay(bulk_id))
+    transaction.on_commit(lambda: tasks.run_bulk_deletion.delay(bulk_id), robust=True)
     return bulk
 
 
@@ -205,7 +205,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         ]
     )
     if with_media:
-        transaction.on_commit(lambda: tasks.delete_recordings_media.delay(with_media))
+        transaction.on_commit(lambda: tasks.delete_recordings_media.delay(with_media), robust=True)
     return more
 
 

@@ -44,7 +44,7 @@ def callback_enqueue(
             **params,
         },
     )
-    transaction.on_commit(lambda: tasks.deliver_callback.delay(delivery.pk))
+    transaction.on_commit(lambda: tasks.deliver_callback.delay(delivery.pk), robust=True)
 
 
 def callback_attempt(*, delivery_id: int) -> None:

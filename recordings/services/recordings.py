@@ -66,7 +66,7 @@ def recording_stop(*, room: Room, recording: Recording) -> None:
     recording.save(update_fields=["date_stopped", "date_updated"])
     if room.simulated_seconds is not None:
         sid = recording.sid
-        transaction.on_commit(lambda: tasks.simulate_recording_media.delay(sid))
+        transaction.on_commit(lambda: tasks.simulate_recording_media.delay(sid), robust=True)
 
 
 @transaction.atomic
@@ -216,7 +216,7 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
     recording.save(update_fields=["status", "date_deleted", "date_updated"])
     if recording.media_key:
         sid = recording.sid
-        transaction.on_commit(lambda: tasks.delete_recording_media.delay(sid))
+        transaction.on_commit(lambda: tasks.delete_recording_media.delay(sid), robust=True)
     return True
 
 

@@ -1,0 +1,152 @@
+"""Retention: purge deleted recordings' metadata after ``RECORDING_RETENTION_DAYS``, and sweep for
+deleted recordings whose media file is still stored.
+
+The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
+SIDs through the partial index ``rec_deleted_purge``, write one ``recordings.purge`` audit event
+per affected account, then delete the batch's callback deliveries and the recordings. A run that
+dies mid-way leaves every finished batch purged; the next run finishes the rest. A recording whose
+media is still stored (``media_key`` set) is never purged: its media deletion is queued again and
+a later run purges it, once the media is gone and the key cleared.
+
+On PostgreSQL a run holds an advisory lock for its whole length, so two runs never overlap (beat
+firing while a long run is still going, or two beat processes by mistake).
+"""
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from console.models import Account
+from console.services import SYSTEM, audit_record
+from recordings import tasks
+from recordings.choices import RecordingStatus
+from recordings.models import CallbackDelivery, Recording
+
+logger = logging.getLogger(__name__)
+
+# Fixed key of the purge's PostgreSQL advisory lock (any 64-bit number no other code uses).
+PURGE_LOCK_KEY = 0x524F4F4D_50555247  # "ROOMPURG"
+# Most media deletions one purge or sweep run queues: the rest wait for the next run.
+MEDIA_REQUEUE_LIMIT = 10_000
+
+
+def _expired(*, cutoff: datetime) -> QuerySet[Recording]:
+    """Return the deleted recordings past retention (answered by the partial index)."""
+    return Recording.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
+
+
+def _cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=settings.RECORDING_RETENTION_DAYS)
+
+
+def _uses_advisory_lock() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _lock_acquire() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [PURGE_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _lock_release() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK_KEY])
+
+
+def purge_batch_select(*, cutoff: datetime, batch_size: int) -> QuerySet:
+    """Return the next batch of purgeable (SID, account) rows, locked, oldest deletion first.
+
+    Rows another transaction holds are skipped, not waited for: the next batch or run gets them.
+    """
+    return (
+        _expired(cutoff=cutoff)
+        .filter(media_key="")
+        .select_for_update(skip_locked=True)
+        .order_by("date_deleted")
+        .values_list("sid", "account_id")[:batch_size]
+    )
+
+
+def _purge_batch(*, cutoff: datetime, batch_size: int) -> int:
+    """Purge one batch in one transaction; return how many recordings it purged."""
+    with transaction.atomic():
+        rows = list(purge_batch_select(cutoff=cutoff, batch_size=batch_size))
+        if not rows:
+            return 0
+        sids = [sid for sid, _ in rows]
+        per_account = Counter(account_id for _, account_id in rows)
+        # The audit goes first, in the same transaction, as for every delete (house rule 7).
+        for account in Account.objects.filter(pk__in=per_account).order_by("pk"):
+            count = per_account[account.pk]
+            audit_record(
+                account=account,
+                actor=SYSTEM,
+                action="recordings.purge",
+                object_repr=f"{count} deleted recording{'s' if count != 1 else ''} purged "
+                f"after {settings.RECORDING_RETENTION_DAYS} days",
+            )
+        CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
+        Recording.objects.filter(sid__in=sids).delete()
+        return len(sids)
+
+
+def _media_requeue(recordings: QuerySet[Recording]) -> int:
+    """Queue media deletion again for deleted recordings whose media is still stored."""
+    sids = list(
+        recordings.exclude(media_key="")
+        .order_by("date_deleted")
+        .values_list("sid", flat=True)[:MEDIA_REQUEUE_LIMIT]
+    )
+    for sid in sids:
+        tasks.delete_recording_media.delay(sid)
+    return len(sids)
+
+
+def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: bool = False) -> int:
+    """Hard-delete deleted recordings past retention, in batches; return how many were purged.
+
+    With ``dry_run``, count how many a run at ``now`` would purge and change nothing. Not one
+    transaction on purpose: each batch is its own, so a long purge never holds locks for long.
+    """
+    batch_size = batch_size or settings.PURGE_BATCH_SIZE
+    cutoff = _cutoff(now)
+    if dry_run:
+        return _expired(cutoff=cutoff).filter(media_key="").count()
+    locked = _uses_advisory_lock()
+    if locked and not _lock_acquire():
+        logger.info("Recording purge skipped: another purge run holds the lock")
+        return 0
+    try:
+        purged = 0
+        while batch := _purge_batch(cutoff=cutoff, batch_size=batch_size):
+            purged += batch
+        # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
+        # run's skipped recordings purgeable half-way: they are purged by the next run.
+        requeued = _media_requeue(_expired(cutoff=cutoff))
+    finally:
+        if locked:
+            _lock_release()
+    logger.info(
+        "Recording purge: %d purged (deleted on or before %s); media deletion queued again for %d",
+        purged,
+        cutoff.isoformat(),
+        requeued,
+    )
+    return purged
+
+
+def recordings_media_sweep(*, now: datetime) -> int:
+    """Queue media deletion again for deleted recordings still holding media past the grace time.
+
+    Return how many were queued (at most ``MEDIA_REQUEUE_LIMIT`` per run).
+    """
+    grace = timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS)
+    requeued = _media_requeue(_expired(cutoff=now - grace))
+    if requeued:
+        logger.info("Media sweep: deletion queued again for %d deleted recordings", requeued)
+    return requeued
