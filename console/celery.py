@@ -18,4 +18,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
     },
     "sweep-deleted-media": {"task": "recordings.tasks.sweep_deleted_media", "schedule": 600.0},
+    "check-media-drift": {
+        "task": "recordings.tasks.check_media_drift",
+        "schedule": crontab(hour=4, minute=41),
+    },
 }

@@ -1,5 +1,7 @@
 """Celery tasks: each takes ids, calls one service, and retries transient failures with backoff."""
 
+import logging
+
 from celery import Task, shared_task
 from celery.exceptions import Retry
 from django.conf import settings
@@ -8,6 +10,9 @@ from django.utils import timezone
 
 from recordings import services
 from recordings.media.store import MediaStoreUnavailable
+from recordings.services.drift import media_drift_report
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -103,3 +108,19 @@ def purge_expired_recordings() -> int:
 def sweep_deleted_media() -> int:
     """Queue media deletion again for deleted recordings whose media remains (every 10 minutes)."""
     return services.recordings_media_sweep(now=timezone.now())
+
+
+@shared_task
+def check_media_drift() -> dict:
+    """Report metadata pointing at missing media and orphaned media files (run daily by beat)."""
+    report = media_drift_report(limit=20)
+    if report["missing_media_count"] or report["orphaned_media_count"]:
+        logger.warning(
+            "Media drift: %d completed recordings with missing media (e.g. %s); "
+            "%d orphaned media files (e.g. %s)",
+            report["missing_media_count"],
+            ", ".join(report["missing_media_sample"][:5]) or "-",
+            report["orphaned_media_count"],
+            ", ".join(report["orphaned_media_sample"][:5]) or "-",
+        )
+    return report

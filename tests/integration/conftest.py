@@ -121,3 +121,101 @@ def callback_server():
     server = CallbackServer()
     yield server
     server.close()
+
+
+# A worker of a test's own, on a queue of its own (the session worker never takes its tasks), that
+# the test can kill with SIGKILL and start again. Redis gives an unacknowledged message back only
+# after the visibility timeout: a short one here, so a killed worker's task is redelivered quickly.
+FAULTS_QUEUE = "faults"
+FAULTS_WORKER = "faults@roomvault-test"
+_FAULTS_WORKER_MAIN = """
+import sys
+from console.celery import app
+
+app.conf.task_default_queue = sys.argv[1]
+app.conf.broker_transport_options = {
+    "visibility_timeout": 6,
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
+app.worker_main(["worker", "--pool", "solo", "--loglevel", "INFO", "-Q", sys.argv[1],
+                 "-n", sys.argv[2], "--without-heartbeat", "--without-mingle", "--without-gossip"])
+"""
+
+
+class KillableWorker:
+    """A Celery worker process that can be killed (SIGKILL) and started again."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _FAULTS_WORKER_MAIN, FAULTS_QUEUE, FAULTS_WORKER],
+            cwd=REPO,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ping = subprocess.run(
+                [
+                    *(sys.executable, "-m", "celery", "-A", "console", "inspect", "ping"),
+                    *("--timeout", "1", "-d", FAULTS_WORKER),
+                ],
+                cwd=REPO,
+                env=self.env,
+                capture_output=True,
+                text=True,
+            )
+            if ping.returncode == 0 and "pong" in ping.stdout:
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError("the faults worker exited while starting")
+            time.sleep(0.3)
+        raise RuntimeError("the faults worker did not come up within 60 s")
+
+    def kill(self) -> None:
+        """SIGKILL the worker: no warm shutdown, its unacknowledged task stays with the broker."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def killable_worker(django_db_setup, shared_media_root, integration_settings):
+    """A started worker of the test's own; tasks this test queues go to its queue."""
+    from console.celery import app
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(shared_media_root),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CONN_MAX_AGE": "0",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "console", "purge", "-f", "-Q", FAULTS_QUEUE],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = FAULTS_QUEUE
+    worker = KillableWorker(env)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.task_default_queue = previous_queue

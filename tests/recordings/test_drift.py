@@ -1,0 +1,81 @@
+"""The drift check: metadata pointing at missing media, and media no recording references."""
+
+import io
+import logging
+
+from recordings.media.store import get_media_store
+from recordings.models import Recording
+from recordings.services.drift import media_drift_report
+from recordings.tasks import check_media_drift
+
+
+def test_a_clean_store_reports_no_drift(make_completed_recording):
+    make_completed_recording()
+    # Deleted, its media not removed yet: still referenced, so no orphan.
+    deleted = make_completed_recording()
+    Recording.objects.filter(pk=deleted.pk).update(status="deleted")
+    report = media_drift_report()
+    assert report["missing_media_count"] == 0
+    assert report["orphaned_media_count"] == 0
+    assert report["orphans_checked"] is True
+    assert report["missing_media_sample"] == report["orphaned_media_sample"] == []
+
+
+def test_both_kinds_of_drift_are_reported(make_completed_recording, account):
+    kept = make_completed_recording()
+    lost = make_completed_recording()
+    store = get_media_store()
+    store.delete(lost.media_key)
+    orphan_key = f"{account.sid}/RMorphan/RTorphan.mka"
+    store.save(orphan_key, io.BytesIO(b"abc"))
+    # A half-written upload is the store's own business, not an orphan.
+    (store.root / account.sid / ".upload-tmp").write_bytes(b"x")
+
+    report = media_drift_report()
+    assert report["missing_media_count"] == 1
+    assert report["missing_media_sample"] == [lost.media_key]
+    assert report["orphaned_media_count"] == 1
+    assert report["orphaned_media_sample"] == [orphan_key]
+    assert kept.media_key not in report["missing_media_sample"]
+
+
+def test_report_is_limited_to_one_account(make_completed_recording, account, other_account):
+    lost = make_completed_recording()
+    get_media_store().delete(lost.media_key)
+    other = make_completed_recording(track__participant__room__account=other_account)
+    get_media_store().delete(other.media_key)
+
+    assert media_drift_report(account=account)["missing_media_sample"] == [lost.media_key]
+    assert media_drift_report(account=other_account)["missing_media_sample"] == [other.media_key]
+    assert media_drift_report()["missing_media_count"] == 2
+
+
+def test_samples_are_capped_but_counts_are_not(make_completed_recording):
+    for _ in range(3):
+        get_media_store().delete(make_completed_recording().media_key)
+    report = media_drift_report(limit=2)
+    assert report["missing_media_count"] == 3
+    assert len(report["missing_media_sample"]) == 2
+
+
+def test_drift_task_logs_a_warning_with_the_counts(make_completed_recording, caplog):
+    get_media_store().delete(make_completed_recording().media_key)
+    with caplog.at_level(logging.WARNING, logger="recordings.tasks"):
+        report = check_media_drift.delay().get()
+    assert report["missing_media_count"] == 1
+    assert "1 completed recordings with missing media" in caplog.text
+    assert "0 orphaned media files" in caplog.text
+
+
+def test_drift_task_is_quiet_without_drift(make_completed_recording, caplog):
+    make_completed_recording()
+    with caplog.at_level(logging.WARNING, logger="recordings.tasks"):
+        check_media_drift.delay()
+    assert "Media drift" not in caplog.text
+
+
+def test_drift_check_runs_daily():
+    from console.celery import app
+
+    entry = app.conf.beat_schedule["check-media-drift"]
+    assert entry["task"] == "recordings.tasks.check_media_drift"
