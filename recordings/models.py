@@ -208,6 +208,14 @@ class RecordingSettings(models.Model):
     )
     # Used when a room is created without RecordParticipantsOnConnect (seed 001).
     record_participants_on_connect = models.BooleanField(default=False)
+    # /v1/RecordingSettings/Default (reference §7): external S3 storage and encryption.
+    friendly_name = models.CharField(max_length=255, blank=True, default="")
+    aws_credentials_sid = models.CharField(max_length=34, null=True, blank=True)
+    aws_s3_url = models.URLField(max_length=1024, null=True, blank=True)
+    aws_storage_enabled = models.BooleanField(default=False)
+    # The SID (CR…) of one of the account's PublicKeys.
+    encryption_key_sid = models.CharField(max_length=34, null=True, blank=True)
+    encryption_enabled = models.BooleanField(default=False)
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 
@@ -327,3 +335,23 @@ class BulkDeletion(models.Model):
         if not self.total:
             return 0
         return min(99, self.processed * 100 // self.total)
+
+
+class PublicKey(models.Model):
+    """An RSA public key an account uploaded (CR…): new recordings may be encrypted for it."""
+
+    sid = sid_primary_key("CR")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="public_keys")
+    friendly_name = models.CharField(max_length=64, blank=True, default="")
+    # PEM (SubjectPublicKeyInfo), as uploaded.
+    public_key = models.TextField()
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-sid"], name="pubkey_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.friendly_name or 'public key'} ({self.sid})"

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recordings.api import rooms, views
+from recordings.api import rooms, settings, views
 
 urlpatterns = [
     path("Rooms", rooms.RoomList.as_view()),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("Rooms/<str:room_sid>/Recordings/<str:sid>", views.RoomRecordingInstance.as_view()),
     path("Rooms/<str:room_sid>/Recordings/<str:sid>/Media", views.RoomRecordingMedia.as_view()),
     path("Rooms/<str:room>/RecordingRules", views.RoomRecordingRules.as_view()),
+    path("RecordingSettings/Default", settings.RecordingSettingsDefault.as_view()),
+    path("Credentials/PublicKeys", settings.PublicKeyList.as_view()),
     re_path(r"^(?P<rest>.*)$", views.unknown_path),
 ]
 bare_root = [

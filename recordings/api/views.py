@@ -35,7 +35,7 @@ from recordings.api.serializers import (
     empty_rules,
 )
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER
-from recordings.media.store import get_media_store
+from recordings.media.external import media_store_for
 
 PAGING_PARAMETERS = [
     OpenApiParameter("PageSize", int, description="1 to 1000, default 50"),
@@ -165,7 +165,8 @@ class _RecordingInstanceView(TwilioAPIView):
         )
         if not recording.has_media:
             raise not_found(self.request.path.removeprefix("/v1"))
-        url = get_media_store().url(
+        # Media in the account's own bucket: a presigned URL of that bucket (see media.external).
+        url = media_store_for(recording).url(
             base_url=api_base_url(self.request),
             key=recording.media_key,
             ttl=ttl,

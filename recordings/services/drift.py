@@ -39,7 +39,10 @@ def media_drift_report(*, account: Account | None = None, limit: int = 1000) -> 
     The counts are exact; each sample list holds at most ``limit`` keys, sorted.
     """
     store = get_media_store()
-    recordings = Recording.objects.exclude(media_key="")
+    # Media in an account's own bucket (external storage) is the account's to keep track of.
+    recordings = Recording.objects.exclude(media_key="").filter(
+        media_external_location__isnull=True
+    )
     if account is not None:
         recordings = recordings.filter(account=account)
     completed = recordings.filter(status=RecordingStatus.COMPLETED).values_list(

@@ -13,9 +13,11 @@ from recordings import callbacks, tasks
 from recordings.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
 from recordings.exceptions import MediaRejected, RecordingNotAwaitingMedia, RecordingStillProcessing
 from recordings.media import demo
+from recordings.media.encryption import encrypt_stream
+from recordings.media.external import object_url, parse_s3_url, s3_store
 from recordings.media.probe import InvalidMedia, api_duration, probe
-from recordings.media.store import get_media_store
-from recordings.models import Recording, Room, Track
+from recordings.media.store import MediaStore, get_media_store
+from recordings.models import PublicKey, Recording, RecordingSettings, Room, Track
 from recordings.services.callbacks import callback_enqueue
 
 
@@ -69,6 +71,22 @@ def recording_stop(*, room: Room, recording: Recording) -> None:
         transaction.on_commit(lambda: tasks.simulate_recording_media.delay(sid), robust=True)
 
 
+def _destination(options: RecordingSettings | None, key: str) -> tuple[MediaStore, str, str | None]:
+    """Return where new media of this recording goes: (store, key, media_external_location).
+
+    With AwsStorageEnabled the file goes to the account's own bucket, under its AwsS3Url path.
+    """
+    if options is None or not options.aws_storage_enabled or not options.aws_s3_url:
+        return get_media_store(), key, None
+    location = parse_s3_url(options.aws_s3_url)
+    full_key = location.prefix + key
+    return (
+        s3_store(location.bucket),
+        full_key,
+        object_url(options.aws_s3_url, location, full_key),
+    )
+
+
 @transaction.atomic
 def recording_complete(
     *,
@@ -85,8 +103,19 @@ def recording_complete(
         )
     key = media_key_for(recording)
     now = timezone.now()
-    recording.size = get_media_store().save(key, media)
+    options = RecordingSettings.objects.filter(account_id=recording.account_id).first()
+    store, key, external_location = _destination(options, key)
+    encryption_key = None
+    if options is not None and options.encryption_enabled and options.encryption_key_sid:
+        public_key = PublicKey.objects.get(
+            account_id=recording.account_id, sid=options.encryption_key_sid
+        )
+        media = encrypt_stream(media, public_key_pem=public_key.public_key, key_sid=public_key.sid)
+        encryption_key = public_key.sid
+    recording.size = store.save(key, media)
     recording.media_key = key
+    recording.media_external_location = external_location
+    recording.encryption_key = encryption_key
     recording.duration = duration
     recording.codec = codec or recording.codec
     recording.status = RecordingStatus.COMPLETED
@@ -96,6 +125,8 @@ def recording_complete(
         update_fields=[
             "size",
             "media_key",
+            "media_external_location",
+            "encryption_key",
             "duration",
             "codec",
             "status",
@@ -225,5 +256,7 @@ def recording_media_delete(*, recording_sid: str) -> None:
     recording = Recording.objects.filter(sid=recording_sid, status=RecordingStatus.DELETED).first()
     if recording is None or not recording.media_key:
         return
-    get_media_store().delete(recording.media_key)
+    # Media in the account's own bucket is the account's: Twilio only writes there (seed 001).
+    if not recording.media_external_location:
+        get_media_store().delete(recording.media_key)
     Recording.objects.filter(pk=recording.pk, media_key=recording.media_key).update(media_key="")

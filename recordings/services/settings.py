@@ -1,26 +1,120 @@
-"""An account's recording defaults."""
+"""An account's recording defaults, external S3 storage and encryption, and its public keys."""
 
 from django.db import transaction
 
 from console.models import Account
 from console.services import SYSTEM, Actor, audit_record
-from recordings.models import RecordingSettings
+from recordings.media.encryption import load_public_key
+from recordings.media.external import parse_s3_url
+from recordings.models import PublicKey, RecordingSettings
+
+UNSET = object()
+
+
+class InvalidSetting(ValueError):
+    """A recording setting cannot take this value; ``field`` names it (model field name)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _check(row: RecordingSettings) -> None:
+    if (
+        row.encryption_key_sid
+        and not PublicKey.objects.filter(
+            account_id=row.account_id, sid=row.encryption_key_sid
+        ).exists()
+    ):
+        raise InvalidSetting("encryption_key_sid", "is not a public key of this account")
+    if row.encryption_enabled and not row.encryption_key_sid:
+        raise InvalidSetting("encryption_key_sid", "is required when encryption is enabled")
+    if row.aws_s3_url:
+        parse_s3_url(row.aws_s3_url)  # InvalidS3Url is a ValueError: re-raised below
+    if row.aws_storage_enabled and not row.aws_s3_url:
+        raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
 
 
 @transaction.atomic
 def recording_settings_update(
-    *, account: Account, record_participants_on_connect: bool, actor: Actor = SYSTEM
+    *,
+    account: Account,
+    record_participants_on_connect=UNSET,
+    friendly_name=UNSET,
+    aws_credentials_sid=UNSET,
+    aws_s3_url=UNSET,
+    aws_storage_enabled=UNSET,
+    encryption_key_sid=UNSET,
+    encryption_enabled=UNSET,
+    actor: Actor = SYSTEM,
 ) -> RecordingSettings:
-    """Set whether new group rooms record participants on connect when the request does not say."""
+    """Change the given settings (the others keep their values); raise InvalidSetting if the
+    result would be inconsistent (nothing is changed then).
+
+    ``record_participants_on_connect`` is used when a group room is created without
+    RecordParticipantsOnConnect; the others apply to recordings completed from now on.
+    """
     row, _ = RecordingSettings.objects.select_for_update().get_or_create(account=account)
-    previous = row.record_participants_on_connect
-    row.record_participants_on_connect = record_participants_on_connect
-    row.save(update_fields=["record_participants_on_connect", "date_updated"])
+    changes = {
+        name: value
+        for name, value in {
+            "record_participants_on_connect": record_participants_on_connect,
+            "friendly_name": friendly_name,
+            "aws_credentials_sid": aws_credentials_sid,
+            "aws_s3_url": aws_s3_url,
+            "aws_storage_enabled": aws_storage_enabled,
+            "encryption_key_sid": encryption_key_sid,
+            "encryption_enabled": encryption_enabled,
+        }.items()
+        if value is not UNSET
+    }
+    previous = {name: getattr(row, name) for name in changes}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    try:
+        _check(row)
+    except InvalidSetting:
+        raise
+    except ValueError as exc:
+        raise InvalidSetting("aws_s3_url", str(exc)) from exc
+    row.save(update_fields=[*changes, "date_updated"])
+    changed = [
+        f"{_label(name)}: {previous[name]} → {value}"
+        for name, value in changes.items()
+        if previous[name] != value
+    ]
     audit_record(
         account=account,
         actor=actor,
         action="recording_settings.update",
         object_sid=account.sid,
-        object_repr=f"record on connect: {previous} → {record_participants_on_connect}",
+        object_repr="; ".join(changed)[:255] or "no change",
     )
     return row
+
+
+def _label(name: str) -> str:
+    return "record on connect" if name == "record_participants_on_connect" else name
+
+
+@transaction.atomic
+def public_key_create(
+    *, account: Account, public_key: str, friendly_name: str = "", actor: Actor = SYSTEM
+) -> PublicKey:
+    """Store an RSA public key (PEM) of the account; raise InvalidSetting if it is not one."""
+    try:
+        load_public_key(public_key)
+    except ValueError as exc:
+        raise InvalidSetting("public_key", str(exc)) from exc
+    key = PublicKey.objects.create(
+        account=account, public_key=public_key.strip() + "\n", friendly_name=friendly_name
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="public_key.create",
+        object_sid=key.sid,
+        object_repr=friendly_name or key.sid,
+    )
+    return key

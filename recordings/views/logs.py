@@ -24,7 +24,7 @@ from recordings.api.paging import api_base_url, decode_token, encode_token
 from recordings.api.serializers import RecordingSerializer
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.forms import RecordingFilterForm
-from recordings.media.store import get_media_store
+from recordings.media.external import media_store_for
 from recordings.models import Recording
 
 # The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
@@ -281,7 +281,7 @@ class RecordingMediaView(AccountPageMixin, View):
             raise Http404("This recording has no media")
         kind = "attachment" if request.GET.get("download") == "1" else "inline"
         response = redirect(
-            get_media_store().url(
+            media_store_for(recording).url(
                 base_url=api_base_url(request),
                 key=recording.media_key,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,

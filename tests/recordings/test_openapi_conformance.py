@@ -52,6 +52,10 @@ OUR_OPERATIONS = {
     ("/v1/Rooms/{}", "post"): "UpdateRoom",
     ("/v1/Rooms/{}/Participants", "get"): "ListRoomParticipant",
     ("/v1/Rooms/{}/Participants/{}", "get"): "FetchRoomParticipant",
+    ("/v1/RecordingSettings/Default", "get"): "FetchRecordingSettings",
+    ("/v1/RecordingSettings/Default", "post"): "CreateRecordingSettings",
+    ("/v1/Credentials/PublicKeys", "get"): "ListCredentialPublicKey",
+    ("/v1/Credentials/PublicKeys", "post"): "CreateCredentialPublicKey",
 }
 
 
@@ -346,10 +350,12 @@ def test_served_operation_ids_match_the_reference(served_schema):
     }
     shared = OUR_OPERATIONS.keys() & reference_operations.keys()
 
-    # Everything but the two Media paths, which the reference does not describe.
+    # Everything but the two Media paths, which the reference does not describe, and the public
+    # keys, which Twilio serves from its Accounts API (accounts.twilio.com/v1/Credentials).
     assert {path for path, _ in OUR_OPERATIONS} - {path for path, _ in shared} == {
         "/v1/Recordings/{}/Media",
         "/v1/Rooms/{}/Recordings/{}/Media",
+        "/v1/Credentials/PublicKeys",
     }
     for key in shared:
         assert OUR_OPERATIONS[key] == reference_operations[key], key
