@@ -8,6 +8,7 @@ presigning with a cached one about 0.2 ms.
 import contextlib
 import functools
 import io
+from collections.abc import Iterator
 from typing import BinaryIO
 
 import boto3
@@ -193,6 +194,17 @@ class S3MediaStore:
         except FileNotFoundError:
             return False
         return True
+
+    def keys(self, *, prefix: str = "") -> Iterator[str]:
+        """Yield the key of every stored object whose key starts with prefix."""
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                for item in page.get("Contents", []):
+                    yield item["Key"]
+        except _UNREACHABLE as exc:
+            raise MediaStoreUnavailable(str(exc)) from exc
 
     def delete(self, key: str) -> None:
         """Remove a stored object; an object already gone is not an error."""

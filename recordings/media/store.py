@@ -8,6 +8,7 @@ import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -17,6 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from recordings.media.signed import signed_media_url
 
 CHUNK_SIZE = 1024 * 1024
+# Files a save in progress writes before renaming them into place.
+_TEMP_PREFIX = ".upload-"
 
 
 class MediaStoreUnavailable(Exception):
@@ -31,6 +34,7 @@ class MediaStore(Protocol):
     def size(self, key: str) -> int: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def keys(self, *, prefix: str = "") -> Iterator[str]: ...
     def url(
         self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str
     ) -> str: ...
@@ -50,18 +54,34 @@ class LocalMediaStore:
         return path
 
     def save(self, key: str, stream: BinaryIO) -> int:
-        """Copy a stream into the store under key and return its size in bytes."""
+        """Copy a stream into the store under key and return its size in bytes.
+
+        A folder that cannot be written to (missing mount, permissions) raises
+        MediaStoreUnavailable, as an unreachable S3 does: the caller answers 503, not 500.
+        """
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
+        except OSError as exc:
+            raise MediaStoreUnavailable(f"The media folder cannot be written: {exc}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(stream, out, CHUNK_SIZE)
             os.replace(tmp, path)
         except BaseException:
+            # Not wrapped: an error here may be the source stream's, not the store's.
             Path(tmp).unlink(missing_ok=True)
             raise
         return path.stat().st_size
+
+    def keys(self, *, prefix: str = "") -> Iterator[str]:
+        """Yield the key of every stored file whose key starts with prefix."""
+        for folder, _dirs, files in os.walk(self.root):
+            for name in files:
+                key = Path(folder, name).relative_to(self.root).as_posix()
+                if not name.startswith(_TEMP_PREFIX) and key.startswith(prefix):
+                    yield key
 
     def open(self, key: str) -> BinaryIO:
         """Open a stored file for reading."""

@@ -7,6 +7,7 @@ from recordings.media.store import get_media_store
 from recordings.models import Recording
 from recordings.services.drift import media_drift_report
 from recordings.tasks import check_media_drift
+from tests.s3 import moto_endpoint, s3_settings  # noqa: F401 (fixtures)
 
 
 def test_a_clean_store_reports_no_drift(make_completed_recording):
@@ -79,3 +80,13 @@ def test_drift_check_runs_daily():
 
     entry = app.conf.beat_schedule["check-media-drift"]
     assert entry["task"] == "recordings.tasks.check_media_drift"
+
+
+def test_s3_orphans_are_listed_too(s3_settings, make_completed_recording):  # noqa: F811
+    recording = make_completed_recording()
+    store = get_media_store()
+    store.save(f"{recording.account_id}/RMstray/RTstray.mka", io.BytesIO(b"stray"))
+    report = media_drift_report(account=recording.account)
+    assert report["orphans_checked"] is True
+    assert report["orphaned_media_sample"] == [f"{recording.account_id}/RMstray/RTstray.mka"]
+    assert report["missing_media_count"] == 0

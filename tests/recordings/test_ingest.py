@@ -821,3 +821,14 @@ def test_the_ingest_answers_are_json(ingest, live):
     response = ingest.get(f"/ingest/v1/Rooms/{live.sid}")
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == response.json()
+
+
+def test_a_media_folder_that_cannot_be_written_answers_503_and_changes_nothing(
+    ingest, api, stopped, settings, tmp_path
+):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the media folder should be")
+    settings.MEDIA_ROOT = blocked
+    get_media_store.cache_clear()
+    assert_error(upload(ingest, stopped.audio, AUDIO), 503, 20503)
+    assert fetch(api, stopped.audio)["status"] == "processing"
