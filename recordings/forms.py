@@ -37,12 +37,14 @@ class RecordingFilterForm(forms.Form):
         sid = self.cleaned_data["sid"].strip()
         if sid and not (ANY_SID.match(sid) and sid.startswith("RT")):
             raise forms.ValidationError("A recording SID is RT followed by 32 hex digits.")
-        return sid
+        # SIDs are stored with lowercase hex; people paste either case.
+        return sid[:2] + sid[2:].lower()
 
     def selector_kwargs(self) -> dict[str, object]:
         """Return the keywords of ``selectors.recording_list`` for the valid filters."""
         data = self.cleaned_data
         kwargs: dict[str, object] = {
+            "sid": data["sid"] or None,
             "status": data["status"] if data["status"] not in ("", "all") else None,
             "include_deleted": data["status"] == "all",
             "media_type": data["type"] or None,

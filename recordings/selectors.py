@@ -34,6 +34,7 @@ def recording_list(
     room_name: str | None = None,
     participant_identity: str | None = None,
     include_deleted: bool = False,
+    sid: str | None = None,
 ) -> QuerySet[Recording]:
     """Return the account's recordings matching every given filter, newest first.
 
@@ -43,6 +44,8 @@ def recording_list(
     account's rooms that had it) and a participant's identity.
     """
     qs = Recording.objects.filter(account=account)
+    if sid:
+        qs = qs.filter(sid=sid)
     if room_sid is not None:
         qs = qs.filter(room_id=room_sid)
     if status:

@@ -63,10 +63,7 @@ def bulk_selection(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
         )
         raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-    qs = selectors.recording_list(account=account, **form.selector_kwargs())
-    sid = form.cleaned_data["sid"]
-    # As the Logs page reads its SID filter (recordings.views.logs.recordings_matching).
-    return qs.filter(sid=sid[:2] + sid[2:].lower()) if sid else qs
+    return selectors.recording_list(account=account, **form.selector_kwargs())
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
