@@ -17,8 +17,24 @@ class TwilioDateTimeField(serializers.DateTimeField):
         super().__init__(format=TWILIO_DATETIME, default_timezone=UTC, **kwargs)
 
 
+def twilio_datetime(value):
+    """Render a timestamp as the twilio library parses it, or None."""
+    return None if value is None else value.astimezone(UTC).strftime(TWILIO_DATETIME)
+
+
+# What a list page reads of each row: every column, as a named tuple rather than a model instance
+# (building 50 to 1000 instances per page costs more than the query).
+RECORDING_COLUMNS = tuple(field.attname for field in Recording._meta.concrete_fields)
+
+
 class _RecordingBase(serializers.Serializer):
-    """The fields every video recording resource shares (seed 000, reference schema)."""
+    """The fields every video recording resource shares (seed 000, reference schema).
+
+    The declared fields document the schema; ``to_representation`` builds the same body directly,
+    because DRF's per-field machinery costs ~30 µs a row, most of a list page's time. It reads
+    attributes only, so it takes a model instance or a ``RECORDING_COLUMNS`` named tuple. The
+    official OpenAPI tests check the two stay the same.
+    """
 
     account_sid = serializers.CharField(source="account_id")
     status = serializers.CharField()
@@ -28,29 +44,51 @@ class _RecordingBase(serializers.Serializer):
     sid = serializers.CharField()
     source_sid = serializers.CharField(source="track_id")
     size = serializers.IntegerField(allow_null=True)
-    url = serializers.SerializerMethodField()
+    url = serializers.URLField()
     type = serializers.CharField()
     duration = serializers.IntegerField(allow_null=True)
     container_format = serializers.CharField()
     codec = serializers.CharField()
-    grouping_sids = serializers.SerializerMethodField()
+    grouping_sids = serializers.DictField(child=serializers.CharField())
     track_name = serializers.CharField()
     offset = serializers.IntegerField(allow_null=True)
     media_external_location = serializers.CharField(allow_null=True)
     encryption_key = serializers.CharField(allow_null=True)
-    links = serializers.SerializerMethodField()
+    links = serializers.DictField(child=serializers.URLField())
 
-    def get_grouping_sids(self, recording: Recording) -> dict[str, str]:
-        return {"room_sid": recording.room_id, "participant_sid": recording.participant_id}
-
-    def resource_path(self, recording: Recording) -> str:
+    def resource_path(self, recording) -> str:
         raise NotImplementedError
 
-    def get_url(self, recording: Recording) -> str:
-        return self.context["base_url"] + self.resource_path(recording)
+    def extra_fields(self, recording) -> dict[str, object]:
+        return {}
 
-    def get_links(self, recording: Recording) -> dict[str, str]:
-        return {"media": self.get_url(recording) + "/Media"}
+    def to_representation(self, recording) -> dict[str, object]:
+        url = self.context["base_url"] + self.resource_path(recording)
+        return {
+            "account_sid": recording.account_id,
+            "status": recording.status,
+            "date_created": twilio_datetime(recording.date_created),
+            "date_updated": twilio_datetime(recording.date_updated),
+            "date_deleted": twilio_datetime(recording.date_deleted),
+            "sid": recording.sid,
+            "source_sid": recording.track_id,
+            "size": recording.size,
+            "url": url,
+            "type": recording.type,
+            "duration": recording.duration,
+            "container_format": recording.container_format,
+            "codec": recording.codec,
+            "grouping_sids": {
+                "room_sid": recording.room_id,
+                "participant_sid": recording.participant_id,
+            },
+            "track_name": recording.track_name,
+            "offset": recording.offset,
+            "media_external_location": recording.media_external_location,
+            "encryption_key": recording.encryption_key,
+            "links": {"media": url + "/Media"},
+            **self.extra_fields(recording),
+        }
 
 
 class RecordingSerializer(_RecordingBase):
@@ -59,8 +97,14 @@ class RecordingSerializer(_RecordingBase):
     status_callback = serializers.CharField(allow_null=True)
     status_callback_method = serializers.CharField(allow_null=True)
 
-    def resource_path(self, recording: Recording) -> str:
+    def resource_path(self, recording) -> str:
         return f"/v1/Recordings/{recording.sid}"
+
+    def extra_fields(self, recording) -> dict[str, object]:
+        return {
+            "status_callback": recording.status_callback,
+            "status_callback_method": recording.status_callback_method,
+        }
 
 
 class RoomRecordingSerializer(_RecordingBase):
@@ -68,8 +112,11 @@ class RoomRecordingSerializer(_RecordingBase):
 
     room_sid = serializers.CharField(source="room_id")
 
-    def resource_path(self, recording: Recording) -> str:
+    def resource_path(self, recording) -> str:
         return f"/v1/Rooms/{recording.room_id}/Recordings/{recording.sid}"
+
+    def extra_fields(self, recording) -> dict[str, object]:
+        return {"room_sid": recording.room_id}
 
 
 class ListMetaSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from recordings.api.errors import invalid_parameter, not_found
 from recordings.api.filters import RecordingFilterSet, RoomRecordingFilterSet, selector_filters
 from recordings.api.paging import api_base_url, list_meta, parse_page_request
 from recordings.api.serializers import (
+    RECORDING_COLUMNS,
     ListMetaSerializer,
     RecordingRulesSerializer,
     RecordingSerializer,
@@ -110,14 +111,18 @@ class TwilioListView(TwilioAPIView):
     key: str
     serializer_class: type
     filterset_class: type
+    # Read rows as named tuples of these columns instead of model instances, where the serializer
+    # takes them.
+    columns: tuple[str, ...] | None = None
 
     def paged(self, selector: Callable[..., QuerySet]) -> Response:
         """Answer one page of ``selector(**filters)`` for this request's query."""
         filters = selector_filters(self.filterset_class, self.request.query_params)
         paging = parse_page_request(self.request)
-        page = selectors.keyset_page(
-            selector(**filters), page_size=paging.page_size, cursor=paging.cursor
-        )
+        qs = selector(**filters)
+        if self.columns:
+            qs = qs.values_list(*self.columns, named=True)
+        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
         data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
         meta = list_meta(
             self.request,
@@ -131,6 +136,7 @@ class TwilioListView(TwilioAPIView):
 
 class _RecordingListView(TwilioListView):
     key = "recordings"
+    columns = RECORDING_COLUMNS
 
     def list(self, *, room_sid: str | None = None) -> Response:
         return self.paged(
