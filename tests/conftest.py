@@ -15,9 +15,16 @@ from tests.factories import AccountFactory, RecordingFactory
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Run Celery tasks in-process and keep media in a folder of the test's own."""
+    """Run Celery tasks in-process; keep media and cached figures to the test itself."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A cache of the test's own: figures cached by one test never show in another.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from console.celery import app
 

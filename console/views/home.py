@@ -1,5 +1,6 @@
 """The Dashboard: the current account's recordings by status, storage, activity and live rooms."""
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.generic import TemplateView
 
@@ -23,9 +24,12 @@ class DashboardView(AccountPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         rooms = stats.rooms_in_progress(account=self.account, limit=ROOMS_SHOWN)
+        figures = stats.dashboard_figures(account=self.account)
         return super().get_context_data(
-            totals=stats.recording_totals(account=self.account),
-            days=stats.recordings_per_day(account=self.account),
+            totals=figures.totals,
+            days=figures.days,
+            figures_as_of=figures.as_of,
+            figures_ttl=settings.DASHBOARD_FIGURES_SECONDS,
             rooms_in_progress=rooms[:ROOMS_SHOWN],
             more_rooms=len(rooms) > ROOMS_SHOWN,
             **kwargs,

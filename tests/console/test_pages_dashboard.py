@@ -182,3 +182,20 @@ def test_dashboard_queries_do_not_grow_with_data(
         services.room_create(account=account, unique_name=f"live-{i}")
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_figures_are_shared_for_a_while_then_taken_again(console_client, account, settings):
+    """Totals aggregate every row of the account: they are computed once per period, not per
+    view, and the page says when they were taken."""
+    settings.DASHBOARD_FIGURES_SECONDS = 60
+    client = console_client("viewer")
+    with time_machine.travel(NOW, tick=False):
+        first = client.get(reverse("home")).content.decode()
+        RecordingFactory(track__participant__room__account=account, status="completed")
+        cached = client.get(reverse("home")).content.decode()
+    with time_machine.travel(NOW + timedelta(seconds=61), tick=False):
+        fresh = client.get(reverse("home")).content.decode()
+    completed = f'href="{reverse("recordings:list")}?status=completed">'
+    assert f"{completed}0<" in first and f"{completed}0<" in cached
+    assert f"{completed}1<" in fresh
+    assert "Figures as of" in cached and NOW.strftime("%Y-%m-%d %H:%M") in cached
