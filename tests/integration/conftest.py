@@ -202,6 +202,8 @@ def killable_worker(django_db_setup, shared_media_root, integration_settings):
         "MEDIA_ROOT": str(shared_media_root),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CONN_MAX_AGE": "0",
+        # A bulk deletion task must end well inside this queue's 6 s visibility timeout.
+        "BULK_DELETE_TASK_SECONDS": "1",
     }
     subprocess.run(
         [sys.executable, "-m", "celery", "-A", "console", "purge", "-f", "-Q", FAULTS_QUEUE],
