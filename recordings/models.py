@@ -87,6 +87,12 @@ class Participant(models.Model):
     date_updated = models.DateTimeField()
     end_time = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # The Logs filter by identity starts here, then takes each participant's recordings.
+        indexes = [
+            models.Index(fields=["account", "identity"], name="participant_account_identity")
+        ]
+
     def __str__(self) -> str:
         return f"{self.identity} ({self.sid})"
 
@@ -104,6 +110,10 @@ class Track(models.Model):
     published = models.BooleanField(default=True)
     date_created = models.DateTimeField()
     date_updated = models.DateTimeField()
+
+    class Meta:
+        # The Logs filter by track name starts here, then takes each track's recordings.
+        indexes = [models.Index(fields=["account", "name"], name="track_account_name")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sid})"

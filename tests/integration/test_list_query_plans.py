@@ -139,3 +139,29 @@ def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
         plan = _plan(page_qs)
         assert "rec_account_date" in plan, plan
         assert _largest_sort(plan) == 0, plan
+
+
+def test_console_filters_and_capped_count_stay_on_indexes(big_account):
+    """The Logs page adds names, codec and a count capped at COUNT_CAP: none may read the whole
+    table or sort more than one room's recordings."""
+    from recordings.views.logs import COUNT_CAP
+
+    account = big_account[0]
+    cases = {
+        "room name": {"room_name": "r1"},
+        "participant identity": {"participant_identity": "p1"},
+        "track name": {"track_name": "p1-audio"},
+        "codec": {"codec": "VP8"},
+        "status + identity": {"status": "completed", "participant_identity": "p2"},
+    }
+    for name, filters in cases.items():
+        qs = selectors.recording_list(account=account, **filters)
+        for query in (qs[:101], qs[: COUNT_CAP + 1]):
+            plan = _plan(query)
+            assert "Seq Scan on recordings_recording" not in plan, f"{name}:\n{plan}"
+            assert _largest_sort(plan) <= 1000, f"{name}: a large set is sorted\n{plan}"
+        with connection.cursor() as cursor:
+            sql, params = qs[: COUNT_CAP + 1].query.sql_with_params()
+            cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS capped", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Limit" in plan and "Seq Scan on recordings_recording" not in plan, plan
