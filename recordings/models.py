@@ -170,7 +170,7 @@ class Recording(models.Model):
             ),
             models.Index(fields=["track", "-date_created", "-sid"], name="rec_track_date"),
             models.Index(
-                fields=["date_deleted"],
+                fields=["date_deleted", "sid"],
                 condition=models.Q(status="deleted"),
                 name="rec_deleted_purge",
             ),

@@ -2,8 +2,8 @@
 deleted recordings whose media file is still stored.
 
 The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
-SIDs through the partial index ``rec_deleted_purge``, write one ``recordings.purge`` audit event
-per affected account, then delete the batch's callback deliveries and the recordings. A run that
+SIDs through the partial index ``rec_deleted_purge`` (each batch starting where the last ended),
+write one ``recordings.purge`` audit event per affected account, then delete the batch's callback deliveries and the recordings. A run that
 dies mid-way leaves every finished batch purged; the next run finishes the rest. A recording whose
 media is still stored (``media_key`` set) is never purged: its media deletion is queued again and
 a later run purges it, once the media is gone and the key cleared.
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from console.models import Account
 from console.services import SYSTEM, audit_record
@@ -58,28 +58,40 @@ def _lock_release() -> None:
         cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK_KEY])
 
 
-def purge_batch_select(*, cutoff: datetime, batch_size: int) -> QuerySet:
-    """Return the next batch of purgeable (SID, account) rows, locked, oldest deletion first.
+def purge_batch_select(
+    *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None = None
+) -> QuerySet:
+    """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
+    deletion first, past ``after`` (the last row of the previous batch).
 
-    Rows another transaction holds are skipped, not waited for: the next batch or run gets them.
+    The bound makes each batch start where the last one ended: the entries it just deleted stay
+    in the index until vacuum, and scanning them again from the top would make every batch slower
+    than the one before. Rows another transaction holds are skipped, not waited for: the next run
+    gets them.
     """
+    qs = _expired(cutoff=cutoff).filter(media_key="")
+    if after is not None:
+        deleted, sid = after
+        qs = qs.filter(date_deleted__gte=deleted).filter(
+            Q(date_deleted__gt=deleted) | Q(sid__gt=sid)
+        )
     return (
-        _expired(cutoff=cutoff)
-        .filter(media_key="")
-        .select_for_update(skip_locked=True)
-        .order_by("date_deleted")
-        .values_list("sid", "account_id")[:batch_size]
+        qs.select_for_update(skip_locked=True)
+        .order_by("date_deleted", "sid")
+        .values_list("sid", "account_id", "date_deleted")[:batch_size]
     )
 
 
-def _purge_batch(*, cutoff: datetime, batch_size: int) -> int:
-    """Purge one batch in one transaction; return how many recordings it purged."""
+def _purge_batch(
+    *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
+) -> tuple[int, tuple[datetime, str] | None]:
+    """Purge one batch in one transaction; return how many it purged and where it ended."""
     with transaction.atomic():
-        rows = list(purge_batch_select(cutoff=cutoff, batch_size=batch_size))
+        rows = list(purge_batch_select(cutoff=cutoff, batch_size=batch_size, after=after))
         if not rows:
-            return 0
-        sids = [sid for sid, _ in rows]
-        per_account = Counter(account_id for _, account_id in rows)
+            return 0, after
+        sids = [sid for sid, _, _ in rows]
+        per_account = Counter(account_id for _, account_id, _ in rows)
         # The audit goes first, in the same transaction, as for every delete (house rule 7).
         for account in Account.objects.filter(pk__in=per_account).order_by("pk"):
             count = per_account[account.pk]
@@ -92,7 +104,8 @@ def _purge_batch(*, cutoff: datetime, batch_size: int) -> int:
             )
         CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
         Recording.objects.filter(sid__in=sids).delete()
-        return len(sids)
+        last_sid, _, last_deleted = rows[-1]
+        return len(sids), (last_deleted, last_sid)
 
 
 def _media_requeue(recordings: QuerySet[Recording]) -> int:
@@ -122,8 +135,11 @@ def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: b
         logger.info("Recording purge skipped: another purge run holds the lock")
         return 0
     try:
-        purged = 0
-        while batch := _purge_batch(cutoff=cutoff, batch_size=batch_size):
+        purged, after = 0, None
+        while True:
+            batch, after = _purge_batch(cutoff=cutoff, batch_size=batch_size, after=after)
+            if not batch:
+                break
             purged += batch
         # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
         # run's skipped recordings purgeable half-way: they are purged by the next run.

@@ -2,6 +2,7 @@
 through the partial index ``rec_deleted_purge``.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -104,3 +105,9 @@ def test_batch_select_uses_the_partial_index():
     plan = purge_batch_select(cutoff=cutoff, batch_size=5000).explain()
     assert "rec_deleted_purge" in plan, plan
     assert "Seq Scan" not in plan, plan
+    # A later batch starts at the previous one's last row: a range on the index, not a filter.
+    after = (cutoff - timedelta(days=5), "RT" + "7" * 32)
+    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, after=after).explain()
+    assert "rec_deleted_purge" in plan, plan
+    assert re.search(r"Index Cond: .*date_deleted >=", plan), plan
+    assert "Sort" not in plan, plan
