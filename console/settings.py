@@ -249,7 +249,7 @@ INGEST_MAX_UPLOAD_BYTES = env.int("INGEST_MAX_UPLOAD_BYTES", default=8 * 1024**3
 # Recordings soft-deleted per chunk (one transaction each); a task runs chunks for up to
 # BULK_DELETE_TASK_SECONDS, well inside the broker's visibility timeout and the task time limit.
 BULK_DELETE_CHUNK = env.int("BULK_DELETE_CHUNK", default=1000)
-BULK_DELETE_TASK_SECONDS = env.float("BULK_DELETE_TASK_SECONDS", default=5.0)
+BULK_DELETE_TASK_SECONDS = env.float("BULK_DELETE_TASK_SECONDS", default=60.0)
 
 # RETENTION -------------------------------------------------------------------------------------
 # Deleted recordings purged per batch (one short transaction each) by the daily purge.

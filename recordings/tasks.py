@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 )
 def delete_recording_media(recording_sid: str) -> None:
     """Delete a deleted recording's media file (idempotent)."""
-    services.recording_media_delete(recording_sid=recording_sid)
+    services.recordings_media_delete(recording_sids=[recording_sid])
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -63,8 +63,7 @@ def end_idle_rooms() -> int:
 )
 def delete_recordings_media(recording_sids: list[str]) -> None:
     """Delete the media files of a chunk of deleted recordings (idempotent, so safe to retry)."""
-    for recording_sid in recording_sids:
-        services.recording_media_delete(recording_sid=recording_sid)
+    services.recordings_media_delete(recording_sids=recording_sids)
 
 
 class _BulkDeletionTask(Task):

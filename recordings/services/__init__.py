@@ -17,11 +17,11 @@ from recordings.services.recordings import (
     recording_complete,
     recording_delete,
     recording_fail,
-    recording_media_delete,
     recording_media_ingest,
     recording_simulate_media,
     recording_start,
     recording_stop,
+    recordings_media_delete,
 )
 from recordings.services.retention import recordings_media_sweep, recordings_purge
 from recordings.services.rooms import (
@@ -51,13 +51,13 @@ __all__ = [
     "recording_complete",
     "recording_delete",
     "recording_fail",
-    "recording_media_delete",
     "recording_media_ingest",
     "recording_rules_update",
     "recording_settings_update",
     "recording_simulate_media",
     "recording_start",
     "recording_stop",
+    "recordings_media_delete",
     "recordings_media_sweep",
     "recordings_purge",
     "room_complete",

@@ -251,12 +251,27 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
     return True
 
 
-def recording_media_delete(*, recording_sid: str) -> None:
-    """Remove a deleted recording's media file; safe to run any number of times."""
-    recording = Recording.objects.filter(sid=recording_sid, status=RecordingStatus.DELETED).first()
-    if recording is None or not recording.media_key:
-        return
-    # Media in the account's own bucket is the account's: Twilio only writes there (seed 001).
-    if not recording.media_external_location:
-        get_media_store().delete(recording.media_key)
-    Recording.objects.filter(pk=recording.pk, media_key=recording.media_key).update(media_key="")
+def recordings_media_delete(*, recording_sids: list[str]) -> None:
+    """Remove the media files of deleted recordings; safe to run any number of times.
+
+    One query reads the batch and one clears it, so a bulk deletion's media goes at the store's
+    speed. Files removed before a failure are cleared even so: a retry does only what remains.
+    """
+    rows = list(
+        Recording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
+        .exclude(media_key="")
+        .values_list("sid", "media_key", "media_external_location")
+    )
+    removed = []
+    try:
+        store = get_media_store() if rows else None
+        for sid, key, external in rows:
+            # Media in the account's own bucket is the account's: Twilio only writes there.
+            if not external:
+                store.delete(key)
+            removed.append(sid)
+    finally:
+        if removed:
+            Recording.objects.filter(sid__in=removed, status=RecordingStatus.DELETED).update(
+                media_key=""
+            )
