@@ -165,3 +165,21 @@ def test_console_filters_and_capped_count_stay_on_indexes(big_account):
             cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS capped", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Limit" in plan and "Seq Scan on recordings_recording" not in plan, plan
+
+
+def test_recordings_carry_only_the_indexes_the_lists_and_purge_need():
+    """Every index on the recordings table is rewritten by a soft delete: the set is exactly the
+    primary key, one per list filter and the purge's partial index."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'recordings_recording'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        "recordings_recording_pkey",
+        "rec_account_date",
+        "rec_account_status",
+        "rec_account_type",
+        "rec_room_date",
+        "rec_participant_date",
+        "rec_track_date",
+        "rec_deleted_purge",
+    }
