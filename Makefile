@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 
-.PHONY: run test test-integration lint install clean
+.PHONY: run test test-integration lint install clean bench bench-smoke
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
@@ -33,6 +33,20 @@ test-integration: $(INSTALLED)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -q --create-db
+
+# Benchmarks against PostgreSQL and Redis on loopback (bench/README.md). BENCH_ARGS=--big: 10M rows.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(INSTALLED)
+	$(VENV)/bin/pip install --quiet '.[dev,bench]'
+	.ci/install-wrk
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Tiny sizes, every answer checked, no timing asserted (run by CI).
+bench-smoke: $(BENCH_STAMP)
+	$(PY) -m bench.run --smoke
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

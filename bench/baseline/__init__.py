@@ -1,0 +1,1 @@
+"""The Django admin changelist of recordings: the console list page's baseline."""

@@ -1,0 +1,217 @@
+"""Bulk soft-delete: a Logs selection of ~100k recordings deleted by the real Celery job, in rows/s,
+against the same batched UPDATE sent straight through psycopg on another set of the same size;
+and the List API's p99 while the job runs, against its p99 just before.
+
+A background client (its own process) requests the List API the whole time the job runs, just
+before it (idle), and while the raw UPDATE runs, so that the job and its baseline share the
+machine alike. The two sets are adjacent windows of the account's completed recordings by
+creation date: the filter the console's "select all matching" makes (``status`` + ``date_from``
+and ``date_to``).
+"""
+
+import time
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from bench.cases.list_api import api_path
+from bench.context import Bench
+from bench.errors import BenchError
+from bench.report import Check, Row, ms, times
+from bench.servers import BackgroundLoad
+from bench.sqlfloor import floor_connection
+
+RATE_MIN = 20_000
+# How long the background client runs for the idle figure.
+IDLE_S = 4.0
+RAW_MIN = 0.8
+DURING_MAX = 2.0
+# How long to watch the media deletions the job queued drain after it is done (not a target).
+MEDIA_WATCH_S = 10.0
+
+_WINDOW_ROW = """
+    SELECT date_created FROM recordings_recording
+    WHERE account_id = %s AND status = 'completed'
+    ORDER BY date_created DESC, sid DESC OFFSET %s LIMIT 1
+"""
+
+
+def windows(account_sid: str, size: int) -> list[tuple[datetime, datetime]]:
+    """Return two adjacent [from, to) creation windows of ``size`` completed recordings each."""
+    with floor_connection() as conn:
+
+        def at(offset: int) -> datetime:
+            row = conn.execute(_WINDOW_ROW, [account_sid, offset]).fetchone()
+            if row is None:
+                raise BenchError(f"fewer than {offset + 1} completed recordings to delete")
+            return row[0]
+
+        # Newest first: start a little in, so both windows are ordinary (not the newest) rows.
+        start = size // 10 + 1
+        edges = [at(start - 1), at(start + size - 1), at(start + 2 * size - 1)]
+    return [(edges[1], edges[0]), (edges[2], edges[1])]
+
+
+def selection_query(window: tuple[datetime, datetime]) -> str:
+    """Return the Logs filter of one window, as the console's bulk selection carries it."""
+    after, before = window
+    return urlencode(
+        {"status": "completed", "date_from": after.isoformat(), "date_to": before.isoformat()}
+    )
+
+
+def run_job(bench: Bench, query: str) -> dict:
+    """Create the job with the service (as the console's confirm step does) and wait for the
+    worker to finish it; return its figures, from its own timestamps."""
+    from console.services import Actor
+    from recordings.models import BulkDeletion
+    from recordings.services.bulk import bulk_deletion_create
+
+    job = bulk_deletion_create(
+        account=bench.account, actor=Actor(name="user:bench"), query=query, sids=None
+    )
+    deadline = time.monotonic() + 900
+    while not job.is_finished:
+        if time.monotonic() > deadline:
+            raise BenchError(f"bulk deletion {job.pk} not done after 15 minutes")
+        time.sleep(0.2)
+        job.refresh_from_db()
+    if job.status != BulkDeletion.Status.DONE or job.failed or job.done != job.total:
+        raise BenchError(
+            f"bulk deletion {job.pk}: {job.status}, {job.done} of {job.total} deleted, "
+            f"{job.failed} failed, error {job.error!r}"
+        )
+    seconds = (job.date_finished - job.date_created).total_seconds()
+    return {"total": job.total, "chunks": job.chunks, "seconds": seconds, "id": job.pk}
+
+
+def media_drain(job_id: int, seconds: float) -> dict:
+    """Watch the media deletions a job queued for ``seconds``; return how far they got."""
+    from recordings.models import BulkDeletion, Recording
+
+    job = BulkDeletion.objects.get(pk=job_id)
+
+    def left() -> int:
+        return (
+            Recording.objects.filter(
+                account_id=job.account_id, status="deleted", date_deleted__gte=job.date_created
+            )
+            .exclude(media_key="")
+            .count()
+        )
+
+    before, started = left(), time.monotonic()
+    after = before
+    while after and time.monotonic() - started < seconds:
+        time.sleep(1)
+        after = left()
+    elapsed = time.monotonic() - started
+    return {
+        "left_at_done": before,
+        "left_after": after,
+        "watched_s": round(elapsed, 1),
+        "per_s": round((before - after) / elapsed, 1) if before else None,
+    }
+
+
+def raw_update(
+    account_sid: str, window: tuple[datetime, datetime], chunk: int
+) -> tuple[int, float]:
+    """Soft-delete a window chunk by chunk as the job does (lock the next keyset chunk, UPDATE
+    it, commit), straight through psycopg; return (rows, seconds)."""
+    after, before = window
+    select = """
+        SELECT sid, date_created, status, media_key FROM recordings_recording
+        WHERE account_id = %(a)s AND status = 'completed'
+          AND date_created >= %(after)s AND date_created < %(before)s {cursor}
+        ORDER BY date_created DESC, sid DESC LIMIT %(limit)s FOR UPDATE
+    """
+    keyset = "AND date_created <= %(t)s AND (date_created < %(t)s OR sid < %(s)s)"
+    update = """
+        UPDATE recordings_recording SET status = 'deleted', date_deleted = %(now)s,
+               date_updated = %(now)s
+        WHERE account_id = %(a)s AND sid = ANY(%(sids)s) AND status IN ('completed', 'failed')
+    """
+    params = {"a": account_sid, "after": after, "before": before, "limit": chunk + 1}
+    done, cursor = 0, None
+    started = time.perf_counter()
+    with floor_connection() as conn:
+        while True:
+            with conn.transaction():
+                sql = select.format(cursor=keyset if cursor else "")
+                rows = conn.execute(sql, {**params, **(cursor or {})}).fetchall()[:chunk]
+                if not rows:
+                    break
+                sids = [r[0] for r in rows]
+                done += conn.execute(
+                    update, {"a": account_sid, "sids": sids, "now": datetime.now().astimezone()}
+                ).rowcount
+                cursor = {"t": rows[-1][1], "s": rows[-1][0]}
+            if len(rows) < chunk:
+                break
+    return done, time.perf_counter() - started
+
+
+def run(bench: Bench, size: int) -> list[Row]:
+    effort = bench.effort
+    job_window, raw_window = windows(bench.tenant.account_sid, size)
+
+    def load() -> BackgroundLoad:
+        """One client on the List API, in a process of its own, beside the work measured."""
+        authorization = bench.api_headers["Authorization"]
+        return BackgroundLoad(bench.server, api_path(""), authorization, bench.logs / "load.json")
+
+    with load() as idle:
+        time.sleep(IDLE_S if not effort.smoke else 1.0)
+    with load() as during:
+        job = run_job(bench, selection_query(job_window))
+    drain = media_drain(job["id"], MEDIA_WATCH_S if not effort.smoke else 30.0)
+    # The same background client here, so that the job and its baseline share the machine alike.
+    with load() as beside_raw:
+        raw_rows, raw_seconds = raw_update(
+            bench.tenant.account_sid, raw_window, settings.BULK_DELETE_CHUNK
+        )
+    if abs(raw_rows - job["total"]) > job["total"] * 0.05:
+        raise BenchError(f"raw UPDATE deleted {raw_rows} rows, the job {job['total']}")
+    rate, raw_rate = job["total"] / job["seconds"], raw_rows / raw_seconds
+    idle, during = idle.stats, during.stats
+    to_idle = during.p99 / idle.p99
+    return [
+        Row(
+            group="bulk",
+            case=f"Bulk soft-delete {job['total']:,} rows (Celery, {job['chunks']} chunks)",
+            figure=f"{rate:,.0f} rows/s",
+            baseline=f"raw UPDATE {raw_rate:,.0f} rows/s",
+            ratio=times(rate / raw_rate),
+            target=f"≥{RATE_MIN:,} rows/s; ≥{RAW_MIN:g}x raw",
+            checks=[
+                Check("rows/s", rate >= RATE_MIN),
+                Check("raw ratio", rate / raw_rate >= RAW_MIN),
+            ],
+            data={
+                "job": job,
+                "raw": {"rows": raw_rows, "seconds": raw_seconds},
+                "api_beside_raw": beside_raw.stats.as_dict(),
+                "media_deletions": drain,
+            },
+        ),
+        Row(
+            group="bulk",
+            case="Media deletions the job queued",
+            figure=f"{drain['per_s']:,.0f} recordings/s" if drain["per_s"] else "all done",
+            baseline=f"{drain['left_at_done']:,} left when the job was done",
+            ratio=f"{drain['left_after']:,} left {drain['watched_s']:g} s later",
+            data=drain,
+        ),
+        Row(
+            group="bulk",
+            case="List API p99 while the bulk job runs",
+            figure=f"p99 {ms(during.p99)} (n={during.n})",
+            baseline=f"idle p99 {ms(idle.p99)}",
+            ratio=times(to_idle),
+            target=f"≤{DURING_MAX:g}x idle",
+            checks=[Check("p99 during", to_idle <= DURING_MAX)],
+            data={"during": during.as_dict(), "idle": idle.as_dict()},
+        ),
+    ]
