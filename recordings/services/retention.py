@@ -3,10 +3,11 @@ deleted recordings whose media file is still stored.
 
 The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
 SIDs through the partial index ``rec_deleted_purge`` (each batch starting where the last ended),
-write one ``recordings.purge`` audit event per affected account, then delete the batch's callback deliveries and the recordings. A run that
-dies mid-way leaves every finished batch purged; the next run finishes the rest. A recording whose
-media is still stored (``media_key`` set) is never purged: its media deletion is queued again and
-a later run purges it, once the media is gone and the key cleared.
+write one ``recordings.purge`` audit event per affected account, then delete the batch's callback
+deliveries and the recordings. A run that dies mid-way leaves every finished batch purged; the
+next run finishes the rest. A recording whose media is still stored (``media_key`` set) is never
+purged: its media deletion is queued again and a later run purges it, once the media is gone and
+the key cleared.
 
 On PostgreSQL a run holds an advisory lock for its whole length, so two runs never overlap (beat
 firing while a long run is still going, or two beat processes by mistake).
