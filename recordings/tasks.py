@@ -16,18 +16,6 @@ from recordings.services.drift import media_drift_report
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(OSError, MediaStoreUnavailable),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=None,
-    acks_late=True,
-)
-def delete_recording_media(recording_sid: str) -> None:
-    """Delete a deleted recording's media file (idempotent)."""
-    services.recordings_media_delete(recording_sids=[recording_sid])
-
-
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def deliver_callback(self, delivery_id: int) -> Retry | None:
     """Make the next attempt at a status callback; retry with exponential backoff."""
@@ -62,7 +50,8 @@ def end_idle_rooms() -> int:
     acks_late=True,
 )
 def delete_recordings_media(recording_sids: list[str]) -> None:
-    """Delete the media files of a chunk of deleted recordings (idempotent, so safe to retry)."""
+    """Delete the media files of deleted recordings, one or a chunk (idempotent, so safe to
+    retry)."""
     services.recordings_media_delete(recording_sids=recording_sids)
 
 

@@ -247,7 +247,7 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
     recording.save(update_fields=["status", "date_deleted", "date_updated"])
     if recording.media_key:
         sid = recording.sid
-        transaction.on_commit(lambda: tasks.delete_recording_media.delay(sid), robust=True)
+        transaction.on_commit(lambda: tasks.delete_recordings_media.delay([sid]), robust=True)
     return True
 
 

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 PURGE_LOCK_KEY = 0x524F4F4D_50555247  # "ROOMPURG"
 # Most media deletions one purge or sweep run queues: the rest wait for the next run.
 MEDIA_REQUEUE_LIMIT = 10_000
+# Media deletions per task: one query reads and one clears each batch.
+MEDIA_TASK_BATCH = 1000
 
 
 def _expired(*, cutoff: datetime) -> QuerySet[Recording]:
@@ -116,8 +118,8 @@ def _media_requeue(recordings: QuerySet[Recording]) -> int:
         .order_by("date_deleted")
         .values_list("sid", flat=True)[:MEDIA_REQUEUE_LIMIT]
     )
-    for sid in sids:
-        tasks.delete_recording_media.delay(sid)
+    for start in range(0, len(sids), MEDIA_TASK_BATCH):
+        tasks.delete_recordings_media.delay(sids[start : start + MEDIA_TASK_BATCH])
     return len(sids)
 
 

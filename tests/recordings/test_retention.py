@@ -131,10 +131,10 @@ def test_recording_with_media_still_stored_is_skipped_and_its_media_deletion_req
 def test_purge_requeues_media_deletion_and_never_deletes_a_row_with_media(deleted, monkeypatch):
     recording = deleted(media_deleted=False)
     queued = []
-    monkeypatch.setattr(tasks.delete_recording_media, "delay", queued.append)
+    monkeypatch.setattr(tasks.delete_recordings_media, "delay", queued.append)
 
     assert recordings_purge(now=T0 + 31 * DAY) == 0
-    assert queued == [recording.sid]
+    assert queued == [[recording.sid]]
     assert _exists(recording)
     assert get_media_store().exists(recording.media_key)
 
@@ -257,3 +257,14 @@ def test_beat_schedules_purge_daily_and_sweep_every_ten_minutes():
     assert purge["task"] == "recordings.tasks.purge_expired_recordings"
     assert purge["schedule"].hour == {3} and purge["schedule"].minute == {17}
     assert schedule["sweep-deleted-media"]["schedule"] == 600.0
+
+
+def test_media_requeue_goes_in_batches(deleted, monkeypatch):
+    recordings = [deleted(media_deleted=False) for _ in range(3)]
+    queued = []
+    monkeypatch.setattr(tasks.delete_recordings_media, "delay", queued.append)
+    monkeypatch.setattr("recordings.services.retention.MEDIA_TASK_BATCH", 2)
+
+    assert recordings_purge(now=T0 + 31 * DAY) == 0
+    assert [len(batch) for batch in queued] == [2, 1]
+    assert sorted(sid for batch in queued for sid in batch) == sorted(r.sid for r in recordings)
