@@ -223,6 +223,8 @@ MEDIA_URL_TTL_MAX = 3600
 
 # RECORDINGS ------------------------------------------------------------------------------------
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=30)
+# Voice recordings' metadata is kept longer after deletion (seed 003: 40 days).
+VOICE_RECORDING_RETENTION_DAYS = env.int("VOICE_RECORDING_RETENTION_DAYS", default=40)
 
 # LOGGING ---------------------------------------------------------------------------------------
 LOGGING = {

@@ -43,3 +43,23 @@ class ParticipantNotConnected(ServiceError):
 
 class InvalidTrack(ServiceError):
     """A track's kind and codec do not go together."""
+
+
+class CallNotInProgress(ServiceError):
+    """A call or conference that has ended cannot be recorded."""
+
+
+class RecordingNotActive(ServiceError):
+    """A recording that was stopped cannot be paused, resumed or stopped again."""
+
+
+class AmbiguousCurrentRecording(ServiceError):
+    """Twilio.CURRENT names no recording: the call or conference has none active, or several."""
+
+
+class UnsupportedForConference(ServiceError):
+    """Conference recordings cannot be stopped through the API (seed 003)."""
+
+
+class RecordingNotDeletable(ServiceError):
+    """Only completed voice recordings can be deleted (seed 003)."""

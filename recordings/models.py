@@ -237,7 +237,8 @@ class RecordingSettings(models.Model):
 
 
 class CallbackDelivery(models.Model):
-    """One status callback to deliver to a room's StatusCallback URL, and how that went."""
+    """One status callback to deliver, and how that went: a room's event (to its StatusCallback)
+    or a voice recording's (to its RecordingStatusCallback, with no room)."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -245,7 +246,9 @@ class CallbackDelivery(models.Model):
         FAILED = "failed"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="callbacks")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.CASCADE, related_name="callbacks"
+    )
     # A plain column, not a foreign key: Recording keeps no more indexes or constraints than its
     # lists need; the purge removes these rows by SID.
     recording_sid = models.CharField(max_length=34, blank=True, db_index=True)
@@ -258,7 +261,7 @@ class CallbackDelivery(models.Model):
     date_updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.event} for {self.room_id}"
+        return f"{self.event} for {self.room_id or self.recording_sid}"
 
 
 class CallbackAttempt(models.Model):
@@ -290,6 +293,10 @@ class BulkDeletion(models.Model):
     transaction as each chunk's UPDATE, so a chunk is either wholly done and counted, or not at all.
     """
 
+    class Product(models.TextChoices):
+        VIDEO = "video"
+        VOICE = "voice"
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
@@ -300,6 +307,8 @@ class BulkDeletion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Which Recordings Logs the selection is of: video (RT…) or voice (RE…) recordings.
+    product = models.CharField(max_length=8, choices=Product.choices, default=Product.VIDEO)
     # "user:<email>" as the audit log has it; the chunks' audit events are written under it too.
     actor = models.CharField(max_length=255)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -365,3 +374,24 @@ class PublicKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.friendly_name or 'public key'} ({self.sid})"
+
+
+# Voice models live in their own module but belong to this app (one set of migrations).
+from recordings.voice.models import Call, Conference, Transcription, VoiceRecording  # noqa: E402
+
+__all__ = [
+    "BulkDeletion",
+    "Call",
+    "CallbackAttempt",
+    "CallbackDelivery",
+    "Conference",
+    "Participant",
+    "PublicKey",
+    "Recording",
+    "RecordingRules",
+    "RecordingSettings",
+    "Room",
+    "Track",
+    "Transcription",
+    "VoiceRecording",
+]

@@ -1,12 +1,16 @@
 """Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
 
 The selection is the Logs filter (its URL query) or an explicit list of SIDs, always read through
-``selectors.recording_list`` so that "all matching this filter" means what the Logs page shows.
+the Logs page's own selector (video or voice) so that "all matching this filter" means what that
+page shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
 the job's keyset cursor, soft-delete the completed and failed ones with one UPDATE, and save the
 counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back, and the
 re-delivered task does it again from the same cursor: nothing is counted or deleted twice.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -21,12 +25,44 @@ from recordings import selectors, tasks
 from recordings.choices import RecordingStatus
 from recordings.exceptions import ServiceError
 from recordings.forms import RecordingFilterForm
-from recordings.models import BulkDeletion, Recording
+from recordings.models import BulkDeletion, Recording, VoiceRecording
+from recordings.voice import selectors as voice_selectors
+from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.forms import VoiceRecordingFilterForm
 
 # An explicit selection comes from the row checkboxes of one Logs page (at most 200 rows); a
 # larger set is selected by its filter, never as a list of thousands of SIDs.
 MAX_EXPLICIT_SIDS = 1000
-_DELETABLE = (RecordingStatus.COMPLETED, RecordingStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class _Product:
+    """What differs between deleting video and voice recordings in bulk."""
+
+    model: type[Recording] | type[VoiceRecording]
+    prefix: str
+    select: Callable[..., QuerySet]  # the Logs selector: (account=…, **filters)
+    filter_form: type
+    deletable: tuple[str, ...]
+
+
+PRODUCTS = {
+    BulkDeletion.Product.VIDEO: _Product(
+        Recording,
+        "RT",
+        selectors.recording_list,
+        RecordingFilterForm,
+        (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
+    ),
+    # Seed 003: only completed voice recordings can be deleted.
+    BulkDeletion.Product.VOICE: _Product(
+        VoiceRecording,
+        "RE",
+        voice_selectors.voice_recording_list,
+        VoiceRecordingFilterForm,
+        (VoiceRecordingStatus.COMPLETED,),
+    ),
+}
 
 
 class InvalidBulkSelection(ServiceError):
@@ -34,8 +70,12 @@ class InvalidBulkSelection(ServiceError):
 
 
 def bulk_selection(
-    *, account: Account, query: str | None = None, sids: list[str] | None = None
-) -> QuerySet[Recording]:
+    *,
+    account: Account,
+    query: str | None = None,
+    sids: list[str] | None = None,
+    product: str = BulkDeletion.Product.VIDEO,
+) -> QuerySet:
     """Return the account's recordings a bulk deletion of this selection covers, newest first.
 
     ``query`` is the Logs filter as a URL query; ``sids`` an explicit list (foreign and unknown
@@ -52,18 +92,19 @@ def bulk_selection(
                 f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
                 "to delete more, select all recordings matching a filter."
             )
-        if not all(isinstance(sid, str) and is_sid(sid, "RT") for sid in sids):
-            raise InvalidBulkSelection("A recording SID is RT followed by 32 hex digits.")
+        prefix = PRODUCTS[product].prefix
+        if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
+            raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
         # SIDs are stored with lowercase hex; the Logs filter accepts either case.
         wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-        return selectors.recording_list(account=account).filter(sid__in=wanted)
-    form = RecordingFilterForm(QueryDict(query.lstrip("?")))
+        return PRODUCTS[product].select(account=account).filter(sid__in=wanted)
+    form = PRODUCTS[product].filter_form(QueryDict(query.lstrip("?")))
     if not form.is_valid():
         problems = "; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
         )
         raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-    return selectors.recording_list(account=account, **form.selector_kwargs())
+    return PRODUCTS[product].select(account=account, **form.selector_kwargs())
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
@@ -78,6 +119,10 @@ def bulk_deletion_get(*, account: Account, pk: int) -> BulkDeletion | None:
     return BulkDeletion.objects.filter(account=account, pk=pk).first()
 
 
+def _noun(bulk: BulkDeletion) -> str:
+    return "voice recordings" if bulk.product == BulkDeletion.Product.VOICE else "recordings"
+
+
 def _describe(bulk: BulkDeletion) -> str:
     if bulk.sids is not None:
         return f"{len(bulk.sids)} selected"
@@ -86,7 +131,12 @@ def _describe(bulk: BulkDeletion) -> str:
 
 @transaction.atomic
 def bulk_deletion_create(
-    *, account: Account, actor: Actor, query: str | None, sids: list[str] | None
+    *,
+    account: Account,
+    actor: Actor,
+    query: str | None,
+    sids: list[str] | None,
+    product: str = BulkDeletion.Product.VIDEO,
 ) -> BulkDeletion:
     """Create and queue a bulk deletion of a selection, counting it once, audited with it.
 
@@ -94,7 +144,7 @@ def bulk_deletion_create(
     """
     now = timezone.now()
     total = (
-        bulk_selection(account=account, query=query, sids=sids)
+        bulk_selection(account=account, query=query, sids=sids, product=product)
         .filter(date_created__lte=now)
         .count()
     )
@@ -103,6 +153,7 @@ def bulk_deletion_create(
     user = actor.user if getattr(actor.user, "pk", None) is not None else None
     bulk = BulkDeletion.objects.create(
         account=account,
+        product=product,
         created_by=user,
         actor=actor.name,
         source_ip=actor.source_ip,
@@ -117,7 +168,7 @@ def bulk_deletion_create(
         account=account,
         actor=actor,
         action="recordings.bulk_delete",
-        object_repr=f"bulk deletion {bulk.pk}: {total} recordings, {_describe(bulk)}",
+        object_repr=f"bulk deletion {bulk.pk}: {total} {_noun(bulk)}, {_describe(bulk)}",
     )
     bulk_id = bulk.pk
     transaction.on_commit(lambda: tasks.run_bulk_deletion.delay(bulk_id), robust=True)
@@ -142,10 +193,12 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     )
     if bulk is None or bulk.is_finished:
         return False
+    product = PRODUCTS[bulk.product]
     qs = bulk_selection(
         account=bulk.account,
         query=None if bulk.sids is not None else bulk.query,
         sids=bulk.sids,
+        product=bulk.product,
     ).filter(date_created__lte=bulk.date_created)
     if bulk.cursor_sid:
         cursor = selectors.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
@@ -155,9 +208,12 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
     )
     more, chunk = len(rows) > size, rows[:size]
-    to_delete = [sid for sid, _, status, _ in chunk if status in _DELETABLE]
-    with_media = [sid for sid, _, status, key in chunk if status in _DELETABLE and key]
-    skipped = sum(1 for row in chunk if row[2] == RecordingStatus.PROCESSING)
+    to_delete = [sid for sid, _, status, _ in chunk if status in product.deletable]
+    with_media = [sid for sid, _, status, key in chunk if status in product.deletable and key]
+    # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
+    skipped = sum(
+        1 for row in chunk if row[2] not in product.deletable and row[2] != RecordingStatus.DELETED
+    )
     now = timezone.now()
     if chunk:
         audit_record(
@@ -170,8 +226,8 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
             ),
         )
     deleted = (
-        Recording.objects.filter(
-            account=bulk.account, sid__in=to_delete, status__in=_DELETABLE
+        product.model.objects.filter(
+            account=bulk.account, sid__in=to_delete, status__in=product.deletable
         ).update(status=RecordingStatus.DELETED, date_deleted=now, date_updated=now)
         if to_delete
         else 0

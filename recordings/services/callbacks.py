@@ -1,4 +1,5 @@
-"""Status callbacks: queue one per room event, and make the HTTP attempts that deliver it."""
+"""Status callbacks: queue one per room or voice-recording event, and make the HTTP attempts that
+deliver it."""
 
 import time
 
@@ -29,7 +30,7 @@ def callback_enqueue(
     # An UPDATE, not a read-modify-write: concurrent events of one room get distinct numbers.
     Room.objects.filter(pk=room.pk).update(callback_sequence=F("callback_sequence") + 1)
     sequence = Room.objects.values_list("callback_sequence", flat=True).get(pk=room.pk) - 1
-    delivery = CallbackDelivery.objects.create(
+    callback_send(
         account_id=room.account_id,
         room=room,
         recording_sid=recording_sid,
@@ -43,6 +44,31 @@ def callback_enqueue(
             "SequenceNumber": str(sequence),
             **params,
         },
+    )
+
+
+def callback_send(
+    *,
+    account_id: str,
+    event: str,
+    url: str,
+    method: str,
+    params: dict[str, str],
+    recording_sid: str = "",
+    room: Room | None = None,
+) -> None:
+    """Record one callback and deliver it after commit, signed and retried like every other.
+
+    Call inside the transaction of the change it reports (see ``callback_enqueue``).
+    """
+    delivery = CallbackDelivery.objects.create(
+        account_id=account_id,
+        room=room,
+        recording_sid=recording_sid,
+        event=event,
+        url=url,
+        method=method,
+        params=params,
     )
     transaction.on_commit(lambda: tasks.deliver_callback.delay(delivery.pk), robust=True)
 

@@ -19,6 +19,7 @@ from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
 from recordings.models import PublicKey, Recording, RecordingSettings, Room, Track
 from recordings.services.callbacks import callback_enqueue
+from recordings.voice import services as voice_services
 
 
 def media_key_for(recording: Recording) -> str:
@@ -252,11 +253,15 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
 
 
 def recordings_media_delete(*, recording_sids: list[str]) -> None:
-    """Remove the media files of deleted recordings; safe to run any number of times.
+    """Remove the media files of deleted recordings, video (RT…) or voice (RE…); safe to run any
+    number of times.
 
     One query reads the batch and one clears it, so a bulk deletion's media goes at the store's
     speed. Files removed before a failure are cleared even so: a retry does only what remains.
     """
+    voice = [sid for sid in recording_sids if sid.startswith("RE")]
+    if voice:
+        voice_services.voice_recordings_media_delete(recording_sids=voice)
     rows = list(
         Recording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
         .exclude(media_key="")

@@ -1,4 +1,5 @@
-"""Retention: purge deleted recordings' metadata after ``RECORDING_RETENTION_DAYS``, and sweep for
+"""Retention: purge deleted recordings' metadata after their retention (video:
+``RECORDING_RETENTION_DAYS``, 30; voice: ``VOICE_RECORDING_RETENTION_DAYS``, 40), and sweep for
 deleted recordings whose media file is still stored.
 
 The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
@@ -15,6 +16,7 @@ firing while a long run is still going, or two beat processes by mistake).
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from console.models import Account
 from console.services import SYSTEM, audit_record
 from recordings import tasks
 from recordings.choices import RecordingStatus
-from recordings.models import CallbackDelivery, Recording
+from recordings.models import CallbackDelivery, Recording, VoiceRecording
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +39,28 @@ MEDIA_REQUEUE_LIMIT = 10_000
 MEDIA_TASK_BATCH = 1000
 
 
-def _expired(*, cutoff: datetime) -> QuerySet[Recording]:
+@dataclass(frozen=True)
+class Retained:
+    """A kind of recording the purge removes: its model, retention and how the audit names it."""
+
+    model: type[Recording] | type[VoiceRecording]
+    retention_setting: str
+    noun: str
+
+    @property
+    def days(self) -> int:
+        return getattr(settings, self.retention_setting)
+
+
+VIDEO = Retained(Recording, "RECORDING_RETENTION_DAYS", "deleted recording")
+VOICE = Retained(VoiceRecording, "VOICE_RECORDING_RETENTION_DAYS", "deleted voice recording")
+RETAINED = (VIDEO, VOICE)
+
+
+def _expired(*, cutoff: datetime, model=Recording) -> QuerySet:
     """Return the deleted recordings past retention (answered by the partial index)."""
-    return Recording.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
-
-
-def _cutoff(now: datetime) -> datetime:
-    return now - timedelta(days=settings.RECORDING_RETENTION_DAYS)
+    # Both models spell "deleted" the same way.
+    return model.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
 
 
 def _uses_advisory_lock() -> bool:
@@ -62,7 +79,11 @@ def _lock_release() -> None:
 
 
 def purge_batch_select(
-    *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None = None
+    *,
+    cutoff: datetime,
+    batch_size: int,
+    after: tuple[datetime, str] | None = None,
+    model=Recording,
 ) -> QuerySet:
     """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
     deletion first, past ``after`` (the last row of the previous batch).
@@ -72,7 +93,7 @@ def purge_batch_select(
     than the one before. Rows another transaction holds are skipped, not waited for: the next run
     gets them.
     """
-    qs = _expired(cutoff=cutoff).filter(media_key="")
+    qs = _expired(cutoff=cutoff, model=model).filter(media_key="")
     if after is not None:
         deleted, sid = after
         qs = qs.filter(date_deleted__gte=deleted).filter(
@@ -86,11 +107,13 @@ def purge_batch_select(
 
 
 def _purge_batch(
-    *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
+    kind: Retained, *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
 ) -> tuple[int, tuple[datetime, str] | None]:
     """Purge one batch in one transaction; return how many it purged and where it ended."""
     with transaction.atomic():
-        rows = list(purge_batch_select(cutoff=cutoff, batch_size=batch_size, after=after))
+        rows = list(
+            purge_batch_select(cutoff=cutoff, batch_size=batch_size, after=after, model=kind.model)
+        )
         if not rows:
             return 0, after
         sids = [sid for sid, _, _ in rows]
@@ -102,11 +125,11 @@ def _purge_batch(
                 account=account,
                 actor=SYSTEM,
                 action="recordings.purge",
-                object_repr=f"{count} deleted recording{'s' if count != 1 else ''} purged "
-                f"after {settings.RECORDING_RETENTION_DAYS} days",
+                object_repr=f"{count} {kind.noun}{'s' if count != 1 else ''} purged "
+                f"after {kind.days} days",
             )
         CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
-        Recording.objects.filter(sid__in=sids).delete()
+        kind.model.objects.filter(sid__in=sids).delete()
         last_sid, _, last_deleted = rows[-1]
         return len(sids), (last_deleted, last_sid)
 
@@ -124,34 +147,46 @@ def _media_requeue(recordings: QuerySet[Recording]) -> int:
 
 
 def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: bool = False) -> int:
-    """Hard-delete deleted recordings past retention, in batches; return how many were purged.
+    """Hard-delete deleted recordings (video and voice) past retention, in batches; return how
+    many were purged.
 
     With ``dry_run``, count how many a run at ``now`` would purge and change nothing. Not one
     transaction on purpose: each batch is its own, so a long purge never holds locks for long.
     """
     batch_size = batch_size or settings.PURGE_BATCH_SIZE
-    cutoff = _cutoff(now)
     if dry_run:
-        return _expired(cutoff=cutoff).filter(media_key="").count()
+        return sum(
+            _expired(cutoff=now - timedelta(days=kind.days), model=kind.model)
+            .filter(media_key="")
+            .count()
+            for kind in RETAINED
+        )
     locked = _uses_advisory_lock()
     if locked and not _lock_acquire():
         logger.info("Recording purge skipped: another purge run holds the lock")
         return 0
     try:
-        purged, after = 0, None
-        while True:
-            batch, after = _purge_batch(cutoff=cutoff, batch_size=batch_size, after=after)
-            if not batch:
-                break
-            purged += batch
-        # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
-        # run's skipped recordings purgeable half-way: they are purged by the next run.
-        requeued = _media_requeue(_expired(cutoff=cutoff))
+        purged = sum(_purge_kind(kind, now=now, batch_size=batch_size) for kind in RETAINED)
     finally:
         if locked:
             _lock_release()
+    return purged
+
+
+def _purge_kind(kind: Retained, *, now: datetime, batch_size: int) -> int:
+    cutoff = now - timedelta(days=kind.days)
+    purged, after = 0, None
+    while True:
+        batch, after = _purge_batch(kind, cutoff=cutoff, batch_size=batch_size, after=after)
+        if not batch:
+            break
+        purged += batch
+    # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
+    # run's skipped recordings purgeable half-way: they are purged by the next run.
+    requeued = _media_requeue(_expired(cutoff=cutoff, model=kind.model))
     logger.info(
-        "Recording purge: %d purged (deleted on or before %s); media deletion queued again for %d",
+        "Purge of %ss: %d purged (deleted on or before %s); media deletion queued again for %d",
+        kind.noun,
         purged,
         cutoff.isoformat(),
         requeued,
@@ -165,7 +200,9 @@ def recordings_media_sweep(*, now: datetime) -> int:
     Return how many were queued (at most ``MEDIA_REQUEUE_LIMIT`` per run).
     """
     grace = timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS)
-    requeued = _media_requeue(_expired(cutoff=now - grace))
+    requeued = sum(
+        _media_requeue(_expired(cutoff=now - grace, model=kind.model)) for kind in RETAINED
+    )
     if requeued:
         logger.info("Media sweep: deletion queued again for %d deleted recordings", requeued)
     return requeued

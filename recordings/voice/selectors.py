@@ -1,0 +1,88 @@
+"""Account-scoped reads of voice recordings, shared by the 2010-04-01 API and the console."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from console.models import Account
+from console.sids import is_sid
+from recordings.selectors import LIST_ORDER
+from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.models import Call, Conference, Transcription, VoiceRecording
+
+
+def voice_recording_list(
+    *,
+    account: Account,
+    call_sid: str | None = None,
+    conference_sid: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+    include_deleted: bool = False,
+    sid: str | None = None,
+) -> QuerySet[VoiceRecording]:
+    """Return the account's voice recordings matching every given filter, newest first.
+
+    Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them (seed
+    003's IncludeSoftDeleted). ``date_created_after`` is inclusive, ``date_created_before``
+    exclusive.
+    """
+    qs = VoiceRecording.objects.filter(account=account)
+    if sid:
+        qs = qs.filter(sid=sid)
+    if call_sid:
+        qs = qs.filter(call_id=call_sid)
+    if conference_sid:
+        qs = qs.filter(conference_id=conference_sid)
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_deleted:
+        qs = qs.exclude(status=VoiceRecordingStatus.DELETED)
+    if source:
+        qs = qs.filter(source=source)
+    if date_created_after is not None:
+        qs = qs.filter(date_created__gte=date_created_after)
+    if date_created_before is not None:
+        qs = qs.filter(date_created__lt=date_created_before)
+    return qs.order_by(*LIST_ORDER)
+
+
+def voice_recording_get(
+    *,
+    account: Account,
+    sid: str,
+    include_deleted: bool = True,
+    call_sid: str | None = None,
+    conference_sid: str | None = None,
+) -> VoiceRecording | None:
+    """Return the account's voice recording with this SID (of this call or conference), or None;
+    a deleted one only with ``include_deleted``."""
+    if not is_sid(sid, "RE"):
+        return None
+    qs = voice_recording_list(
+        account=account,
+        sid=sid,
+        call_sid=call_sid,
+        conference_sid=conference_sid,
+        include_deleted=include_deleted,
+    )
+    return qs.first()
+
+
+def call_get(*, account: Account, sid: str) -> Call | None:
+    """Return the account's call with this SID, or None (foreign and unknown alike)."""
+    return Call.objects.filter(account=account, sid=sid).first() if is_sid(sid, "CA") else None
+
+
+def conference_get(*, account: Account, sid: str) -> Conference | None:
+    """Return the account's conference with this SID, or None (foreign and unknown alike)."""
+    if not is_sid(sid, "CF"):
+        return None
+    return Conference.objects.filter(account=account, sid=sid).first()
+
+
+def transcription_list(*, recording: VoiceRecording) -> QuerySet[Transcription]:
+    """Return a recording's transcriptions, newest first."""
+    return Transcription.objects.filter(recording=recording).order_by(*LIST_ORDER)

@@ -1,0 +1,415 @@
+"""Every state change of calls, conferences and voice recordings (seed 003).
+
+Each service is one transaction; callbacks and media deletion are queued after commit. ``at`` lets
+the call simulator play a call's timeline in an instant; everything else leaves it to the clock.
+"""
+
+import email.utils
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from console.models import Account
+from console.services import Actor, audit_record
+from recordings import tasks
+from recordings.choices import CallbackMethod
+from recordings.exceptions import (
+    AmbiguousCurrentRecording,
+    CallNotInProgress,
+    MediaRejected,
+    RecordingNotActive,
+    RecordingNotAwaitingMedia,
+    RecordingNotDeletable,
+    UnsupportedForConference,
+)
+from recordings.media.store import get_media_store
+from recordings.services.callbacks import callback_send
+from recordings.voice import audio, media
+from recordings.voice.choices import (
+    ABSENT_SILENT,
+    ABSENT_TOO_SHORT,
+    CallbackEvent,
+    CallStatus,
+    CaptureState,
+    PauseBehavior,
+    RecordingTrack,
+    Trim,
+    VoiceRecordingStatus,
+)
+from recordings.voice.models import Call, Conference, VoiceRecording
+
+API_VERSION = "2010-04-01"
+# Shorter than this once cut, a recording is absent as too short (error 16101).
+MIN_SECONDS = 1.0
+
+
+def rfc2822(moment: datetime | None) -> str | None:
+    """Render a time as the 2010-04-01 API does: ``Fri, 14 Oct 2016 21:56:34 +0000``."""
+    if moment is None:
+        return None
+    return email.utils.format_datetime(moment.astimezone(UTC).replace(microsecond=0))
+
+
+def recording_path(recording: VoiceRecording) -> str:
+    """Return a recording's URI without extension (its media), relative to the API root."""
+    return f"/{API_VERSION}/Accounts/{recording.account_id}/Recordings/{recording.sid}"
+
+
+def call_start(
+    *, account: Account, from_number: str = "", to_number: str = "", at: datetime | None = None
+) -> Call:
+    """Report a call that was answered: it is in progress and can be recorded."""
+    now = at or timezone.now()
+    return Call.objects.create(
+        account=account,
+        from_number=from_number,
+        to_number=to_number,
+        date_created=now,
+        date_updated=now,
+    )
+
+
+@transaction.atomic
+def call_end(*, call: Call, at: datetime | None = None) -> Call:
+    """Report that a call hung up: its recordings stop and wait for their audio."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status == CallStatus.COMPLETED:
+        return call
+    now = at or timezone.now()
+    for recording in _active(VoiceRecording.objects.filter(call=call).select_for_update()):
+        _stop(recording, now)
+    call.status = CallStatus.COMPLETED
+    call.end_time = now
+    call.date_updated = now
+    call.save(update_fields=["status", "end_time", "date_updated"])
+    return call
+
+
+def conference_start(
+    *, account: Account, friendly_name: str, at: datetime | None = None
+) -> Conference:
+    """Report a conference that began."""
+    now = at or timezone.now()
+    return Conference.objects.create(
+        account=account, friendly_name=friendly_name, date_created=now, date_updated=now
+    )
+
+
+@transaction.atomic
+def conference_join(*, conference: Conference, call: Call) -> Call:
+    """Report that a call joined a conference."""
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if conference.status != CallStatus.IN_PROGRESS or call.status != CallStatus.IN_PROGRESS:
+        raise CallNotInProgress("Only a call in progress can join a conference in progress")
+    call.conference = conference
+    call.date_updated = timezone.now()
+    call.save(update_fields=["conference", "date_updated"])
+    return call
+
+
+@transaction.atomic
+def conference_end(*, conference: Conference, at: datetime | None = None) -> Conference:
+    """Report that a conference ended: its recordings stop and wait for their audio."""
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if conference.status == CallStatus.COMPLETED:
+        return conference
+    now = at or timezone.now()
+    for recording in _active(
+        VoiceRecording.objects.filter(conference=conference).select_for_update()
+    ):
+        _stop(recording, now)
+    conference.status = CallStatus.COMPLETED
+    conference.end_time = now
+    conference.date_updated = now
+    conference.save(update_fields=["status", "end_time", "date_updated"])
+    return conference
+
+
+@transaction.atomic
+def voice_recording_start(
+    *,
+    source: str,
+    call: Call | None = None,
+    conference: Conference | None = None,
+    channels: int = 1,
+    track: str = RecordingTrack.BOTH,
+    trim: str = Trim.DO_NOT_TRIM,
+    status_callback: str | None = None,
+    status_callback_method: str = CallbackMethod.POST,
+    status_callback_events: Sequence[str] = (CallbackEvent.COMPLETED,),
+    at: datetime | None = None,
+) -> VoiceRecording:
+    """Start recording a call (or a conference) in progress: a new RE SID, status processing.
+
+    Only a call's two legs can be split into two channels, and only when both are recorded.
+    """
+    subject = call or conference
+    locked = type(subject).objects.select_for_update().get(pk=subject.pk)
+    if locked.status != CallStatus.IN_PROGRESS:
+        kind = "Call" if call else "Conference"
+        raise CallNotInProgress(
+            f"{kind} {subject.sid} is not in-progress. Cannot create recording."
+        )
+    if conference is not None or track != RecordingTrack.BOTH:
+        channels = 1
+    now = at or timezone.now()
+    recording = VoiceRecording.objects.create(
+        account_id=subject.account_id,
+        call=call,
+        conference=conference,
+        source=source,
+        channels=channels,
+        track=track,
+        trim=trim,
+        start_time=now,
+        status_callback=status_callback,
+        status_callback_method=status_callback_method,
+        status_callback_events=list(dict.fromkeys(status_callback_events)),
+        date_created=now,
+        date_updated=now,
+    )
+    _callback(recording, CallbackEvent.IN_PROGRESS)
+    return recording
+
+
+def voice_recording_current(*, call: Call | None = None, conference: Conference | None = None):
+    """Return the one active recording ``Twilio.CURRENT`` stands for; raise
+    AmbiguousCurrentRecording when there is none, or more than one (seed 003)."""
+    qs = VoiceRecording.objects.filter(**({"call": call} if call else {"conference": conference}))
+    active = list(_active(qs)[:2])
+    kind = "Call" if call else "Conference"
+    if len(active) > 1:
+        raise AmbiguousCurrentRecording(
+            f"Request failed because there is more than one recording for the given {kind}"
+        )
+    if not active:
+        raise AmbiguousCurrentRecording(f"There is no active recording for the given {kind}")
+    return active[0]
+
+
+@transaction.atomic
+def voice_recording_update(
+    *,
+    recording: VoiceRecording,
+    status: str,
+    pause_behavior: str = PauseBehavior.SILENCE,
+    at: datetime | None = None,
+) -> VoiceRecording:
+    """Pause, resume or stop a recording being captured (seed 003).
+
+    Pausing a paused recording, or resuming a running one, changes nothing. ``stopped`` ends the
+    capture for good; it is refused for conference recordings.
+    """
+    recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
+    if status == CaptureState.STOPPED and recording.conference_id:
+        raise UnsupportedForConference("Conference recordings cannot be stopped, only paused")
+    if not recording.is_active:
+        raise RecordingNotActive(
+            f"Recording {recording.sid} is not in-progress or paused: it was stopped"
+        )
+    now = at or timezone.now()
+    offset = _offset(recording, now)
+    if status == CaptureState.PAUSED and recording.capture == CaptureState.IN_PROGRESS:
+        recording.pauses = [*recording.pauses, [offset, None, pause_behavior]]
+        recording.capture = CaptureState.PAUSED
+    elif status == CaptureState.IN_PROGRESS and recording.capture == CaptureState.PAUSED:
+        _close_pause(recording, offset)
+        recording.capture = CaptureState.IN_PROGRESS
+    elif status == CaptureState.STOPPED:
+        _stop(recording, now)
+        return recording
+    recording.date_updated = now
+    recording.save(update_fields=["pauses", "capture", "date_updated"])
+    return recording
+
+
+def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> VoiceRecording:
+    """Complete a stopped recording with the audio the platform captured over its whole span.
+
+    The audio (channel 0 the inbound leg, channel 1 the outbound one) is cut to what was asked:
+    the track and channels, the pauses (skipped or silenced), the trim. What is left is stored as
+    an 8 kHz WAV (``completed``), or nothing is stored and the recording is ``absent`` (16101
+    when too short, 16102 when silence was all there was). Raises MediaRejected for a file that
+    is not readable audio, and RecordingNotAwaitingMedia unless the recording is stopped and
+    still processing; nothing is stored then.
+    """
+    _require_awaiting_audio(recording)
+    try:
+        sound = audio.decode(path)
+    except audio.InvalidAudio as exc:
+        raise MediaRejected(exc.reason) from None
+    sound = audio.select_track(sound, track=recording.track, channels=recording.channels)
+    sound = audio.apply_pauses(sound, [tuple(p) for p in recording.pauses])
+    error_code = None
+    if recording.trim == Trim.TRIM_SILENCE:
+        had_sound = not audio.is_silent(sound)
+        sound = audio.trim_silence(sound)
+        if sound.duration < MIN_SECONDS:
+            error_code = ABSENT_TOO_SHORT if had_sound else ABSENT_SILENT
+    elif sound.duration < MIN_SECONDS:
+        error_code = ABSENT_TOO_SHORT
+    with tempfile.TemporaryFile(prefix="roomvault-voice-") as wav:
+        if error_code is None:
+            audio.write_wav(sound, wav)
+            wav.seek(0)
+        return _complete(recording, wav, duration=sound.duration, error_code=error_code)
+
+
+@transaction.atomic
+def _complete(recording, wav, *, duration: float, error_code: int | None) -> VoiceRecording:
+    recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
+    _require_awaiting_audio(recording)
+    now = timezone.now()
+    if error_code is None:
+        key = media.original_key(recording)
+        recording.size = get_media_store().save(key, wav)
+        recording.media_key = key
+        recording.duration = max(1, round(duration))
+        recording.status = VoiceRecordingStatus.COMPLETED
+    else:
+        recording.duration = 0
+        recording.error_code = error_code
+        recording.status = VoiceRecordingStatus.ABSENT
+    recording.date_updated = now
+    recording.save(
+        update_fields=["size", "media_key", "duration", "error_code", "status", "date_updated"]
+    )
+    _callback(
+        recording,
+        CallbackEvent.COMPLETED
+        if recording.status == VoiceRecordingStatus.COMPLETED
+        else CallbackEvent.ABSENT,
+    )
+    return recording
+
+
+@transaction.atomic
+def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
+    """Soft-delete a completed recording: status ``deleted`` now, its audio removed after commit.
+
+    Returns False when it was already deleted. Raises RecordingNotDeletable for any other status
+    (seed 003: only completed recordings can be deleted); nothing is changed then.
+    """
+    recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
+    if recording.status == VoiceRecordingStatus.DELETED:
+        return False
+    if recording.status != VoiceRecordingStatus.COMPLETED:
+        raise RecordingNotDeletable(
+            f"Recording {recording.sid} is {recording.status}: only completed recordings can be "
+            "deleted"
+        )
+    audit_record(
+        account=recording.account,
+        actor=actor,
+        action="voice_recording.delete",
+        object_sid=recording.sid,
+        object_repr=f"recording of {recording.call_id or recording.conference_id}",
+    )
+    now = timezone.now()
+    recording.status = VoiceRecordingStatus.DELETED
+    recording.date_deleted = now
+    recording.date_updated = now
+    recording.save(update_fields=["status", "date_deleted", "date_updated"])
+    if recording.media_key:
+        sid = recording.sid
+        transaction.on_commit(lambda: tasks.delete_recordings_media.delay([sid]), robust=True)
+    return True
+
+
+def voice_recordings_media_delete(*, recording_sids: list[str]) -> None:
+    """Remove the audio (original and renditions) of deleted voice recordings; idempotent."""
+    rows = list(
+        VoiceRecording.objects.filter(sid__in=recording_sids, status=VoiceRecordingStatus.DELETED)
+        .exclude(media_key="")
+        .values_list("sid", "account_id", "channels")
+    )
+    removed = []
+    try:
+        store = get_media_store() if rows else None
+        for sid, account_id, channels in rows:
+            for key in media.all_keys(account_id, sid, channels):
+                store.delete(key)
+            removed.append(sid)
+    finally:
+        if removed:
+            VoiceRecording.objects.filter(
+                sid__in=removed, status=VoiceRecordingStatus.DELETED
+            ).update(media_key="")
+
+
+def callback_params(recording: VoiceRecording) -> dict[str, str]:
+    """Return a recording status callback's parameters, named as seed 003 names them."""
+    params = {
+        "AccountSid": recording.account_id,
+        "CallSid": recording.call_id or "",
+        "RecordingSid": recording.sid,
+        "RecordingUrl": settings.PUBLIC_BASE_URL + recording_path(recording),
+        "RecordingStatus": {
+            VoiceRecordingStatus.PROCESSING: CallbackEvent.IN_PROGRESS,
+            VoiceRecordingStatus.COMPLETED: CallbackEvent.COMPLETED,
+        }.get(recording.status, CallbackEvent.ABSENT),
+        "RecordingChannels": str(recording.channels),
+        "RecordingStartTime": rfc2822(recording.start_time),
+        "RecordingSource": recording.source,
+        "RecordingTrack": recording.track,
+    }
+    if recording.conference_id:
+        params["ConferenceSid"] = recording.conference_id
+    if recording.status == VoiceRecordingStatus.COMPLETED:
+        params["RecordingDuration"] = str(recording.duration)
+    if recording.error_code is not None:
+        params["ErrorCode"] = str(recording.error_code)
+    return params
+
+
+def _callback(recording: VoiceRecording, event: str) -> None:
+    """Queue a recording status callback if the recording asked for this event."""
+    if recording.status_callback and event in recording.status_callback_events:
+        callback_send(
+            account_id=recording.account_id,
+            event=event,
+            url=recording.status_callback,
+            method=recording.status_callback_method,
+            params=callback_params(recording),
+            recording_sid=recording.sid,
+        )
+
+
+def _active(qs):
+    return qs.exclude(capture=CaptureState.STOPPED).order_by("date_created", "sid")
+
+
+def _offset(recording: VoiceRecording, moment: datetime) -> float:
+    return max(0.0, round((moment - recording.start_time).total_seconds(), 3))
+
+
+def _close_pause(recording: VoiceRecording, offset: float) -> None:
+    if recording.pauses and recording.pauses[-1][1] is None:
+        start, _, behavior = recording.pauses[-1]
+        recording.pauses = [*recording.pauses[:-1], [start, offset, behavior]]
+
+
+def _stop(recording: VoiceRecording, now: datetime) -> None:
+    """End a recording's capture (inside the caller's transaction, on a locked row)."""
+    _close_pause(recording, _offset(recording, now))
+    recording.capture = CaptureState.STOPPED
+    recording.date_stopped = now
+    recording.date_updated = now
+    recording.save(update_fields=["pauses", "capture", "date_stopped", "date_updated"])
+
+
+def _require_awaiting_audio(recording: VoiceRecording) -> None:
+    if recording.status != VoiceRecordingStatus.PROCESSING:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is {recording.status}: it takes no more audio"
+        )
+    if recording.is_active:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is still being captured: stop it (or end its call) "
+            "before uploading its audio"
+        )
