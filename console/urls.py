@@ -1,4 +1,5 @@
-"""Root URLconf: console pages, the /v1 Twilio-compatible API, ingest, signed media, API schema."""
+"""Root URLconf: console pages, the /v1 and /2010-04-01 Twilio-compatible APIs, ingest, signed
+media, API schema."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -8,6 +9,7 @@ from console.forms import EmailAuthenticationForm
 from console.views import auth, home
 from recordings.api import urls as api_urls
 from recordings.media.views import serve_signed_media
+from recordings.voice.api import urls as voice_api_urls
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -26,10 +28,13 @@ urlpatterns = [
     path("switch-account/", auth.switch, name="switch-account"),
     path("recordings/", include("recordings.urls.logs")),
     path("recordings/bulk/", include("recordings.urls.bulk")),
+    path("voice/", include("recordings.voice.urls")),
     path("rooms/", include("recordings.urls.rooms")),
     path("team/", include("console.urls_team")),
     path("v1/", include("recordings.api.urls")),
     *api_urls.bare_root,
+    path("2010-04-01/Accounts/<str:account_sid>/", include("recordings.voice.api.urls")),
+    *voice_api_urls.fallback,
     path("ingest/v1/", include("recordings.ingest.urls")),
     path("media/<str:token>", serve_signed_media, name="signed-media"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

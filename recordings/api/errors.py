@@ -29,6 +29,7 @@ CONFLICT = 20409
 REQUEST_TOO_LARGE = 20413
 INTERNAL_ERROR = 20500
 SERVICE_UNAVAILABLE = 20503
+INVALID_CALL_STATE = 21220
 INVALID_PAGE_TOKEN = 21481
 ROOM_FULL = 53105
 ROOM_EXISTS = 53113
@@ -46,6 +47,11 @@ SERVICE_ERRORS: dict[type[Exception], tuple[int, int]] = {
     exceptions_.RoomFull: (ROOM_FULL, 400),
     exceptions_.RulesNotSupported: (RULES_NOT_SUPPORTED_FOR_ROOM_TYPE, 400),
     exceptions_.InvalidTrack: (INVALID_PARAMETER, 400),
+    exceptions_.CallNotInProgress: (INVALID_CALL_STATE, 400),
+    exceptions_.RecordingNotActive: (INVALID_CALL_STATE, 400),
+    exceptions_.AmbiguousCurrentRecording: (INVALID_CALL_STATE, 400),
+    exceptions_.UnsupportedForConference: (INVALID_PARAMETER, 400),
+    exceptions_.RecordingNotDeletable: (CONFLICT, 409),
 }
 
 
@@ -131,7 +137,7 @@ def twilio_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-API_PREFIXES = ("/v1/", "/ingest/v1/")
+API_PREFIXES = ("/v1/", "/ingest/v1/", "/2010-04-01/")
 
 
 def _api_path(path: str) -> str:

@@ -1,0 +1,157 @@
+"""Parameters of the 2010-04-01 Recording endpoints, validated with Twilio's names."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.core.validators import URLValidator
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import serializers
+
+from console.sids import is_sid
+from recordings.api.errors import invalid_parameter
+from recordings.api.params import TwilioBooleanField
+from recordings.choices import CallbackMethod
+from recordings.voice.choices import (
+    CallbackEvent,
+    CaptureState,
+    PauseBehavior,
+    RecordingChannels,
+    RecordingTrack,
+    Trim,
+)
+
+# The list parameters kept in page links, as the query names them. "DateCreated<=D" in a URL
+# reaches us as the parameter "DateCreated<" with the value "D" (the first "=" splits the two).
+LIST_FILTERS = (
+    "DateCreated",
+    "DateCreated<",
+    "DateCreated>",
+    "CallSid",
+    "ConferenceSid",
+    "IncludeSoftDeleted",
+)
+
+
+class _EventsField(serializers.Field):
+    """RecordingStatusCallbackEvent: space-separated, or repeated (as the helper library sends
+    a list)."""
+
+    def get_value(self, dictionary):
+        values = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else []
+        return values or serializers.empty
+
+    def to_internal_value(self, data) -> list[str]:
+        events = [event for value in data for event in str(value).split()]
+        unknown = sorted(set(events) - set(CallbackEvent.values))
+        if unknown or not events:
+            raise serializers.ValidationError(
+                f"must be one or more of {', '.join(CallbackEvent.values)}"
+            )
+        return list(dict.fromkeys(events))
+
+
+class CreateCallRecordingParams(serializers.Serializer):
+    """``POST /Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json``."""
+
+    RecordingStatusCallbackEvent = _EventsField(required=False)
+    RecordingStatusCallback = serializers.URLField(
+        required=False, max_length=1024, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    RecordingStatusCallbackMethod = serializers.ChoiceField(
+        required=False, choices=CallbackMethod.choices
+    )
+    Trim = serializers.ChoiceField(required=False, choices=Trim.choices)
+    RecordingChannels = serializers.ChoiceField(required=False, choices=RecordingChannels.choices)
+    RecordingTrack = serializers.ChoiceField(required=False, choices=RecordingTrack.choices)
+
+    def service_kwargs(self) -> dict[str, object]:
+        """Return the keywords of ``voice_recording_start`` with seed 003's defaults."""
+        data = self.validated_data
+        return {
+            "status_callback": data.get("RecordingStatusCallback"),
+            "status_callback_method": data.get("RecordingStatusCallbackMethod", "POST"),
+            "status_callback_events": data.get(
+                "RecordingStatusCallbackEvent", [CallbackEvent.COMPLETED]
+            ),
+            "trim": data.get("Trim", Trim.DO_NOT_TRIM),
+            "channels": 2 if data.get("RecordingChannels") == RecordingChannels.DUAL else 1,
+            "track": data.get("RecordingTrack", RecordingTrack.BOTH),
+        }
+
+
+class UpdateRecordingParams(serializers.Serializer):
+    """``POST …/Recordings/{Sid}.json`` of a call or conference."""
+
+    Status = serializers.ChoiceField(choices=CaptureState.choices)
+    PauseBehavior = serializers.ChoiceField(required=False, choices=PauseBehavior.choices)
+
+
+def include_soft_deleted(query) -> bool:
+    """Read IncludeSoftDeleted (``true``/``false``; absent is false)."""
+    raw = query.get("IncludeSoftDeleted")
+    if raw in (None, ""):
+        return False
+    field = TwilioBooleanField()
+    try:
+        return field.to_internal_value(raw)
+    except serializers.ValidationError:
+        raise invalid_parameter("IncludeSoftDeleted", "must be true or false") from None
+
+
+def _moment(name: str, raw: str) -> tuple[datetime, bool]:
+    """Return (the moment, whether only a date was given) of a DateCreated value."""
+    day = parse_date(raw) if len(raw) == 10 else None
+    if day is not None:
+        return datetime.combine(day, time(), tzinfo=UTC), True
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise invalid_parameter(name, "must be a date (YYYY-MM-DD) or a date and time in GMT")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), False
+
+
+def list_filters(query) -> dict[str, object]:
+    """Return ``voice_recording_list`` keywords for a list request's filters (seed 003).
+
+    ``DateCreated=D`` is that whole day (a date and time stands for its day, as the helper
+    library sends dates with a time); ``DateCreated<`` and ``DateCreated>`` (also written ``<=``
+    and ``>=``) bound it on or before and on or after, a date meaning its whole day.
+    """
+    kwargs: dict[str, object] = {}
+    after: list[datetime] = []
+    before: list[datetime] = []
+    if raw := query.get("DateCreated"):
+        moment, _ = _moment("DateCreated", raw)
+        day = datetime.combine(moment.date(), time(), tzinfo=UTC)
+        after.append(day)
+        before.append(day + timedelta(days=1))
+    if raw := query.get("DateCreated<"):
+        moment, date_only = _moment("DateCreated<", raw)
+        before.append(moment + (timedelta(days=1) if date_only else timedelta(seconds=1)))
+    if raw := query.get("DateCreated>"):
+        after.append(_moment("DateCreated>", raw)[0])
+    if after:
+        kwargs["date_created_after"] = max(after)
+    if before:
+        kwargs["date_created_before"] = min(before)
+    for name, keyword, prefix in (
+        ("CallSid", "call_sid", "CA"),
+        ("ConferenceSid", "conference_sid", "CF"),
+    ):
+        if raw := query.get(name):
+            if not is_sid(raw, prefix):
+                raise invalid_parameter(name, f"must be {prefix} followed by 32 hex digits")
+            kwargs[keyword] = raw
+    kwargs["include_deleted"] = include_soft_deleted(query)
+    return kwargs
+
+
+def requested_channels(query, default: int) -> int:
+    """Read RequestedChannels (1 or 2; absent means the recording's own)."""
+    raw = query.get("RequestedChannels")
+    if raw in (None, ""):
+        return default
+    if raw not in ("1", "2"):
+        raise invalid_parameter("RequestedChannels", "must be 1 or 2")
+    return int(raw)

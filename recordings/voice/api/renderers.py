@@ -1,0 +1,46 @@
+"""The 2010-04-01 API's XML: ``<TwilioResponse>`` around the resource (or the ``RestException``),
+each field in PascalCase, nulls as empty elements."""
+
+from xml.etree import ElementTree
+
+from rest_framework.renderers import BaseRenderer
+
+_ERROR_KEYS = {"code", "message", "more_info", "status"}
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _append(parent: ElementTree.Element, name: str, value) -> None:
+    element = ElementTree.SubElement(parent, _pascal(name))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _append(element, key, item)
+    elif isinstance(value, bool):
+        element.text = str(value).lower()
+    elif value is not None:
+        element.text = str(value)
+
+
+class TwilioXMLRenderer(BaseRenderer):
+    """Render one resource (the view names it in ``xml_root``) or a Twilio error body as XML."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        view = (renderer_context or {}).get("view")
+        root = ElementTree.Element("TwilioResponse")
+        is_error = set(data) == _ERROR_KEYS
+        resource = ElementTree.SubElement(
+            root, "RestException" if is_error else getattr(view, "xml_root", "Resource")
+        )
+        for key, value in data.items():
+            _append(resource, key, value)
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
+            root, encoding="utf-8", xml_declaration=False
+        )
