@@ -157,9 +157,9 @@ class RecordingMedia(IngestView):
     def put(self, request, sid):
         """Upload a finished recording's Matroska file as the raw request body."""
         recording = self.recording_or_404(sid)
-        length = _content_length(request)
+        length = content_length(request)
         with tempfile.NamedTemporaryFile(prefix="roomvault-upload-") as file:
-            _copy_body(request, file, length)
+            copy_body(request, file, length)
             recording = services.recording_media_ingest(recording=recording, path=Path(file.name))
         return Response(RecordingSerializer(recording, context=self.serializer_context()).data)
 
@@ -194,7 +194,7 @@ def _too_large() -> TwilioAPIError:
     )
 
 
-def _content_length(request) -> int:
+def content_length(request) -> int:
     raw = request.META.get("CONTENT_LENGTH") or ""
     if not raw.isascii() or not raw.isdigit():
         raise TwilioAPIError(
@@ -205,7 +205,7 @@ def _content_length(request) -> int:
     return int(raw)
 
 
-def _copy_body(request, file, length: int) -> None:
+def copy_body(request, file, length: int) -> None:
     """Stream the request body to a file, a chunk at a time: never the whole file in memory."""
     remaining = length
     while remaining > 0:
