@@ -238,6 +238,8 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
     is not readable audio, and RecordingNotAwaitingMedia unless the recording is stopped and
     still processing; nothing is stored then.
     """
+    # As it is now, not as the caller last saw it.
+    recording = VoiceRecording.objects.get(pk=recording.pk)
     _require_awaiting_audio(recording)
     try:
         sound = audio.decode(path)

@@ -18,8 +18,9 @@ from recordings import services
 from recordings.choices import MediaType, RecordingStatus
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 from tests.recordings.twilio_helpers import (
-    REFERENCE_SCHEMA_PATH,
+    REFERENCE_DIR,
     TWILIO_TIMESTAMP,
+    VIDEO_V1,
     is_absolute_url,
     reference,
     reference_response_schema,
@@ -134,7 +135,7 @@ def data(account, other_account, make_completed_recording):
 def test_reference_is_the_official_video_v1_description():
     repository = Path(__file__).resolve().parents[2]
     assert (repository / "manage.py").is_file()
-    assert repository / "tests/reference/twilio_video_v1.json" == REFERENCE_SCHEMA_PATH
+    assert repository / "tests/reference/twilio_video_v1.json" == REFERENCE_DIR / VIDEO_V1
     assert reference()["info"]["title"] == "Twilio - Video"
     assert reference()["openapi"].startswith("3.0")
     assert {LIST, INSTANCE, ROOM_LIST, ROOM_INSTANCE, RULES} <= set(reference()["paths"])

@@ -11,31 +11,36 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-REFERENCE_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "reference" / "twilio_video_v1.json"
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
+VIDEO_V1 = "twilio_video_v1.json"
+# The voice Recording paths of twilio_api_v2010.json (see tests/reference/README.md).
+API_V2010 = "twilio_api_v2010_recordings.json"
 
 # The only form of timestamp the twilio library turns into a datetime (DESIGN.md, "traps").
 TWILIO_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 def twilio_client(base_url: str, username: str, password: str, account_sid: str | None = None):
-    """Return the official client with its Video domain pointed at ``base_url``.
+    """Return the official client with its Video and Api domains pointed at ``base_url``.
 
-    Every Video request goes through ``Domain.absolute_url`` (``base_url`` + the version's path),
-    and paging follows the absolute ``meta`` URLs the server returns, so this is the one setting
-    needed. Edge and region are cleared so a ``TWILIO_EDGE``/``TWILIO_REGION`` in the environment
+    Every request goes through ``Domain.absolute_url`` (``base_url`` + the version's path), and
+    paging follows the absolute ``meta`` URLs (Video) or the relative ``next_page_uri`` on the
+    same domain (Api) the server returns, so this is the one setting needed. Edge and region are
+    cleared so a ``TWILIO_EDGE``/``TWILIO_REGION`` in the environment
     cannot rewrite the host. Connections are not pooled: on a kept-alive connection to Django's
     test server each request waits ~40 ms for a delayed ACK, a new one costs ~4 ms.
     """
     client = Client(username, password, account_sid, http_client=TwilioHttpClient(False))
     client.edge = client.region = None
     client.video.base_url = base_url
+    client.api.base_url = base_url
     return client
 
 
 @cache
-def reference() -> dict:
-    """Return the official Twilio Video v1 OpenAPI document."""
-    return json.loads(REFERENCE_SCHEMA_PATH.read_text())
+def reference(name: str = VIDEO_V1) -> dict:
+    """Return an official Twilio OpenAPI document (Video v1 unless named)."""
+    return json.loads((REFERENCE_DIR / name).read_text())
 
 
 def resolve_refs(node, document: dict):
@@ -52,11 +57,13 @@ def resolve_refs(node, document: dict):
     return node
 
 
-def reference_response_schema(path: str, method: str = "get", status: str = "200") -> dict:
-    """Return the resolved JSON schema of one response body in the reference."""
-    operation = reference()["paths"][path][method]
+def reference_response_schema(
+    path: str, method: str = "get", status: str = "200", document: str = VIDEO_V1
+) -> dict:
+    """Return the resolved JSON schema of one response body in a reference."""
+    operation = reference(document)["paths"][path][method]
     schema = operation["responses"][status]["content"]["application/json"]["schema"]
-    return resolve_refs(schema, reference())
+    return resolve_refs(schema, reference(document))
 
 
 def schema_errors(body, schema: dict) -> list[str]:

@@ -99,13 +99,13 @@ def include_soft_deleted(query) -> bool:
 
 def _moment(name: str, raw: str) -> tuple[datetime, bool]:
     """Return (the moment, whether only a date was given) of a DateCreated value."""
-    day = parse_date(raw) if len(raw) == 10 else None
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+        moment = None if day else parse_datetime(raw)
+    except ValueError:  # well formed but impossible, like month 13
+        day = moment = None
     if day is not None:
         return datetime.combine(day, time(), tzinfo=UTC), True
-    try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
     if moment is None:
         raise invalid_parameter(name, "must be a date (YYYY-MM-DD) or a date and time in GMT")
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), False

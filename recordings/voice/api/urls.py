@@ -32,4 +32,4 @@ urlpatterns = [
 ]
 
 # Any other path under /2010-04-01: a Twilio 404, after authentication.
-fallback = [re_path(r"^2010-04-01(?P<rest>/.*)?$", v1_views.unknown_path)]
+fallback = [re_path(r"^2010-04-01(?P<rest>/.*|)$", v1_views.unknown_path)]

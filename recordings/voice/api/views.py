@@ -106,10 +106,11 @@ class RecordingList(VoiceAPIView):
 class RecordingInstance(VoiceAPIView):
     xml_root = "Recording"
 
-    def get_renderers(self):
-        if self.kwargs.get("ext") == "xml":
-            return [TwilioXMLRenderer()]
-        return [ORJSONRenderer()]
+    def perform_content_negotiation(self, request, force=False):
+        # The extension decides, whatever the Accept header says (the helper library sends
+        # application/json), and errors on an .xml URL are XML too.
+        renderer = TwilioXMLRenderer() if self.kwargs.get("ext") == "xml" else ORJSONRenderer()
+        return renderer, renderer.media_type
 
     def get(self, request, account_sid, sid, ext):
         """Fetch a recording's metadata as JSON or XML."""
