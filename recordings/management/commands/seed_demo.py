@@ -1,4 +1,5 @@
-"""Give a fresh installation a demo account with simulated rooms and real recordings (once)."""
+"""Give a fresh installation a demo account with simulated rooms and calls, and real recordings
+(once)."""
 
 import json
 import secrets
@@ -11,6 +12,8 @@ from console.roles import Role
 from console.services import SYSTEM
 from recordings import services
 from recordings.simulator import simulate_room
+from recordings.voice import services as voice_services
+from recordings.voice.simulator import simulate_call
 
 DEMO_EMAIL = "demo@roomvault.local"
 
@@ -62,6 +65,12 @@ class Command(BaseCommand):
             keep_open=True,
             unique_name="standup-live",
         )
+        simulate_call(account=account, seconds=20, dual=True)
+        simulate_call(
+            account=account, seconds=15, pause_at=5, resume_at=9, pause_behavior="skip", seed=1
+        )
+        _, deleted = simulate_call(account=account, seconds=8, seed=2)
+        voice_services.voice_recording_delete(recording=deleted, actor=SYSTEM)
         return {
             "email": DEMO_EMAIL,
             "password": password,
