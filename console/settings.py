@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that both the API and the ingest parameters use.
+    "ENUM_NAME_OVERRIDES": {
+        "CallbackMethodEnum": "recordings.choices.CallbackMethod",
+        "RecordingChannelsEnum": "recordings.voice.choices.RecordingChannels",
+        "RecordingTrackEnum": "recordings.voice.choices.RecordingTrack",
+    },
 }
 API_PAGE_SIZE_DEFAULT = 50
 API_PAGE_SIZE_MAX = 1000

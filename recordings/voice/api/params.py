@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.core.validators import URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from console.sids import is_sid
@@ -31,6 +32,7 @@ LIST_FILTERS = (
 )
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": CallbackEvent.values}})
 class _EventsField(serializers.Field):
     """RecordingStatusCallbackEvent: space-separated, or repeated (as the helper library sends
     a list)."""

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -15,8 +16,7 @@ from recordings import selectors
 from recordings.api.errors import not_found
 from recordings.api.paging import api_base_url, parse_page_request
 from recordings.api.params import require_valid
-from recordings.api.renderers import ORJSONRenderer
-from recordings.api.views import TwilioAPIView, actor_of
+from recordings.api.views import ERROR, PAGING_PARAMETERS, REDIRECT, TwilioAPIView, actor_of
 from recordings.media.store import get_media_store
 from recordings.voice import media, services
 from recordings.voice import selectors as voice_selectors
@@ -33,9 +33,21 @@ from recordings.voice.choices import MEDIA_TYPES, PauseBehavior, RecordingSource
 from recordings.voice.models import VoiceRecording
 
 CURRENT = "Twilio.CURRENT"
+# Bodies are built by plain functions (serializers.py) and checked against Twilio's own schema in
+# the tests, so our schema describes them only as objects.
+OBJECT = OpenApiTypes.OBJECT
+INCLUDE_SOFT_DELETED = OpenApiParameter("IncludeSoftDeleted", bool)
+LIST_PARAMETERS = [
+    OpenApiParameter("DateCreated", str, description="YYYY-MM-DD (that day) or a date-time"),
+    OpenApiParameter("DateCreated<", str, description="On or before (a date counts whole)"),
+    OpenApiParameter("DateCreated>", str, description="On or after"),
+    OpenApiParameter("CallSid", str),
+    OpenApiParameter("ConferenceSid", str),
+    INCLUDE_SOFT_DELETED,
+    *PAGING_PARAMETERS,
+]
 
 
-@extend_schema(exclude=True)
 class VoiceAPIView(TwilioAPIView):
     """Base of every 2010-04-01 view: the path's AccountSid must be the caller's account."""
 
@@ -98,37 +110,64 @@ class VoiceAPIView(TwilioAPIView):
 
 
 class RecordingList(VoiceAPIView):
+    @extend_schema(
+        operation_id="V2010ListRecording",
+        parameters=LIST_PARAMETERS,
+        responses={200: OBJECT, 400: ERROR},
+    )
     def get(self, request, account_sid):
         """Read the account's recordings (DateCreated, CallSid, ConferenceSid filters)."""
         return self.list_recordings(self.body)
 
 
 class RecordingInstance(VoiceAPIView):
-    xml_root = "Recording"
-
-    def perform_content_negotiation(self, request, force=False):
-        # The extension decides, whatever the Accept header says (the helper library sends
-        # application/json), and errors on an .xml URL are XML too.
-        renderer = TwilioXMLRenderer() if self.kwargs.get("ext") == "xml" else ORJSONRenderer()
-        return renderer, renderer.media_type
-
+    @extend_schema(
+        operation_id="V2010FetchRecording",
+        parameters=[INCLUDE_SOFT_DELETED],
+        responses={200: OBJECT, 404: ERROR},
+    )
     def get(self, request, account_sid, sid, ext):
-        """Fetch a recording's metadata as JSON or XML."""
+        """Fetch a recording's metadata."""
         include = params.include_soft_deleted(request.query_params)
         return Response(self.body(self.recording_or_404(sid, include_deleted=include)))
 
+    @extend_schema(
+        operation_id="V2010DeleteRecording", responses={204: None, 404: ERROR, 409: ERROR}
+    )
     def delete(self, request, account_sid, sid, ext):
         """Delete a completed recording: its audio now, its metadata after 40 days."""
-        if ext != "json":
-            raise not_found(request.path)
         return self.delete_recording(self.recording_or_404(sid))
 
 
+class RecordingXML(RecordingInstance):
+    xml_root = "Recording"
+    http_method_names = ["get", "head", "options"]
+
+    def perform_content_negotiation(self, request, force=False):
+        # XML whatever the Accept header says (the helper library sends application/json), and
+        # errors on an .xml URL are XML too.
+        renderer = TwilioXMLRenderer()
+        return renderer, renderer.media_type
+
+    @extend_schema(
+        operation_id="V2010FetchRecordingXML",
+        parameters=[INCLUDE_SOFT_DELETED],
+        responses={(200, "application/xml"): OpenApiTypes.STR, 404: ERROR},
+    )
+    def get(self, request, account_sid, sid, ext):
+        """Fetch a recording's metadata as XML."""
+        return super().get(request, account_sid, sid, ext)
+
+
 class RecordingMedia(VoiceAPIView):
-    def get(self, request, account_sid, sid, ext=None):
+    @extend_schema(
+        parameters=[OpenApiParameter("RequestedChannels", int, enum=[1, 2])],
+        responses={302: REDIRECT, 400: ERROR, 404: ERROR},
+    )
+    def get(self, request, account_sid, sid, ext):
         """Redirect to the recording's audio as WAV (no extension or .wav) or MP3, in the
         channels asked for (its own by default), through a signed, expiring URL."""
-        format = ext or "wav"
+        format = ext
         recording = self.recording_or_404(sid)
         channels = params.requested_channels(request.query_params, recording.channels)
         # Seed 003: not completed, not stored, or two channels never recorded: Not Found.
@@ -148,6 +187,11 @@ class RecordingMedia(VoiceAPIView):
 
 
 class TranscriptionList(VoiceAPIView):
+    @extend_schema(
+        operation_id="V2010ListRecordingTranscription",
+        parameters=PAGING_PARAMETERS,
+        responses={200: OBJECT, 404: ERROR},
+    )
     def get(self, request, account_sid, sid):
         """Read a recording's transcriptions."""
         recording = self.recording_or_404(sid)
@@ -159,24 +203,35 @@ class TranscriptionList(VoiceAPIView):
 
 
 class TranscriptionInstance(VoiceAPIView):
-    def get(self, request, account_sid, sid, transcription_sid):
+    @extend_schema(
+        operation_id="V2010FetchRecordingTranscription", responses={200: OBJECT, 404: ERROR}
+    )
+    def get(self, request, account_sid, recording_sid, sid):
         """Fetch one of a recording's transcriptions."""
-        recording = self.recording_or_404(sid)
-        found = voice_selectors.transcription_list(recording=recording).filter(
-            sid=transcription_sid
-        )
-        transcription = found.first()
+        recording = self.recording_or_404(recording_sid)
+        transcription = voice_selectors.transcription_list(recording=recording).filter(sid=sid)
+        transcription = transcription.first()
         if transcription is None:
             raise not_found(request.path)
         return Response(transcription_body(transcription))
 
 
 class CallRecordingList(VoiceAPIView):
+    @extend_schema(
+        operation_id="V2010ListCallRecording",
+        parameters=LIST_PARAMETERS,
+        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+    )
     def get(self, request, account_sid, call_sid):
         """Read a call's recordings."""
         call = self.call_or_404(call_sid)
         return self.list_recordings(call_recording_body, call_sid=call.sid)
 
+    @extend_schema(
+        operation_id="V2010CreateCallRecording",
+        request=params.CreateCallRecordingParams,
+        responses={201: OBJECT, 400: ERROR, 404: ERROR},
+    )
     def post(self, request, account_sid, call_sid):
         """Start recording a call in progress."""
         call = self.call_or_404(call_sid)
@@ -196,20 +251,34 @@ class CallRecordingInstance(VoiceAPIView):
             return services.voice_recording_current(call=call)
         return self.recording_or_404(sid, call_sid=call.sid)
 
+    @extend_schema(operation_id="V2010FetchCallRecording", responses={200: OBJECT, 404: ERROR})
     def get(self, request, account_sid, call_sid, sid):
         """Fetch one of a call's recordings."""
         return Response(call_recording_body(self.recording(call_sid, sid)))
 
+    @extend_schema(
+        operation_id="V2010UpdateCallRecording",
+        request=params.UpdateRecordingParams,
+        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+    )
     def post(self, request, account_sid, call_sid, sid):
         """Pause, resume or stop a call recording (``Twilio.CURRENT`` for its only one)."""
         return self.update(self.recording(call_sid, sid), call_recording_body)
 
+    @extend_schema(
+        operation_id="V2010DeleteCallRecording", responses={204: None, 404: ERROR, 409: ERROR}
+    )
     def delete(self, request, account_sid, call_sid, sid):
         """Delete one of a call's completed recordings."""
         return self.delete_recording(self.recording(call_sid, sid))
 
 
 class ConferenceRecordingList(VoiceAPIView):
+    @extend_schema(
+        operation_id="V2010ListConferenceRecording",
+        parameters=LIST_PARAMETERS,
+        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+    )
     def get(self, request, account_sid, conference_sid):
         """Read a conference's recordings."""
         conference = self.conference_or_404(conference_sid)
@@ -223,14 +292,26 @@ class ConferenceRecordingInstance(VoiceAPIView):
             return services.voice_recording_current(conference=conference)
         return self.recording_or_404(sid, conference_sid=conference.sid)
 
+    @extend_schema(
+        operation_id="V2010FetchConferenceRecording", responses={200: OBJECT, 404: ERROR}
+    )
     def get(self, request, account_sid, conference_sid, sid):
         """Fetch one of a conference's recordings."""
         return Response(conference_recording_body(self.recording(conference_sid, sid)))
 
+    @extend_schema(
+        operation_id="V2010UpdateConferenceRecording",
+        request=params.UpdateRecordingParams,
+        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+    )
     def post(self, request, account_sid, conference_sid, sid):
         """Pause or resume a conference recording (stopping one is refused, seed 003)."""
         return self.update(self.recording(conference_sid, sid), conference_recording_body)
 
+    @extend_schema(
+        operation_id="V2010DeleteConferenceRecording",
+        responses={204: None, 404: ERROR, 409: ERROR},
+    )
     def delete(self, request, account_sid, conference_sid, sid):
         """Delete one of a conference's completed recordings."""
         return self.delete_recording(self.recording(conference_sid, sid))

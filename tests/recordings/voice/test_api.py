@@ -8,6 +8,7 @@ recordings sees after pointing it at Roomvault.
 import email.utils
 import io
 import json
+import re
 import tempfile
 import wave
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from xml.etree import ElementTree
 import pytest
 import requests
 import time_machine
+from django.test import Client as DjangoClient
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from console import services as console_services
@@ -32,6 +34,7 @@ from tests.recordings.twilio_helpers import (
     schema_errors,
     twilio_client,
 )
+from tests.recordings.twilio_helpers import reference as reference_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -598,3 +601,28 @@ def test_unknown_paths_answer_a_twilio_404(client, live_server, account):
         response = client.request("GET", live_server.url + path.format(a=account.sid))
         assert response.status_code == 404, path
         assert '"code":20404' in response.text.replace(" ", "")
+
+
+def test_our_schema_describes_every_reference_operation_but_transcription_delete(client):
+    served = DjangoClient().get("/api/schema/", {"format": "json"}).json()["paths"]
+    ours = {
+        (re.sub(r"\{[^}]+\}", "{}", path), method, operation["operationId"])
+        for path, operations in served.items()
+        for method, operation in operations.items()
+        if path.startswith("/2010-04-01/") and path.endswith(".json")
+    }
+    reference = reference_document(API_V2010)["paths"]
+    expected = {
+        (re.sub(r"\{[^}]+\}", "{}", path), method, "V2010" + operation["operationId"])
+        for path, operations in reference.items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    assert expected - ours == {
+        (
+            "/2010-04-01/Accounts/{}/Recordings/{}/Transcriptions/{}.json",
+            "delete",
+            "V2010DeleteRecordingTranscription",
+        )
+    }
+    assert ours <= expected
