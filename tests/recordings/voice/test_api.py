@@ -626,3 +626,49 @@ def test_our_schema_describes_every_reference_operation_but_transcription_delete
         )
     }
     assert ours <= expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data", "status", "code"),
+    [
+        ("get", "Recordings/RE%00.json", None, 404, 20404),
+        ("get", "Recordings/Twilio.CURRENT.json", None, 404, 20404),
+        ("get", "Recordings.json?PageToken=nope", None, 400, 21481),
+        ("get", "Recordings.json?DateCreated=" + "9" * 5000, None, 400, 20001),
+        ("get", "Recordings.json?Page=-1", None, 400, 20001),
+        ("post", "Recordings/{rec}.json", {}, 405, 20004),
+        ("delete", "Recordings/{rec}.xml", None, 405, 20004),
+        ("post", "Calls/{call}/Recordings/{rec}.json", {}, 400, 20001),
+        ("post", "Calls/{call}/Recordings/{rec}.json", {"Status": "completed"}, 400, 20001),
+        (
+            "post",
+            "Calls/{call}/Recordings/{rec}.json",
+            {"Status": "paused", "PauseBehavior": "mute"},
+            400,
+            20001,
+        ),
+        (
+            "post",
+            "Calls/{call}/Recordings.json",
+            {"RecordingStatusCallback": "ftp://x"},
+            400,
+            20001,
+        ),
+        ("post", "Calls/{call}/Recordings/Twilio.CURRENT.json", {"Status": "paused"}, 400, 21220),
+        ("get", "Calls/CA%00/Recordings.json", None, 404, 20404),
+        ("get", "Conferences/{call}/Recordings.json", None, 404, 20404),
+    ],
+)
+def test_bad_requests_get_a_twilio_error_never_a_500(
+    api, account, world, method, path, data, status, code
+):
+    url = f"/2010-04-01/Accounts/{account.sid}/" + path.format(
+        rec=world.mono.sid, call=world.mono_call.sid
+    )
+    response = getattr(api, method)(url, data) if data is not None else getattr(api, method)(url)
+    assert response.status_code == status, response.content
+    error = json.loads(response.content) if not path.endswith(".xml") else None
+    if error is not None:
+        assert (error["code"], error["status"]) == (code, status)
+    world.mono.refresh_from_db()
+    assert world.mono.status == "completed"
