@@ -1,6 +1,7 @@
 """Shared test vocabulary: Twilio's error body, and the rules documents Twilio refuses."""
 
 import json
+from html.parser import HTMLParser
 
 ERROR_KEYS = {"code", "message", "more_info", "status"}
 
@@ -45,3 +46,39 @@ INVALID_RULES = {
     "deep-nesting": "[" * 100_000 + "]" * 100_000,
     "huge-integer": '[{"type": "include", "all": ' + "1" * 5000 + "}]",
 }
+
+
+class _FormInputs(HTMLParser):
+    """Collect the inputs of one form of a page (by action, and id if given), as a browser would
+    post them."""
+
+    def __init__(self, action: str, form_id: str | None = None):
+        super().__init__()
+        self.action, self.form_id = action, form_id
+        self.inside, self.data = False, {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("action") == self.action:
+            self.inside = self.form_id is None or attrs.get("id") == self.form_id
+        elif tag == "input" and self.inside and self._posted(attrs):
+            self.data.setdefault(attrs["name"], []).append(attrs.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+    @staticmethod
+    def _posted(attrs: dict) -> bool:
+        # Unticked checkboxes are not posted; the CSRF token comes from the test client.
+        return attrs.get("type") != "checkbox" and attrs.get("name") not in (
+            None,
+            "csrfmiddlewaretoken",
+        )
+
+
+def form_data(page: str, action: str, form_id: str | None = None) -> dict[str, list[str]]:
+    """Return what a browser would post from the form of ``page`` that posts to ``action``."""
+    parser = _FormInputs(action, form_id)
+    parser.feed(page)
+    return parser.data

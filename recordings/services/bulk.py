@@ -119,8 +119,9 @@ def bulk_deletion_get(*, account: Account, pk: int) -> BulkDeletion | None:
     return BulkDeletion.objects.filter(account=account, pk=pk).first()
 
 
-def _noun(bulk: BulkDeletion) -> str:
-    return "voice recordings" if bulk.product == BulkDeletion.Product.VOICE else "recordings"
+def product_noun(product: str) -> str:
+    """Return what a product's bulk deletion deletes, in the plural."""
+    return "voice recordings" if product == BulkDeletion.Product.VOICE else "recordings"
 
 
 def _describe(bulk: BulkDeletion) -> str:
@@ -168,7 +169,9 @@ def bulk_deletion_create(
         account=account,
         actor=actor,
         action="recordings.bulk_delete",
-        object_repr=f"bulk deletion {bulk.pk}: {total} {_noun(bulk)}, {_describe(bulk)}",
+        object_repr=(
+            f"bulk deletion {bulk.pk}: {total} {product_noun(bulk.product)}, {_describe(bulk)}"
+        ),
     )
     bulk_id = bulk.pk
     transaction.on_commit(lambda: tasks.run_bulk_deletion.delay(bulk_id), robust=True)

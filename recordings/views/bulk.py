@@ -1,5 +1,6 @@
 """Bulk deletion pages: select (first POST, confirmation page), create (second POST, then the job),
-its progress, and the account's recent bulk deletions."""
+its progress, and the account's recent bulk deletions. A selection is of video or voice
+recordings (``product``), posted from that product's Logs page and sent back to it."""
 
 from django import forms
 from django.contrib import messages
@@ -12,9 +13,15 @@ from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
 from recordings import services
+from recordings.models import BulkDeletion
 from recordings.services import bulk
 
 SAMPLE_SIZE = 20
+# The Logs page each product's selections come from.
+LOGS_PAGES = {
+    BulkDeletion.Product.VIDEO: "recordings:list",
+    BulkDeletion.Product.VOICE: "voice:list",
+}
 
 
 class _SidsField(forms.Field):
@@ -27,23 +34,33 @@ class _SidsField(forms.Field):
 
 
 class BulkSelectionForm(forms.Form):
-    """What the Logs page posts: checked rows (``sid``), or ``all`` with the filter's ``query``."""
+    """What a Logs page posts: its ``product``, and checked rows (``sid``) or ``all`` with the
+    filter's ``query``."""
 
+    product = forms.ChoiceField(
+        required=False, choices=BulkDeletion.Product.choices, widget=forms.HiddenInput
+    )
     sid = _SidsField(required=False)
     all = forms.BooleanField(required=False, widget=forms.HiddenInput)
     query = forms.CharField(required=False, strip=False, max_length=4000, widget=forms.HiddenInput)
 
+    def clean_product(self) -> str:
+        # Selections posted before voice recordings existed carry no product: they are video.
+        return self.cleaned_data["product"] or BulkDeletion.Product.VIDEO
+
     def selection(self) -> dict:
-        """Return the service's ``query``/``sids`` keywords; "all matching" wins over rows."""
+        """Return the service's ``product``/``query``/``sids`` keywords; "all matching" wins
+        over rows."""
+        product = self.cleaned_data["product"]
         if self.cleaned_data["all"]:
-            return {"query": self.cleaned_data["query"], "sids": None}
-        return {"query": None, "sids": self.cleaned_data["sid"]}
+            return {"product": product, "query": self.cleaned_data["query"], "sids": None}
+        return {"product": product, "query": None, "sids": self.cleaned_data["sid"]}
 
 
-def _logs_url(query: str = "") -> str:
-    """Return the Logs page (with its filter), or the bulk list where no Logs page is routed."""
+def _logs_url(product: str = BulkDeletion.Product.VIDEO, query: str | None = "") -> str:
+    """Return a product's Logs page (with its filter), or the bulk list where it is not routed."""
     try:
-        url = reverse("recordings:list")
+        url = reverse(LOGS_PAGES[product])
     except NoReverseMatch:
         return reverse("bulk:list")
     return f"{url}?{query}" if query else url
@@ -65,18 +82,20 @@ class BulkSelectView(AccountPageMixin, TemplateView):
             messages.error(self.request, "That selection could not be read.")
             return redirect(_logs_url())
         selection = form.selection()
+        logs_url = _logs_url(selection["product"], selection["query"])
         try:
             matching = bulk.bulk_selection(account=self.account, **selection)
         except services.InvalidBulkSelection as exc:
             messages.error(self.request, exc.message)
-            return redirect(_logs_url(selection["query"] or ""))
+            return redirect(logs_url)
         context = self.get_context_data(
             count=matching.count(),
             sample=list(matching[:SAMPLE_SIZE]),
             selection_form=form,
             confirm_form=ConfirmForm(),
+            product=selection["product"],
             query=selection["query"],
-            cancel_url=_logs_url(selection["query"] or ""),
+            cancel_url=logs_url,
         )
         return self.render_to_response(context, status=status)
 
@@ -89,14 +108,15 @@ class BulkCreateView(BulkSelectView):
         if not ConfirmForm(request.POST).is_valid() or not form.is_valid():
             messages.error(request, "Confirm the deletion to go ahead.")
             return self.confirmation(form, status=400)
+        selection = form.selection()
         try:
             job = services.bulk_deletion_create(
-                account=self.account, actor=actor_for(request), **form.selection()
+                account=self.account, actor=actor_for(request), **selection
             )
         except services.InvalidBulkSelection as exc:
             messages.error(request, exc.message)
-            return redirect(_logs_url(form.selection()["query"] or ""))
-        messages.success(request, f"Deleting {job.total} recordings.")
+            return redirect(_logs_url(selection["product"], selection["query"]))
+        messages.success(request, f"Deleting {job.total} {bulk.product_noun(job.product)}.")
         return redirect("bulk:progress", pk=job.pk)
 
 
@@ -110,7 +130,7 @@ class BulkProgressView(AccountPageMixin, TemplateView):
         job = bulk.bulk_deletion_get(account=self.account, pk=self.kwargs["pk"])
         if job is None:
             raise Http404("No such bulk deletion")
-        return super().get_context_data(job=job, **kwargs)
+        return super().get_context_data(job=job, logs_url=_logs_url(job.product), **kwargs)
 
 
 class BulkListView(AccountPageMixin, TemplateView):

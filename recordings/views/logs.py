@@ -1,5 +1,8 @@
 """Recordings Logs: the filtered list and its CSV export, one recording's details, its media and
 its deletion. Handlers parse the request, call a selector or a service, and render.
+
+The list's paging, counting and filter form (``KeysetListMixin``) and the details' helpers serve
+the Voice Recordings Logs (``recordings.voice.views``) too.
 """
 
 import csv
@@ -9,7 +12,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, QueryDict, StreamingHttpResponse
+from django.forms import Form
+from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +29,7 @@ from recordings.api.serializers import RecordingSerializer
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.forms import RecordingFilterForm
 from recordings.media.external import media_store_for
-from recordings.models import Recording
+from recordings.models import BulkDeletion, Recording
 
 # The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
 TOKEN = "token"
@@ -52,12 +56,12 @@ CSV_HEADER = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def filter_form(query: QueryDict) -> RecordingFilterForm:
-    """Return the filter form bound to a query, with the page size shown even when unset."""
+def filter_form(query: QueryDict, form_class: type[Form] = RecordingFilterForm) -> Form:
+    """Return a Logs filter form bound to a query, with the page size shown even when unset."""
     data = query.copy()
     if not data.get("page_size"):
-        data["page_size"] = str(RecordingFilterForm.base_fields["page_size"].empty_value)
-    form = RecordingFilterForm(data)
+        data["page_size"] = str(form_class.base_fields["page_size"].empty_value)
+    form = form_class(data)
     for name in ("date_from", "date_to"):
         widget = form.fields[name].widget
         widget.input_type, widget.format = "datetime-local", "%Y-%m-%dT%H:%M"
@@ -86,41 +90,81 @@ def human_duration(seconds: int | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-def purge_date(recording: Recording):
+def purge_date(recording, retention_days: int):
     """Return when a deleted recording's metadata will be purged, or None."""
     if recording.date_deleted is None:
         return None
-    return recording.date_deleted + timedelta(days=settings.RECORDING_RETENTION_DAYS)
+    return recording.date_deleted + timedelta(days=retention_days)
 
 
-class RecordingListView(AccountPageMixin, TemplateView):
-    """The Recordings Logs: filters in the URL, newest first, keyset pages."""
+def api_context(data: dict, *, path: str) -> dict[str, object]:
+    """Return an API body as the details pages show it: field by field, as JSON, and the path
+    that answers it."""
+    return {
+        "api_fields": [(k, json.dumps(v) if isinstance(v, dict) else v) for k, v in data.items()],
+        "api_json": json.dumps(data, indent=2),
+        "api_path": path,
+    }
 
-    action = Action.VIEW
-    template_name = "recordings/list.html"
+
+def disposition(request, filename: str) -> str:
+    """Return the Content-Disposition a media link asks for: an attachment with ?download=1."""
+    kind = "attachment" if request.GET.get("download") == "1" else "inline"
+    return f'{kind}; filename="{filename}"'
+
+
+def media_redirect(url: str) -> HttpResponseRedirect:
+    """Redirect to a signed media URL, which nobody may cache: it expires."""
+    response = redirect(url)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class KeysetListMixin:
+    """A Logs page: filters in the URL, newest first, keyset pages and a capped count.
+
+    A view names its ``filter_form_class`` and its rows (``matching``); ``for_display`` and
+    ``present`` add what its table shows beyond the rows' own columns.
+    """
+
+    filter_form_class: type[Form]
+
+    def matching(self, form: Form) -> QuerySet:
+        """Return the account's rows a valid filter form selects, newest first."""
+        raise NotImplementedError
+
+    def for_display(self, qs: QuerySet) -> QuerySet:
+        """Return the page's query with what its rows show joined in (nothing by default)."""
+        return qs
+
+    def present(self, row) -> None:
+        """Add to a row what its table cells show."""
+        row.duration_text = human_duration(row.duration)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = filter_form(self.request.GET)
+        form = filter_form(self.request.GET, self.filter_form_class)
         valid = form.is_valid()
         filtered = any(v for k, v in self.request.GET.items() if k not in (TOKEN, "page_size"))
         context.update(
-            form=form, valid=valid, filtered=filtered, filter_query=self.url_query(), rows=[]
+            form=form,
+            valid=valid,
+            filtered=filtered,
+            filter_query=self.url_query(),
+            list_url=self.request.path,
+            rows=[],
         )
         if valid:
-            matching = recordings_matching(self.account, form)
-            context.update(self.page_context(matching, form.cleaned_data["page_size"]))
+            context.update(self.page_context(self.matching(form), form.cleaned_data["page_size"]))
         return context
 
-    def page_context(self, qs: QuerySet[Recording], page_size: int) -> dict[str, object]:
+    def page_context(self, qs: QuerySet, page_size: int) -> dict[str, object]:
         """Return one keyset page of ``qs``, the links around it and the (capped) count."""
         cursor = self.cursor()
-        page = selectors.keyset_page(
-            qs.select_related("room", "participant"), page_size=page_size, cursor=cursor
-        )
+        page = selectors.keyset_page(self.for_display(qs), page_size=page_size, cursor=cursor)
         rows = page.rows
         for row in rows:
-            row.duration_text = human_duration(row.duration)
+            self.present(row)
         path = f"{self.request.path}?"
         previous_token = encode_token(rows[0], forward=False) if rows and page.has_previous else ""
         next_token = encode_token(rows[-1], forward=True) if rows and page.has_next else ""
@@ -163,6 +207,21 @@ class RecordingListView(AccountPageMixin, TemplateView):
         if token:
             params[TOKEN] = token
         return prefix + params.urlencode()
+
+
+class RecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
+    """The Recordings Logs: filters in the URL, newest first, keyset pages."""
+
+    action = Action.VIEW
+    template_name = "recordings/list.html"
+    filter_form_class = RecordingFilterForm
+    extra_context = {"product": BulkDeletion.Product.VIDEO}
+
+    def matching(self, form: RecordingFilterForm) -> QuerySet[Recording]:
+        return recordings_matching(self.account, form)
+
+    def for_display(self, qs: QuerySet[Recording]) -> QuerySet[Recording]:
+        return qs.select_related("room", "participant")
 
 
 def _csv_cell(value) -> object:
@@ -238,16 +297,13 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
         ).data
         context.update(
             recording=recording,
-            api_fields=[
-                (k, json.dumps(v) if isinstance(v, dict) else v) for k, v in api_data.items()
-            ],
-            api_json=json.dumps(api_data, indent=2),
+            **api_context(api_data, path=f"/v1/Recordings/{recording.sid}"),
             duration_text=human_duration(recording.duration),
             player=("video" if recording.type == MediaType.VIDEO else "audio")
             if recording.has_media
             else None,
             no_player_reason=self.no_player_reason(recording),
-            purge_date=purge_date(recording),
+            purge_date=purge_date(recording, settings.RECORDING_RETENTION_DAYS),
             retention_days=settings.RECORDING_RETENTION_DAYS,
             deliveries=selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
@@ -277,18 +333,15 @@ class RecordingMediaView(AccountPageMixin, View):
         recording = recording_or_404(self.account, sid)
         if not recording.has_media:
             raise Http404("This recording has no media")
-        kind = "attachment" if request.GET.get("download") == "1" else "inline"
-        response = redirect(
+        return media_redirect(
             media_store_for(recording).url(
                 base_url=api_base_url(request),
                 key=recording.media_key,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,
                 content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
-                disposition=f'{kind}; filename="{recording.sid}.{recording.container_format}"',
+                disposition=disposition(request, f"{recording.sid}.{recording.container_format}"),
             )
         )
-        response["Cache-Control"] = "private, no-store"  # the target expires
-        return response
 
 
 class RecordingDeleteView(AccountPageMixin, TemplateView):

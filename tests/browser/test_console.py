@@ -90,7 +90,9 @@ def test_sign_in_refuses_a_wrong_password_then_lands_on_the_dashboard(page, demo
 @needs("recordings:list", "Recordings Logs")
 def test_logs_filters_live_in_the_url_and_back_restores_them(signed_in, demo, screenshot):
     page = signed_in
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Recordings").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Recordings", exact=True
+    ).click()
     expect(page.get_by_role("heading", name="Recordings", exact=True)).to_be_visible()
     expect(table_rows(page)).to_have_count(6)
     screenshot(page, "recordings")

@@ -2,7 +2,6 @@
 
 import time
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -12,27 +11,9 @@ from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
 from recordings.models import BulkDeletion, Recording
 from tests.factories import RecordingFactory, TrackFactory
+from tests.helpers import form_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-class _FormInputs(HTMLParser):
-    """Collect the inputs of the form posting to ``action``, as a browser would send them."""
-
-    def __init__(self, action: str):
-        super().__init__()
-        self.action, self.inside, self.data = action, False, {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("action") == self.action:
-            self.inside = True
-        elif tag == "input" and self.inside and attrs.get("name") != "csrfmiddlewaretoken":
-            self.data.setdefault(attrs["name"], []).append(attrs.get("value", ""))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
 
 
 def _recordings(account, n: int) -> None:
@@ -63,9 +44,8 @@ def test_bulk_deletion_of_500_recordings_completes_on_a_real_worker(
 
     confirm_page = client.post(reverse("bulk:select"), {"all": "1", "query": ""})
     assert "This deletes <strong>500</strong> recordings" in confirm_page.content.decode()
-    form = _FormInputs(reverse("bulk:create"))
-    form.feed(confirm_page.content.decode())
-    created = client.post(reverse("bulk:create"), form.data)
+    form = form_data(confirm_page.content.decode(), reverse("bulk:create"))
+    created = client.post(reverse("bulk:create"), form)
 
     job = BulkDeletion.objects.get(account=account)
     assert created.status_code == 302

@@ -8,7 +8,6 @@ chunks one by one create the job without executing its queued task and call the 
 import re
 import time
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -21,6 +20,7 @@ from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
 from recordings.models import BulkDeletion, Recording
 from tests.factories import RecordingFactory, TrackFactory
+from tests.helpers import form_data
 
 ACTOR = Actor(name="user:admin@example.com")
 
@@ -38,46 +38,8 @@ def _status(recordings) -> dict[str, int]:
     return counts
 
 
-class _FormInputs(HTMLParser):
-    """Collect the inputs of one form of a page (by action, and id if given), as a browser would
-    post them."""
-
-    def __init__(self, action: str, form_id: str | None = None):
-        super().__init__()
-        self.action, self.form_id = action, form_id
-        self.inside, self.data = False, []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("action") == self.action:
-            self.inside = self.form_id is None or attrs.get("id") == self.form_id
-        elif tag == "input" and self.inside and self._posted(attrs):
-            self.data.append((attrs["name"], attrs.get("value", "")))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-
-    @staticmethod
-    def _posted(attrs: dict) -> bool:
-        # Unticked checkboxes are not posted; the CSRF token comes from the test client.
-        return attrs.get("type") != "checkbox" and attrs.get("name") not in (
-            None,
-            "csrfmiddlewaretoken",
-        )
-
-
-def _as_post(pairs) -> dict[str, list[str]]:
-    data: dict[str, list[str]] = {}
-    for name, value in pairs:
-        data.setdefault(name, []).append(value)
-    return data
-
-
 def _confirm_form(response) -> dict[str, list[str]]:
-    parser = _FormInputs(reverse("bulk:create"))
-    parser.feed(response.content.decode())
-    return _as_post(parser.data)
+    return form_data(response.content.decode(), reverse("bulk:create"))
 
 
 def _shown_count(response) -> int:
@@ -174,9 +136,8 @@ def test_select_all_from_the_logs_page_counts_what_the_logs_page_matches(
     matches = re.search(r"(\d+) recordings match", logs.content.decode())
 
     # The Logs page's own "select all matching this filter" form, posted as a browser would.
-    parser = _FormInputs(reverse("bulk:select"), form_id="bulk-all")
-    parser.feed(logs.content.decode())
-    confirm_page = client.post(reverse("bulk:select"), _as_post(parser.data))
+    selection = form_data(logs.content.decode(), reverse("bulk:select"), form_id="bulk-all")
+    confirm_page = client.post(reverse("bulk:select"), selection)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bulk:create"), _confirm_form(confirm_page))
 

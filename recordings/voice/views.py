@@ -1,0 +1,193 @@
+"""Voice Recordings Logs: the filtered list, one recording's details, its audio and its deletion.
+Handlers parse the request, call a selector or a service, and render; the list's paging and the
+details' helpers are the video Logs' own (``recordings.views.logs``).
+"""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import TemplateView, View
+
+from console.access import AccountPageMixin, actor_for
+from console.forms import ConfirmForm
+from console.roles import Action
+from recordings import selectors
+from recordings.api.paging import api_base_url
+from recordings.exceptions import RecordingNotDeletable
+from recordings.media.store import get_media_store
+from recordings.models import BulkDeletion
+from recordings.views.logs import (
+    KeysetListMixin,
+    api_context,
+    disposition,
+    human_duration,
+    media_redirect,
+    purge_date,
+)
+from recordings.voice import media, services
+from recordings.voice import selectors as voice_selectors
+from recordings.voice.api.serializers import recording_body
+from recordings.voice.choices import (
+    ABSENT_SILENT,
+    ABSENT_TOO_SHORT,
+    MEDIA_TYPES,
+    VoiceRecordingStatus,
+)
+from recordings.voice.forms import VoiceRecordingFilterForm
+from recordings.voice.models import VoiceRecording
+
+# The ?channels= values of the media route; more than the recording has is Not Found.
+CHANNELS = {"1": 1, "2": 2}
+LAYOUT_NAMES = {1: "mono", 2: "dual"}
+
+
+def voice_recording_or_404(account, sid: str) -> VoiceRecording:
+    """Return the account's voice recording with this SID; 404 for a foreign or unknown one."""
+    recording = voice_selectors.voice_recording_get(account=account, sid=sid)
+    if recording is None:
+        raise Http404("No such recording")
+    return recording
+
+
+def downloads(recording: VoiceRecording) -> list[tuple[str, str]]:
+    """Return the (label, media query) of each file a recording downloads as: WAV and MP3, and
+    for a two-channel recording each of them in dual and in mono."""
+    layouts = (2, 1) if recording.channels == 2 else (1,)
+    return [
+        (
+            f"{fmt.upper()} ({LAYOUT_NAMES[channels]})" if recording.channels == 2 else fmt.upper(),
+            urlencode({"format": fmt, "channels": channels, "download": 1}),
+        )
+        for fmt in MEDIA_TYPES
+        for channels in layouts
+    ]
+
+
+def no_player_reason(recording: VoiceRecording) -> str:
+    """Say why a recording has no audio to play (empty when it has)."""
+    if recording.has_media:
+        return ""
+    if recording.status == VoiceRecordingStatus.PROCESSING:
+        return (
+            "This recording is still processing: it can be played once the call's audio has "
+            "been uploaded."
+        )
+    if recording.status == VoiceRecordingStatus.ABSENT:
+        why = {
+            ABSENT_TOO_SHORT: "less than a second of audio was left once it was cut",
+            ABSENT_SILENT: "the call was silent, so nothing audible was left",
+        }.get(recording.error_code, "no audio was left")
+        return f"This recording is absent (error {recording.error_code}): {why}."
+    if recording.status == VoiceRecordingStatus.DELETED:
+        purged = purge_date(recording, settings.VOICE_RECORDING_RETENTION_DAYS)
+        return (
+            "This recording was deleted: its audio has been removed, and its details are "
+            f"purged on {purged:%Y-%m-%d}."
+        )
+    return "The audio of this recording is not available."
+
+
+class VoiceRecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
+    """The Voice Recordings Logs: filters in the URL, newest first, keyset pages."""
+
+    action = Action.VIEW
+    template_name = "recordings/voice/list.html"
+    filter_form_class = VoiceRecordingFilterForm
+    extra_context = {"product": BulkDeletion.Product.VOICE}
+
+    def matching(self, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
+        return voice_selectors.voice_recording_list(account=self.account, **form.selector_kwargs())
+
+    def present(self, row: VoiceRecording) -> None:
+        super().present(row)
+        row.purge_date = purge_date(row, settings.VOICE_RECORDING_RETENTION_DAYS)
+
+
+class VoiceRecordingDetailView(AccountPageMixin, TemplateView):
+    """One voice recording: its fields, the API's JSON, the player and downloads, its pauses,
+    its status callbacks, and why it cannot be played when it cannot."""
+
+    action = Action.VIEW
+    template_name = "recordings/voice/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recording = voice_recording_or_404(self.account, kwargs["sid"])
+        body = recording_body(recording, base_url=api_base_url(self.request))
+        context.update(
+            recording=recording,
+            **api_context(body, path=body["uri"]),
+            duration_text=human_duration(recording.duration),
+            downloads=downloads(recording) if recording.has_media else [],
+            no_player_reason=no_player_reason(recording),
+            purge_date=purge_date(recording, settings.VOICE_RECORDING_RETENTION_DAYS),
+            retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
+            deliveries=selectors.callback_deliveries_for(
+                account=self.account, recording_sid=recording.sid
+            ),
+        )
+        return context
+
+
+class VoiceRecordingMediaView(AccountPageMixin, View):
+    """Redirect to a signed, expiring URL of the audio as ?format=wav|mp3 in ?channels=1|2 (the
+    recording's own by default), transcoded on the first request for it only."""
+
+    action = Action.PLAY
+
+    def get(self, request, sid):
+        recording = voice_recording_or_404(self.account, sid)
+        fmt = request.GET.get("format", "wav")
+        channels = CHANNELS.get(request.GET.get("channels", str(recording.channels)))
+        if not recording.has_media:
+            raise Http404("This recording has no audio")
+        if fmt not in MEDIA_TYPES or channels is None or channels > recording.channels:
+            raise Http404("This recording has no such audio file")
+        layout = "" if channels == recording.channels else f"-{LAYOUT_NAMES[channels]}"
+        return media_redirect(
+            get_media_store().url(
+                base_url=api_base_url(request),
+                key=media.rendition(recording, format=fmt, channels=channels),
+                ttl=settings.MEDIA_URL_TTL_DEFAULT,
+                content_type=MEDIA_TYPES[fmt],
+                disposition=disposition(request, f"{recording.sid}{layout}.{fmt}"),
+            )
+        )
+
+
+class VoiceRecordingDeleteView(AccountPageMixin, TemplateView):
+    """Delete one voice recording in two steps: a confirmation page, then a POST."""
+
+    action = Action.DELETE
+    template_name = "recordings/voice/delete_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recording = voice_recording_or_404(self.account, kwargs["sid"])
+        context.update(
+            recording=recording,
+            form=ConfirmForm(),
+            retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
+            deletable=recording.status == VoiceRecordingStatus.COMPLETED,
+        )
+        return context
+
+    def post(self, request, sid):
+        recording = voice_recording_or_404(self.account, sid)
+        if not ConfirmForm(request.POST).is_valid():
+            messages.error(request, "Confirm the deletion with the Delete button.")
+            return redirect("voice:delete", sid=recording.sid)
+        try:
+            deleted = services.voice_recording_delete(recording=recording, actor=actor_for(request))
+        except RecordingNotDeletable as exc:
+            messages.error(request, f"{exc.message}. Nothing was changed.")
+            return redirect("voice:detail", sid=recording.sid)
+        if deleted:
+            messages.success(request, f"Recording {recording.sid} was deleted.")
+        else:
+            messages.info(request, f"Recording {recording.sid} was already deleted.")
+        return redirect("voice:detail", sid=recording.sid)
