@@ -29,6 +29,9 @@ TRUNCATION_TOLERANCE = 0.1
 FRAME_SAMPLES = SAMPLE_RATE
 # Streaming WAV writers cannot know the data size up front and leave one of these in its place.
 UNKNOWN_WAV_SIZES = (0, 0xFFFFFFFF)
+# The EBML header and Segment IDs that open a Matroska file.
+MATROSKA_EBML = bytes.fromhex("1a45dfa3")
+MATROSKA_SEGMENT = bytes.fromhex("18538067")
 
 
 class InvalidAudio(Exception):
@@ -106,6 +109,11 @@ def _truncation(path: Path, format_name: str, stated: float | None, duration: fl
     # FFmpeg plays a WAV cut short without a word: its header's data size tells.
     if format_name == "wav" and _wav_is_truncated(path):
         return "The file is truncated: it ends before the audio its header sizes."
+    # Nor does it mind a Matroska file cut in its last packets or its trailing Cues, which the
+    # duration check below lets through (up to its tolerance, or entirely): a finished file's
+    # Segment states its size, as a WAV's data chunk does.
+    if format_name == "matroska,webm" and _matroska_is_truncated(path):
+        return "The file is truncated: it ends before the Matroska Segment its header sizes."
     # Only Matroska states its length independently of its size: FFmpeg guesses other lengths
     # from the bitrate (over-long for a VBR MP3), which would refuse good files.
     if format_name == "matroska,webm" and stated and duration < stated - TRUNCATION_TOLERANCE:
@@ -134,6 +142,39 @@ def _wav_is_truncated(path: Path) -> bool:
             # RIFF chunks are padded to an even length.
             file.seek(size + size % 2, io.SEEK_CUR)
     return False
+
+
+def _matroska_is_truncated(path: Path) -> bool:
+    """Tell whether a Matroska file ends before the size its Segment declares.
+
+    A Segment of unknown size (written as a live stream) declares none: only the duration check
+    can judge it.
+    """
+    with open(path, "rb") as file:
+        if file.read(4) != MATROSKA_EBML:
+            return False
+        header = _ebml_size(file)
+        if header is None:
+            return False
+        file.seek(header, io.SEEK_CUR)
+        if file.read(4) != MATROSKA_SEGMENT:
+            return False
+        segment = _ebml_size(file)
+        return segment is not None and os.path.getsize(path) - file.tell() < segment
+
+
+def _ebml_size(file: BinaryIO) -> int | None:
+    """Read an EBML element size (a variable-length integer); None when unknown or unreadable."""
+    first = file.read(1)
+    if not first or first[0] == 0:
+        return None
+    length = 9 - first[0].bit_length()  # leading zero bits + 1
+    rest = file.read(length - 1)
+    if len(rest) < length - 1:
+        return None
+    value = int.from_bytes(bytes([first[0] & (0xFF >> length)]) + rest, "big")
+    # All value bits set means "unknown size".
+    return None if value == (1 << (7 * length)) - 1 else value
 
 
 def apply_pauses(audio: Audio, pauses: Sequence[tuple[float, float | None, str]]) -> Audio:

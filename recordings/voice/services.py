@@ -27,6 +27,7 @@ from recordings.exceptions import (
     RecordingNotDeletable,
     UnsupportedForConference,
 )
+from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
 from recordings.services.callbacks import callback_send
 from recordings.voice import audio, media
@@ -259,11 +260,19 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
         if error_code is None:
             audio.write_wav(sound, wav)
             wav.seek(0)
-        return _complete(recording, wav, duration=sound.duration, error_code=error_code)
+        return _complete(
+            recording,
+            wav,
+            duration=sound.duration,
+            channels=sound.channels,
+            error_code=error_code,
+        )
 
 
 @transaction.atomic
-def _complete(recording, wav, *, duration: float, error_code: int | None) -> VoiceRecording:
+def _complete(
+    recording, wav, *, duration: float, channels: int, error_code: int | None
+) -> VoiceRecording:
     recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
     _require_awaiting_audio(recording)
     now = timezone.now()
@@ -271,7 +280,11 @@ def _complete(recording, wav, *, duration: float, error_code: int | None) -> Voi
         key = media.original_key(recording)
         recording.size = get_media_store().save(key, wav)
         recording.media_key = key
-        recording.duration = max(1, round(duration))
+        # Half up, as for video recordings: 2.5 s is 3 s to a user (round() would say 2).
+        recording.duration = api_duration(duration)
+        # Seed 003: the channels of the final file. A dual recording whose platform could only
+        # upload the call mixed has one, and must say so (and serve it as the original).
+        recording.channels = channels
         recording.status = VoiceRecordingStatus.COMPLETED
     else:
         recording.duration = 0
@@ -279,7 +292,15 @@ def _complete(recording, wav, *, duration: float, error_code: int | None) -> Voi
         recording.status = VoiceRecordingStatus.ABSENT
     recording.date_updated = now
     recording.save(
-        update_fields=["size", "media_key", "duration", "error_code", "status", "date_updated"]
+        update_fields=[
+            "size",
+            "media_key",
+            "duration",
+            "channels",
+            "error_code",
+            "status",
+            "date_updated",
+        ]
     )
     _callback(
         recording,

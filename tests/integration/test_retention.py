@@ -59,7 +59,7 @@ def test_concurrent_purge_run_returns_0_and_deletes_nothing():
 def test_purge_releases_its_lock_when_a_batch_fails(monkeypatch):
     _expired(2)
 
-    def fail(**kwargs):
+    def fail(*args, **kwargs):  # _purge_batch(kind, *, cutoff, …): one per kind of recording
         raise RuntimeError("boom")
 
     monkeypatch.setattr("recordings.services.retention._purge_batch", fail)

@@ -39,7 +39,9 @@ class Command(BaseCommand):
             raise CommandError("--seconds must be between 1 and 3600")
         if resume_at is not None and pause_at is None:
             raise CommandError("--resume-at needs --pause-at")
-        if pause_at is not None and not 0 <= pause_at < (resume_at or seconds) <= seconds:
+        # Not ``resume_at or seconds``: a resume at 0 is a resume, and must come after the pause.
+        resume_or_end = seconds if resume_at is None else resume_at
+        if pause_at is not None and not 0 <= pause_at < resume_or_end <= seconds:
             raise CommandError("need 0 <= --pause-at < --resume-at <= --seconds")
         call, recording = simulate_call(
             account=account,
