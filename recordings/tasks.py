@@ -12,6 +12,7 @@ from django.utils import timezone
 from recordings import services
 from recordings.media.store import MediaStoreUnavailable
 from recordings.services.drift import media_drift_report
+from recordings.voice import services as voice_services
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,18 @@ def delete_recordings_media(recording_sids: list[str]) -> None:
     """Delete the media files of deleted recordings, one or a chunk (idempotent, so safe to
     retry)."""
     services.recordings_media_delete(recording_sids=recording_sids)
+
+
+@shared_task(
+    autoretry_for=(OSError, MediaStoreUnavailable),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
+def make_voice_renditions(recording_sid: str) -> None:
+    """Transcode a completed voice recording's MP3 and mono renditions ahead of its downloads."""
+    voice_services.voice_recording_renditions_make(recording_sid=recording_sid)
 
 
 class _BulkDeletionTask(Task):

@@ -1,8 +1,9 @@
 """Where a voice recording's audio lives in the media store, and its WAV/MP3 renditions.
 
-The stored original is an 8 kHz WAV with the channels the recording was made with. A download in
-another format or channel count is transcoded once and kept beside it under its own key, so a
-second download is served from the store without transcoding again; deleting the recording
+The stored original is an 8 kHz WAV with the channels the recording was made with. Its other
+renditions (MP3, and mono of a dual recording) are made by a task as soon as it completes, and
+kept beside it under their own keys, so downloads are served from the store without transcoding
+(a download that comes first transcodes that one rendition itself); deleting the recording
 removes every rendition with it.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from recordings.media.store import get_media_store
 from recordings.voice import audio
+from recordings.voice.choices import VoiceRecordingStatus
 from recordings.voice.models import VoiceRecording
 
 FORMATS = ("wav", "mp3")
@@ -39,22 +41,44 @@ def all_keys(account_id: str, sid: str, channels: int) -> list[str]:
 
 def rendition(recording: VoiceRecording, *, format: str, channels: int) -> str:
     """Return the key of a completed recording's audio in this format and channel count,
-    transcoding (and downmixing) from the original on the first request only."""
-    store = get_media_store()
+    transcoding (and downmixing) from the original if it has not been made yet."""
     key = rendition_key(recording, format=format, channels=channels)
-    if store.exists(key):
-        return key
+    if not get_media_store().exists(key):
+        renditions_make(recording, wanted=[(format, channels)])
+    return key
+
+
+def renditions_make(recording: VoiceRecording, *, wanted: list[tuple[str, int]] | None = None):
+    """Make the missing renditions (every one, unless ``wanted`` names some) from one decoding
+    of the original.
+
+    A recording deleted meanwhile keeps none: its media deletion may have run before they were
+    saved, and nothing else would remove them.
+    """
+    store = get_media_store()
+    wanted = wanted or [(f, c) for f in FORMATS for c in CHANNEL_COUNTS if c <= recording.channels]
+    missing = [
+        (f, c)
+        for f, c in wanted
+        if not store.exists(rendition_key(recording, format=f, channels=c))
+    ]
+    if not missing:
+        return
     with tempfile.TemporaryDirectory(prefix="roomvault-voice-") as folder:
         source = Path(folder, "original.wav")
         with store.open(original_key(recording)) as stream, source.open("wb") as out:
             while chunk := stream.read(1024 * 1024):
                 out.write(chunk)
-        sound = audio.decode(source)
-        if channels == 1:
-            sound = audio.downmix(sound)
-        target = Path(folder, f"rendition.{format}")
-        with target.open("wb") as out:
-            audio.encode(sound, format=format, out=out)
-        with target.open("rb") as stream:
-            store.save(key, stream)
-    return key
+        original = audio.decode(source)
+        for format, channels in missing:
+            sound = audio.downmix(original) if channels == 1 else original
+            target = Path(folder, f"rendition-{channels}.{format}")
+            with target.open("wb") as out:
+                audio.encode(sound, format=format, out=out)
+            with target.open("rb") as stream:
+                store.save(rendition_key(recording, format=format, channels=channels), stream)
+    if not VoiceRecording.objects.filter(
+        pk=recording.pk, status=VoiceRecordingStatus.COMPLETED
+    ).exists():
+        for format, channels in missing:
+            store.delete(rendition_key(recording, format=format, channels=channels))

@@ -308,7 +308,21 @@ def _complete(
         if recording.status == VoiceRecordingStatus.COMPLETED
         else CallbackEvent.ABSENT,
     )
+    if recording.status == VoiceRecordingStatus.COMPLETED:
+        # An hour of dual-channel MP3 takes ~15 s to encode: not something a download should wait
+        # for.
+        sid = recording.sid
+        transaction.on_commit(lambda: tasks.make_voice_renditions.delay(sid), robust=True)
     return recording
+
+
+def voice_recording_renditions_make(*, recording_sid: str) -> None:
+    """Make a completed recording's renditions now (idempotent; nothing for any other status)."""
+    recording = VoiceRecording.objects.filter(
+        sid=recording_sid, status=VoiceRecordingStatus.COMPLETED
+    ).first()
+    if recording is not None:
+        media.renditions_make(recording)
 
 
 @transaction.atomic

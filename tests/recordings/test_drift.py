@@ -7,6 +7,8 @@ from recordings.media.store import get_media_store
 from recordings.models import Recording
 from recordings.services.drift import media_drift_report
 from recordings.tasks import check_media_drift
+from recordings.voice import media as voice_media
+from recordings.voice.simulator import simulate_call
 from tests.s3 import moto_endpoint, s3_settings  # noqa: F401 (fixtures)
 
 
@@ -90,3 +92,19 @@ def test_s3_orphans_are_listed_too(s3_settings, make_completed_recording):  # no
     assert report["orphans_checked"] is True
     assert report["orphaned_media_sample"] == [f"{recording.account_id}/RMstray/RTstray.mka"]
     assert report["missing_media_count"] == 0
+
+
+def test_voice_recordings_and_their_renditions_are_not_orphans(
+    account, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _, recording = simulate_call(account=account, seconds=2, dual=True)
+    store = get_media_store()
+    renditions = voice_media.all_keys(account.sid, recording.sid, recording.channels)
+    assert all(store.exists(key) for key in renditions)  # made when it completed
+    assert media_drift_report()["orphaned_media_count"] == 0
+    store.delete(recording.media_key)
+    report = media_drift_report()
+    assert report["missing_media_sample"] == [recording.media_key]
+    recording.delete()
+    assert media_drift_report()["orphaned_media_count"] == len(renditions) - 1

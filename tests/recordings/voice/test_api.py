@@ -365,16 +365,33 @@ def test_media_in_every_format_and_channel_count(
         assert found["bit_rate"] == pytest.approx(32000, rel=0.1)
 
 
-def test_a_rendition_is_transcoded_once(client, live_server, account, world):
-    key = media.rendition_key(world.dual, format="mp3", channels=1)
+def test_renditions_are_made_once_when_the_recording_completes(live_server, account, world):
     store = get_media_store()
-    assert not store.exists(key)
-    first = fetch_media(live_server, account, world.dual.sid, ".mp3", RequestedChannels="1")
-    assert store.exists(key)
+    made = {
+        (fmt, channels): store.size(media.rendition_key(world.dual, format=fmt, channels=channels))
+        for fmt in ("wav", "mp3")
+        for channels in (1, 2)
+    }
+    key = media.rendition_key(world.dual, format="mp3", channels=1)
     stamp = Path(store.root, key).stat().st_mtime_ns
+    first = fetch_media(live_server, account, world.dual.sid, ".mp3", RequestedChannels="1")
     second = fetch_media(live_server, account, world.dual.sid, ".mp3", RequestedChannels="1")
-    assert first.content == second.content
-    assert Path(store.root, key).stat().st_mtime_ns == stamp
+    assert first.content == second.content and len(first.content) == made[("mp3", 1)]
+    assert Path(store.root, key).stat().st_mtime_ns == stamp  # served, never transcoded again
+    # A mono recording has no two-channel rendition to make.
+    assert not store.exists(media.rendition_key(world.mono, format="mp3", channels=2))
+
+
+def test_a_download_before_the_renditions_are_made_transcodes_just_that_one(
+    live_server, account, world
+):
+    store = get_media_store()
+    keys = {c: media.rendition_key(world.dual, format="mp3", channels=c) for c in (1, 2)}
+    for key in keys.values():
+        store.delete(key)
+    response = fetch_media(live_server, account, world.dual.sid, ".mp3", RequestedChannels="1")
+    assert audio.info(response.content)["channels"] == 1
+    assert store.exists(keys[1]) and not store.exists(keys[2])
 
 
 @pytest.mark.parametrize(
