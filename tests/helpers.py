@@ -1,7 +1,12 @@
 """Shared test vocabulary: Twilio's error body, and the rules documents Twilio refuses."""
 
 import json
+import time
 from html.parser import HTMLParser
+
+from rest_framework.test import APIClient
+
+from tests.conftest import basic_auth
 
 ERROR_KEYS = {"code", "message", "more_info", "status"}
 
@@ -82,3 +87,20 @@ def form_data(page: str, action: str, form_id: str | None = None) -> dict[str, l
     parser = _FormInputs(action, form_id)
     parser.feed(page)
     return parser.data
+
+
+def wait_for(predicate, seconds: float = 30.0, interval: float = 0.1) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``seconds`` have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def client_for(username: str, password: str) -> APIClient:
+    """Return an API client sending these HTTP Basic credentials."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic_auth(username, password))
+    return client

@@ -80,32 +80,60 @@ def api_base_url(request: Request) -> str:
     return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
 
 
-def list_meta(
-    request: Request, *, key: str, filter_names: tuple[str, ...], paging: PageRequest, page: Page
-) -> dict[str, object]:
-    """Return the Twilio ``meta`` block for one page of a list."""
-    path = api_base_url(request) + request.path
+@dataclass(frozen=True)
+class PageLinks:
+    """The links around one page of a list: this page, the first, and its neighbours (or None)."""
+
+    current: str
+    first: str
+    next: str | None
+    previous: str | None
+
+
+def page_links(
+    request: Request, *, path: str, filter_names: tuple[str, ...], paging: PageRequest, page: Page
+) -> PageLinks:
+    """Return the links of one page of a list at ``path``, keeping the request's filters."""
     filters = [
         (name, value) for name in filter_names for value in request.query_params.getlist(name)
     ]
 
-    def url(page_number: int, token: str | None) -> str:
+    def link(page_number: int, token: str | None) -> str:
         params = [*filters, ("PageSize", paging.page_size), ("Page", page_number)]
         if token:
             params.append(("PageToken", token))
         return f"{path}?{urlencode(params)}"
 
-    next_url = previous_url = None
+    next_link = previous_link = None
     if page.rows and page.has_next:
-        next_url = url(paging.page + 1, encode_token(page.rows[-1], forward=True))
+        next_link = link(paging.page + 1, encode_token(page.rows[-1], forward=True))
     if page.rows and page.has_previous:
-        previous_url = url(max(paging.page - 1, 0), encode_token(page.rows[0], forward=False))
+        previous_link = link(max(paging.page - 1, 0), encode_token(page.rows[0], forward=False))
+    return PageLinks(
+        current=link(paging.page, paging.token),
+        first=link(0, None),
+        next=next_link,
+        previous=previous_link,
+    )
+
+
+def list_meta(
+    request: Request, *, key: str, filter_names: tuple[str, ...], paging: PageRequest, page: Page
+) -> dict[str, object]:
+    """Return the Twilio ``meta`` block for one page of a list."""
+    links = page_links(
+        request,
+        path=api_base_url(request) + request.path,
+        filter_names=filter_names,
+        paging=paging,
+        page=page,
+    )
     return {
         "page": paging.page,
         "page_size": paging.page_size,
-        "first_page_url": url(0, None),
-        "previous_page_url": previous_url,
-        "url": url(paging.page, paging.token),
-        "next_page_url": next_url,
+        "first_page_url": links.first,
+        "previous_page_url": links.previous,
+        "url": links.current,
+        "next_page_url": links.next,
         "key": key,
     }

@@ -17,9 +17,16 @@ from recordings.media.encryption import encrypt_stream
 from recordings.media.external import object_url, parse_s3_url, s3_store
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
-from recordings.models import PublicKey, Recording, RecordingSettings, Room, Track
+from recordings.models import (
+    PublicKey,
+    Recording,
+    RecordingSettings,
+    Room,
+    Track,
+    VoiceRecording,
+)
 from recordings.services.callbacks import callback_enqueue
-from recordings.voice import services as voice_services
+from recordings.voice import media as voice_media
 
 
 def media_key_for(recording: Recording) -> str:
@@ -253,30 +260,41 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
 
 
 def recordings_media_delete(*, recording_sids: list[str]) -> None:
-    """Remove the media files of deleted recordings, video (RT…) or voice (RE…); safe to run any
-    number of times.
+    """Remove the media files of deleted recordings, video (RT…) or voice (RE…, the original and
+    every rendition); safe to run any number of times.
 
     One query reads the batch and one clears it, so a bulk deletion's media goes at the store's
     speed. Files removed before a failure are cleared even so: a retry does only what remains.
     """
-    voice = [sid for sid in recording_sids if sid.startswith("RE")]
-    if voice:
-        voice_services.voice_recordings_media_delete(recording_sids=voice)
-    rows = list(
+    video = (
         Recording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
         .exclude(media_key="")
         .values_list("sid", "media_key", "media_external_location")
     )
+    # Media in the account's own bucket is the account's: Twilio only writes there.
+    _media_remove(Recording, [(sid, [] if external else [key]) for sid, key, external in video])
+    voice = (
+        VoiceRecording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
+        .exclude(media_key="")
+        .values_list("sid", "account_id", "channels")
+    )
+    _media_remove(
+        VoiceRecording,
+        [(sid, voice_media.all_keys(account, sid, channels)) for sid, account, channels in voice],
+    )
+
+
+def _media_remove(model, files: list[tuple[str, list[str]]]) -> None:
+    """Delete each recording's files, then clear the media key of those whose files are gone."""
     removed = []
     try:
-        store = get_media_store() if rows else None
-        for sid, key, external in rows:
-            # Media in the account's own bucket is the account's: Twilio only writes there.
-            if not external:
+        store = get_media_store() if files else None
+        for sid, keys in files:
+            for key in keys:
                 store.delete(key)
             removed.append(sid)
     finally:
         if removed:
-            Recording.objects.filter(sid__in=removed, status=RecordingStatus.DELETED).update(
+            model.objects.filter(sid__in=removed, status=RecordingStatus.DELETED).update(
                 media_key=""
             )

@@ -358,27 +358,6 @@ def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
     return True
 
 
-def voice_recordings_media_delete(*, recording_sids: list[str]) -> None:
-    """Remove the audio (original and renditions) of deleted voice recordings; idempotent."""
-    rows = list(
-        VoiceRecording.objects.filter(sid__in=recording_sids, status=VoiceRecordingStatus.DELETED)
-        .exclude(media_key="")
-        .values_list("sid", "account_id", "channels")
-    )
-    removed = []
-    try:
-        store = get_media_store() if rows else None
-        for sid, account_id, channels in rows:
-            for key in media.all_keys(account_id, sid, channels):
-                store.delete(key)
-            removed.append(sid)
-    finally:
-        if removed:
-            VoiceRecording.objects.filter(
-                sid__in=removed, status=VoiceRecordingStatus.DELETED
-            ).update(media_key="")
-
-
 def callback_params(recording: VoiceRecording) -> dict[str, str]:
     """Return a recording status callback's parameters, named as seed 003 names them."""
     params = {

@@ -12,18 +12,10 @@ from django.core.management import call_command
 
 from recordings import services
 from recordings.models import CallbackDelivery, Room
+from tests.helpers import wait_for
 from tests.recordings.test_callbacks import signature_is_valid
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _all_delivered(room: Room, count: int):
@@ -63,7 +55,7 @@ def test_simulated_room_callbacks_arrive_from_the_worker_signed(
     assert CallbackDelivery.objects.filter(room=room).count() == expected
 
     assert callback_server.wait_for(expected), f"{len(callback_server.requests)} arrived"
-    assert _wait_for(_all_delivered(room, expected))
+    assert wait_for(_all_delivered(room, expected))
     time.sleep(0.3)  # nothing more arrives
     received = callback_server.requests
     assert len(received) == expected
@@ -102,7 +94,7 @@ def test_worker_retries_after_500s_with_backoff(
     callback_server.fail_first = 2
     delivery = _room_with_callback(account, callback_server.url)
 
-    assert _wait_for(_all_delivered(delivery.room, 1))
+    assert wait_for(_all_delivered(delivery.room, 1))
     attempts = list(delivery.attempts.order_by("number"))
     assert [(a.number, a.status_code, a.error) for a in attempts] == [
         (1, 500, ""),
@@ -124,7 +116,7 @@ def test_worker_retries_after_a_timeout(
     callback_server.slow_first, callback_server.slow_seconds = 1, 2.5
     delivery = _room_with_callback(account, callback_server.url)
 
-    assert _wait_for(_all_delivered(delivery.room, 1))
+    assert wait_for(_all_delivered(delivery.room, 1))
     first, second = delivery.attempts.order_by("number")
     assert first.status_code is None
     assert "Timeout" in first.error and "timed out" in first.error

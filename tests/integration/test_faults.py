@@ -20,17 +20,9 @@ from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
 from recordings.models import BulkDeletion, Recording
 from tests.factories import RecordingFactory, TrackFactory
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, seconds: float = 30.0, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def _recordings_with_media(account, root: Path, n: int) -> list[str]:
@@ -78,7 +70,7 @@ def test_worker_killed_mid_bulk_deletion_deletes_every_recording_once(
         account=account, actor=Actor(name="fault test"), query="", sids=None
     )
     assert (job.total, job.chunk_size) == (total, 100)
-    assert _wait_for(
+    assert wait_for(
         lambda: BulkDeletion.objects.get(pk=job.pk).done >= total // 3, seconds=60, interval=0.02
     ), "the bulk deletion did not start"
     killable_worker.kill()
@@ -88,7 +80,7 @@ def test_worker_killed_mid_bulk_deletion_deletes_every_recording_once(
 
     killable_worker.start()
     # The killed worker's unacknowledged chunk comes back after the visibility timeout (6 s).
-    assert _wait_for(lambda: BulkDeletion.objects.get(pk=job.pk).is_finished, seconds=60), (
+    assert wait_for(lambda: BulkDeletion.objects.get(pk=job.pk).is_finished, seconds=60), (
         "the job did not finish after the worker was restarted"
     )
     job.refresh_from_db()
@@ -116,9 +108,9 @@ def test_worker_killed_mid_bulk_deletion_deletes_every_recording_once(
     def media_gone() -> bool:
         return not Recording.objects.filter(account=account).exclude(media_key="").exists()
 
-    if not _wait_for(media_gone, seconds=20):
+    if not wait_for(media_gone, seconds=20):
         _sweep_now(integration_settings)
-        assert _wait_for(media_gone, seconds=30), "media left after the sweep"
+        assert wait_for(media_gone, seconds=30), "media left after the sweep"
     assert not any(store.exists(k) for k in keys)
 
 
@@ -159,10 +151,10 @@ def test_deletions_complete_after_the_media_store_returns(
         ).count() == len(recordings)
 
     restored = time.monotonic()
-    assert _wait_for(lambda: not any(store.exists(k) for k in keys), seconds=30), (
+    assert wait_for(lambda: not any(store.exists(k) for k in keys), seconds=30), (
         "media still stored after the store came back"
     )
-    assert _wait_for(
+    assert wait_for(
         lambda: (
             not Recording.objects.filter(sid__in=[r.sid for r in recordings])
             .exclude(media_key="")
@@ -225,5 +217,5 @@ def test_delete_answers_204_with_the_broker_down_and_the_sweep_finishes(
     assert Recording.objects.get(sid=recording.sid).media_key == recording.media_key
 
     assert _sweep_now(integration_settings) >= 1
-    assert _wait_for(lambda: not store.exists(recording.media_key)), "sweep did not delete media"
-    assert _wait_for(lambda: Recording.objects.get(sid=recording.sid).media_key == "")
+    assert wait_for(lambda: not store.exists(recording.media_key)), "sweep did not delete media"
+    assert wait_for(lambda: Recording.objects.get(sid=recording.sid).media_key == "")

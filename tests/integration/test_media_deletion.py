@@ -1,23 +1,13 @@
 """Deleting through the API removes the media file by a real Celery worker, after commit."""
 
-import time
-
 import pytest
 
 from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
 from recordings.models import Recording
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_deletes_media_after_api_delete(
@@ -34,8 +24,8 @@ def test_worker_deletes_media_after_api_delete(
         assert body["status"] == RecordingStatus.DELETED
         assert body["date_deleted"] is not None
 
-    assert _wait_for(lambda: not any(store.exists(k) for k in keys)), "media still in the store"
-    assert _wait_for(
+    assert wait_for(lambda: not any(store.exists(k) for k in keys)), "media still in the store"
+    assert wait_for(
         lambda: (
             not Recording.objects.filter(sid__in=[r.sid for r in recordings])
             .exclude(media_key="")
@@ -54,4 +44,4 @@ def test_worker_deletion_is_idempotent_when_media_already_gone(
     recording = make_completed_recording()
     get_media_store().delete(recording.media_key)
     assert api.delete(f"/v1/Recordings/{recording.sid}").status_code == 204
-    assert _wait_for(lambda: Recording.objects.get(sid=recording.sid).media_key == "")
+    assert wait_for(lambda: Recording.objects.get(sid=recording.sid).media_key == "")

@@ -14,18 +14,10 @@ from recordings.media.store import get_media_store
 from recordings.models import CallbackDelivery
 from recordings.voice import media, services
 from recordings.voice.models import VoiceRecording
+from tests.helpers import wait_for
 from tests.recordings.test_callbacks import signature_is_valid
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _simulate(account, *args: str) -> VoiceRecording:
@@ -46,7 +38,7 @@ def test_a_simulated_calls_callbacks_arrive_from_the_worker_signed(
     assert sorted(deliveries.values_list("event", flat=True)) == ["completed", "in-progress"]
 
     assert callback_server.wait_for(2), f"{len(callback_server.requests)} arrived"
-    assert _wait_for(
+    assert wait_for(
         lambda: (
             set(deliveries.values_list("status", flat=True)) == {CallbackDelivery.Status.DELIVERED}
         )
@@ -93,8 +85,8 @@ def test_the_worker_removes_a_deleted_voice_recordings_files(
 
     assert services.voice_recording_delete(recording=recording, actor=SYSTEM)
 
-    assert _wait_for(lambda: not any(store.exists(k) for k in keys)), "audio still stored"
-    assert _wait_for(lambda: VoiceRecording.objects.get(pk=recording.pk).media_key == "")
+    assert wait_for(lambda: not any(store.exists(k) for k in keys)), "audio still stored"
+    assert wait_for(lambda: VoiceRecording.objects.get(pk=recording.pk).media_key == "")
     recording.refresh_from_db()
     assert recording.status == "deleted"
     assert list(store.keys(prefix=f"{account.sid}/voice/")) == []

@@ -10,7 +10,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import wave
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -29,6 +28,7 @@ from recordings.media.store import CHUNK_SIZE, get_media_store
 from recordings.models import Recording, RecordingSettings
 from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error as assert_error
+from tests.helpers import client_for
 
 FORM = "application/x-www-form-urlencoded"
 OCTETS = "application/octet-stream"
@@ -41,12 +41,6 @@ AUDIO = opus_mka(2.6)
 SHORT_AUDIO = opus_mka(0.4)
 OTHER_AUDIO = opus_mka(1.0, frequency=880)
 VIDEO = vp8_mkv(1.5)
-
-
-def client_for(username: str, password: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=basic_auth(username, password))
-    return client
 
 
 def wav_file() -> bytes:
@@ -75,28 +69,6 @@ def padded(media: bytes, extra: int) -> bytes:
 def api(account) -> APIClient:
     """The application: account SID and auth token (the /v1 API)."""
     return client_for(account.sid, account.auth_token)
-
-
-@pytest.fixture
-def ingest(api_key) -> APIClient:
-    """The media server: an API key of the account."""
-    return client_for(api_key.key.sid, api_key.secret)
-
-
-@pytest.fixture
-def stranger(other_account) -> APIClient:
-    """A media server holding an API key of another account."""
-    key = console_services.api_key_create(account=other_account, friendly_name="theirs")
-    return client_for(key.key.sid, key.secret)
-
-
-@pytest.fixture
-def upload_tmp(tmp_path, monkeypatch) -> Path:
-    """Where uploads are spooled while they are checked: a folder of the test's own."""
-    folder = tmp_path / "spool"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def create_room(api, **params) -> str:

@@ -9,7 +9,6 @@ answers, and what the media store then holds.
 
 import io
 import shutil
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,28 +17,20 @@ import numpy as np
 import pytest
 import time_machine
 from django.test.client import FakePayload
-from rest_framework.test import APIClient
 
-from console import services as console_services
 from console.services import SYSTEM
 from recordings.media.demo import opus_mka, vp8_mkv
 from recordings.media.store import get_media_store
 from recordings.voice import audio, services
 from recordings.voice.models import Call, Conference, VoiceRecording
-from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error as assert_error
+from tests.helpers import client_for
 
 OCTETS = "application/octet-stream"
 CALL_STATE_KEYS = {"call_sid", "call_status", "conference_sid", "capture", "awaiting_audio"}
 CONFERENCE_STATE_KEYS = {"conference_sid", "conference_status", "capture", "awaiting_audio"}
 CAPTURE_KEYS = {"recording_sid", "state", "channels", "track", "start_time", "pauses"}
 CALLBACK_URL = "https://hooks.example.com/recording"
-
-
-def client_for(username: str, password: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=basic_auth(username, password))
-    return client
 
 
 def encoded(sound: audio.Audio, format: str) -> bytes:
@@ -72,28 +63,6 @@ def six_channel_wav(seconds: float = 1.0) -> bytes:
 # Real call audio, made once: both legs, one speaker in each channel, as the platform captures it.
 CALL_AUDIO = audio.speech(4.0, dual=True, seed=1)
 CALL_WAV = wav_of(CALL_AUDIO)
-
-
-@pytest.fixture
-def ingest(api_key) -> APIClient:
-    """The telephony platform: an API key of the account."""
-    return client_for(api_key.key.sid, api_key.secret)
-
-
-@pytest.fixture
-def stranger(other_account) -> APIClient:
-    """A platform holding an API key of another account."""
-    key = console_services.api_key_create(account=other_account, friendly_name="theirs")
-    return client_for(key.key.sid, key.secret)
-
-
-@pytest.fixture
-def upload_tmp(tmp_path, monkeypatch) -> Path:
-    """Where uploads are spooled while they are checked: a folder of the test's own."""
-    folder = tmp_path / "spool"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def start_call(ingest, record: dict | None = None, **body) -> dict:
