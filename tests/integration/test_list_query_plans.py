@@ -15,6 +15,8 @@ from recordings import selectors
 from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
 from recordings.models import Participant, Recording, Room, Track
 from recordings.selectors import Cursor, beyond_cursor
+from recordings.voice import selectors as voice_selectors
+from recordings.voice.models import Call, Conference, VoiceRecording
 from tests.factories import AccountFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -183,3 +185,73 @@ def test_recordings_carry_only_the_indexes_the_lists_and_purge_need():
         "rec_track_date",
         "rec_deleted_purge",
     }
+
+
+@pytest.fixture
+def voice_account():
+    """One account with ROWS voice recordings over 3,000 calls and 100 conferences."""
+    rng = random.Random(11)
+    account = AccountFactory()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    calls = [
+        Call(sid=new_sid("CA"), account=account, date_created=start, date_updated=start)
+        for _ in range(3000)
+    ]
+    conferences = [
+        Conference(
+            sid=new_sid("CF"),
+            account=account,
+            friendly_name=f"c{n}",
+            date_created=start,
+            date_updated=start,
+        )
+        for n in range(100)
+    ]
+    recordings = []
+    for _ in range(ROWS):
+        created = start + timedelta(seconds=rng.randrange(365 * 86400))
+        on_call = rng.random() < 0.8
+        recordings.append(
+            VoiceRecording(
+                sid=new_sid("RE"),
+                account=account,
+                call=rng.choice(calls) if on_call else None,
+                conference=None if on_call else rng.choice(conferences),
+                source="OutboundAPI" if on_call else "Conference",
+                status=rng.choices(["processing", "completed", "absent", "deleted"], [2, 90, 3, 5])[
+                    0
+                ],
+                start_time=created,
+                date_created=created,
+                date_updated=created,
+            )
+        )
+    Call.objects.bulk_create(calls)
+    Conference.objects.bulk_create(conferences)
+    VoiceRecording.objects.bulk_create(recordings, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE recordings_voicerecording")
+    return account, calls[0], conferences[0]
+
+
+def test_every_voice_list_filter_is_an_index_range_in_list_order(voice_account):
+    account, call, conference = voice_account
+    day = datetime(2026, 5, 5, tzinfo=UTC)
+    cases = {
+        "none": {},
+        "with deleted": {"include_deleted": True},
+        "call": {"call_sid": call.sid},
+        "conference": {"conference_sid": conference.sid},
+        "one day": {"date_created_after": day, "date_created_before": day + timedelta(days=1)},
+        "before": {"date_created_before": day},
+        "status (console)": {"status": "absent"},
+    }
+    cursor = Cursor(datetime(2026, 6, 1, tzinfo=UTC), "RE" + "8" * 32)
+    for name, filters in cases.items():
+        qs = voice_selectors.voice_recording_list(account=account, **filters)
+        backward = Cursor(cursor.date_created, cursor.sid, forward=False)
+        for page_qs in (qs[:51], beyond_cursor(qs, cursor)[:51], beyond_cursor(qs, backward)[:51]):
+            plan = _plan(page_qs)
+            assert "Seq Scan on recordings_voicerecording" not in plan, f"{name}:\n{plan}"
+            assert _largest_sort(plan) <= 1000, f"{name}: a large set is sorted\n{plan}"
+            assert "Index" in plan, f"{name}:\n{plan}"
