@@ -39,9 +39,19 @@ def audit_record(
 
 
 @transaction.atomic
-def account_create(*, friendly_name: str, actor: Actor = SYSTEM) -> Account:
-    """Create an account with a fresh auth token."""
-    account = Account.objects.create(friendly_name=friendly_name)
+def account_create(
+    *,
+    friendly_name: str,
+    actor: Actor = SYSTEM,
+    sid: str | None = None,
+    auth_token: str | None = None,
+) -> Account:
+    """Create an account with a fresh auth token, or with the SID and token of the account it
+    is imported from (so that code using those credentials works unchanged)."""
+    identity = {"sid": sid, "auth_token": auth_token}
+    account = Account.objects.create(
+        friendly_name=friendly_name, **{k: v for k, v in identity.items() if v}
+    )
     audit_record(
         account=account,
         actor=actor,

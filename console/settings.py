@@ -239,7 +239,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes keeps failed sign-ins in its own table; its INFO line per sign-in is noise.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # The twilio library (the importer's source client) logs every request and its headers.
+    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }
 
 # CALLBACKS -------------------------------------------------------------------------------------

@@ -376,7 +376,9 @@ class PublicKey(models.Model):
         return f"{self.friendly_name or 'public key'} ({self.sid})"
 
 
-# Voice models live in their own module but belong to this app (one set of migrations).
+# Voice and import models live in their own modules but belong to this app (one set of
+# migrations).
+from recordings.importer.models import ImportItem, ImportJob  # noqa: E402
 from recordings.voice.models import Call, Conference, Transcription, VoiceRecording  # noqa: E402
 
 __all__ = [
@@ -385,6 +387,8 @@ __all__ = [
     "CallbackAttempt",
     "CallbackDelivery",
     "Conference",
+    "ImportItem",
+    "ImportJob",
     "Participant",
     "PublicKey",
     "Recording",

@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from recordings import services
+from recordings.importer import services as import_services
 from recordings.media.store import MediaStoreUnavailable
 from recordings.services.drift import media_drift_report
 from recordings.voice import services as voice_services
@@ -66,6 +67,12 @@ def delete_recordings_media(recording_sids: list[str]) -> None:
 def make_voice_renditions(recording_sid: str) -> None:
     """Transcode a completed voice recording's MP3 and mono renditions ahead of its downloads."""
     voice_services.voice_recording_renditions_make(recording_sid=recording_sid)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_import(job_id: int) -> None:
+    """Run an import started from the console; a redelivered task continues the same job."""
+    import_services.import_job_execute(job_id=job_id)
 
 
 class _BulkDeletionTask(Task):

@@ -1,0 +1,46 @@
+"""What the importer's parts share: a unit of work, the refusal writers raise, and how they compare
+and create rows that keep a source's SIDs."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from console.models import Account
+
+
+class ImportRefused(Exception):
+    """The recording cannot be imported (or conflicts with what is here); ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def comparable(value):
+    """Return a value as sources render it, for comparing with what is stored."""
+    # Sources render times to the second.
+    return value.replace(microsecond=0) if isinstance(value, datetime) else value
+
+
+def ensure_row(model, sid: str, account: Account, **fields):
+    """Return the account's row with this SID, creating it from ``fields`` if missing; raise
+    ImportRefused when the SID belongs to another account."""
+    row = model.objects.filter(sid=sid).first()
+    if row is None:
+        return model.objects.create(sid=sid, account=account, **fields)
+    if row.account_id != account.sid:
+        raise ImportRefused(f"{sid} exists in another account")
+    return row
+
+
+@dataclass
+class Work:
+    """One source recording to settle: its metadata, and how to fetch what it needs."""
+
+    sid: str
+    meta: object
+    # Fetches the media (and anything else it needs) off the database thread; returns the
+    # writer's keyword arguments.
+    fetch: Callable[[], dict]
+    write: Callable[..., int]
+    verdict: Callable[..., bool]

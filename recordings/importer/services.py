@@ -1,0 +1,297 @@
+"""Run an import: walk the source's recordings, settle each one (imported, already here, or failed
+with a reason) and keep the job's counts, so that a run that stops anywhere is continued by the
+next one.
+
+Media downloads run in a pool of threads; every database write happens in the calling thread, one
+recording per transaction, so the database sees one writer whatever the concurrency. At most
+twice the concurrency downloads are in flight or waiting, each streamed to a temporary file.
+"""
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
+from itertools import chain
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from twilio.base.exceptions import TwilioException
+
+from console.models import Account
+from console.services import audit_record
+from recordings import tasks
+from recordings.importer.common import ImportRefused, Work
+from recordings.importer.models import ImportItem, ImportJob
+from recordings.importer.source import TWILIO_API, DownloadFailed, Source
+from recordings.importer.twilio import video_works, voice_works
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(("roomvault.import-credentials:" + settings.SECRET_KEY).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def credentials_seal(auth_token: str) -> str:
+    """Return an auth token encrypted for keeping while its job waits or runs."""
+    return _fernet().encrypt(auth_token.encode()).decode()
+
+
+def credentials_open(sealed: str) -> str:
+    """Return the auth token a job keeps encrypted."""
+    return _fernet().decrypt(sealed.encode()).decode()
+
+
+def import_job_for(
+    *, account: Account, kind: str, source: str, source_account_sid: str = "", options: dict
+) -> ImportJob:
+    """Return the latest unfinished job of this very import to continue, or a new one."""
+    job = (
+        ImportJob.objects.filter(
+            account=account,
+            kind=kind,
+            source=source,
+            source_account_sid=source_account_sid,
+            options=options,
+        )
+        .exclude(status=ImportJob.Status.DONE)
+        .order_by("-date_created")
+        .first()
+    )
+    return job or ImportJob.objects.create(
+        account=account,
+        kind=kind,
+        source=source,
+        source_account_sid=source_account_sid,
+        options=options,
+    )
+
+
+def import_run(
+    *,
+    job: ImportJob,
+    works: Iterator[Work],
+    concurrency: int = 4,
+    dry_run: bool = False,
+    progress: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:
+    """Settle every recording ``works`` yields into the job's account; return the job, done.
+
+    A recording the job has already settled is passed over; one already in the account is counted
+    as skipped (never fetched); one whose SID is here with different content, or whose media does
+    not arrive whole, is counted as failed with its reason and nothing of it is written. With
+    ``dry_run`` nothing is fetched or written: the counts say what a run would do.
+    """
+    settled = (
+        set(job.items.exclude(result=ImportItem.Result.FAILED).values_list("sid", flat=True))
+        if job.pk
+        else set()
+    )
+    _set_status(job, ImportJob.Status.RUNNING)
+    pending: dict[Future, Work] = {}
+    report = progress or (lambda job: None)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            for work in works:
+                if work.sid in settled:
+                    continue
+                try:
+                    if work.verdict(account=job.account, meta=work.meta):
+                        _settle(job, work.sid, ImportItem.Result.SKIPPED_EXISTING, dry_run=dry_run)
+                        report(job)
+                        continue
+                except ImportRefused as exc:
+                    _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason, dry_run=dry_run)
+                    report(job)
+                    continue
+                if dry_run:
+                    _settle(job, work.sid, ImportItem.Result.IMPORTED, dry_run=True)
+                    report(job)
+                    continue
+                pending[pool.submit(work.fetch)] = work
+                while len(pending) >= 2 * max(1, concurrency):
+                    _drain(job, pending, report)
+            while pending:
+                _drain(job, pending, report)
+    except BaseException as exc:
+        for future in pending:
+            future.cancel()
+        _discard(pending)
+        job.error = f"{type(exc).__name__}: {exc}"[:255]
+        _set_status(job, ImportJob.Status.FAILED)
+        raise
+    _set_status(job, ImportJob.Status.DONE)
+    return job
+
+
+def _drain(job, pending: dict[Future, "Work"], report) -> None:
+    """Write the recordings whose fetches have finished (waiting for at least one)."""
+    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+    for future in finished:
+        work = pending.pop(future)
+        try:
+            fetched = future.result()
+        except (DownloadFailed, ImportRefused) as exc:
+            _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
+        except TwilioException as exc:
+            _settle(job, work.sid, ImportItem.Result.FAILED, f"source refused: {exc}"[:255])
+        else:
+            _write(job, work, fetched)
+        report(job)
+
+
+def _write(job: ImportJob, work: Work, fetched: dict) -> None:
+    media: Path | None = next((v for v in fetched.values() if isinstance(v, Path)), None)
+    try:
+        stored = work.write(account=job.account, meta=work.meta, **fetched)
+    except ImportRefused as exc:
+        _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
+    else:
+        _settle(job, work.sid, ImportItem.Result.IMPORTED, size=stored)
+    finally:
+        if media is not None:
+            media.unlink(missing_ok=True)
+
+
+def _discard(pending: dict[Future, "Work"]) -> None:
+    """Remove the temporary files of downloads that finished but were never written."""
+    for future in pending:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            for value in future.result().values():
+                if isinstance(value, Path):
+                    value.unlink(missing_ok=True)
+
+
+_COUNTERS = {
+    ImportItem.Result.IMPORTED: "imported",
+    ImportItem.Result.SKIPPED_EXISTING: "skipped_existing",
+    ImportItem.Result.FAILED: "failed",
+}
+
+
+def _settle(
+    job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run=False
+) -> None:
+    """Record what became of one recording and count it (in memory only for a dry run).
+
+    A recording that failed in an earlier run of the job and is settled again moves from the
+    failed count to its new one; every other is seen for the first time.
+    """
+    counts = {_COUNTERS[result]: 1, "bytes": size}
+    previous = None
+    if not dry_run:
+        previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
+        previous = previous.first()
+        ImportItem.objects.update_or_create(
+            job=job, sid=sid, defaults={"result": result, "reason": reason[:255], "bytes": size}
+        )
+    if previous is None:
+        counts["seen"] = 1
+    else:
+        counts[_COUNTERS[previous]] = counts.get(_COUNTERS[previous], 0) - 1
+    _count(job, dry_run=dry_run, **counts)
+    if result == ImportItem.Result.FAILED:
+        job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
+
+
+def _count(job: ImportJob, *, dry_run: bool = False, **increments) -> None:
+    for name, value in increments.items():
+        setattr(job, name, getattr(job, name) + value)
+    if not dry_run and job.pk:
+        ImportJob.objects.filter(pk=job.pk).update(
+            **{name: F(name) + value for name, value in increments.items()},
+            date_updated=timezone.now(),
+        )
+
+
+def _set_status(job: ImportJob, status: str) -> None:
+    job.status = status
+    fields = ["status", "date_updated", "error"]
+    if status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        job.date_finished = timezone.now()
+        job.credentials = ""  # never kept once the job stops
+        fields += ["date_finished", "credentials"]
+    if job.pk:
+        job.save(update_fields=fields)
+
+
+def summary(job: ImportJob) -> dict[str, object]:
+    """Return what a run did: counts, bytes, and every failure with its reason."""
+    failures = (
+        list(
+            job.items.filter(result=ImportItem.Result.FAILED)
+            .order_by("sid")
+            .values("sid", "reason")
+        )
+        if job.pk
+        else getattr(job, "failures", [])
+    )
+    return {
+        "job": job.pk,
+        "status": job.status,
+        "seen": job.seen,
+        "imported": job.imported,
+        "skipped_existing": job.skipped_existing,
+        "failed": failures,
+        "bytes": job.bytes,
+    }
+
+
+def import_job_start(
+    *,
+    account: Account,
+    actor,
+    source_account_sid: str,
+    auth_token: str,
+    api_base_url: str | None = None,
+    options: dict,
+) -> ImportJob:
+    """Queue an import into ``account`` (from the console): the auth token is kept encrypted
+    until the job stops, then cleared. Audited."""
+    job = ImportJob.objects.create(
+        account=account,
+        kind=ImportJob.Kind.TWILIO,
+        source=(api_base_url or TWILIO_API).rstrip("/"),
+        source_account_sid=source_account_sid,
+        options=options,
+        credentials=credentials_seal(auth_token),
+        created_by=actor.user if getattr(actor.user, "pk", None) else None,
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="recordings.import",
+        object_repr=f"import {job.pk} of {source_account_sid} from {job.source}",
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: tasks.run_import.delay(job_id), robust=True)
+    return job
+
+
+def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
+    """Run a queued console import to its end (a task); a job already finished is left alone."""
+    job = ImportJob.objects.select_related("account").filter(pk=job_id).first()
+    if job is None or job.is_finished or not job.credentials:
+        return
+    source = Source(
+        job.source_account_sid,
+        credentials_open(job.credentials),
+        None if job.source == TWILIO_API else job.source,
+    )
+    window = {
+        "since": _parse(job.options.get("since")),
+        "until": _parse(job.options.get("until")),
+        "include_deleted": bool(job.options.get("include_deleted")),
+    }
+    works = video_works(source, **window)
+    if job.options.get("voice"):
+        works = chain(works, voice_works(source, **window))
+    import_run(job=job, works=works, concurrency=concurrency)
+
+
+def _parse(value: str | None):
+    return datetime.fromisoformat(value) if value else None

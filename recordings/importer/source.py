@@ -1,0 +1,104 @@
+"""The source side of an import: the official ``twilio`` client pointed at any Twilio-compatible
+API, and streamed media downloads, both retrying 429 and 5xx answers with backoff and honouring
+``Retry-After`` (urllib3's ``Retry``, mounted on the client's own session)."""
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.util.retry import Retry
+
+TWILIO_API = "https://api.twilio.com"
+TWILIO_VIDEO = "https://video.twilio.com"
+CHUNK_SIZE = 1024 * 1024
+# Six tries over about a minute of backoff (1, 2, 4, 8, 16, 32 s), longer where Retry-After says.
+RETRIES = 6
+
+
+class DownloadFailed(Exception):
+    """A media file could not be fetched whole; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _retrying_session(backoff: float) -> requests.Session:
+    retry = Retry(
+        total=RETRIES,
+        connect=RETRIES,
+        read=RETRIES,
+        status=RETRIES,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=("GET", "HEAD"),
+        backoff_factor=backoff,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@dataclass
+class Source:
+    """One source account: its client (Video and Api domains) and an HTTP session for media."""
+
+    account_sid: str
+    auth_token: str
+    api_base_url: str | None = None
+    backoff: float = 1.0
+
+    def __post_init__(self):
+        http_client = TwilioHttpClient(pool_connections=True, timeout=60)
+        http_client.session = _retrying_session(self.backoff)
+        self.client = Client(self.account_sid, self.auth_token, http_client=http_client)
+        # Edge and region would rewrite the host of a non-Twilio base URL.
+        self.client.edge = self.client.region = None
+        if self.api_base_url:
+            base = self.api_base_url.rstrip("/")
+            self.client.video.base_url = base
+            self.client.api.base_url = base
+        self.session = _retrying_session(self.backoff)
+        self.session.auth = (self.account_sid, self.auth_token)
+
+    @property
+    def name(self) -> str:
+        return (self.api_base_url or TWILIO_API).rstrip("/")
+
+    def download(self, url: str, *, expected_size: int | None = None) -> Path:
+        """Stream a media file (following the redirect to its signed URL) to a temporary file and
+        return its path; raise DownloadFailed unless it arrived whole.
+
+        The caller deletes the file. Nothing is held in memory beyond one chunk.
+        """
+        fd, name = tempfile.mkstemp(prefix="roomvault-import-")
+        path = Path(name)
+        try:
+            with open(fd, "wb") as file, self.session.get(url, stream=True, timeout=60) as response:
+                if response.status_code != 200:
+                    raise DownloadFailed(f"media answered HTTP {response.status_code}")
+                announced = response.headers.get("Content-Length")
+                received = 0
+                for chunk in response.iter_content(CHUNK_SIZE):
+                    file.write(chunk)
+                    received += len(chunk)
+            if announced is not None and received != int(announced):
+                raise DownloadFailed(f"media truncated: {received} of {announced} bytes")
+            if expected_size is not None and received != expected_size:
+                raise DownloadFailed(
+                    f"media size {received} bytes, but the recording says {expected_size}"
+                )
+        except requests.RequestException as exc:
+            path.unlink(missing_ok=True)
+            raise DownloadFailed(f"media download failed ({type(exc).__name__})") from None
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path

@@ -1,0 +1,205 @@
+"""Write one video recording from a source into an account, under its own SIDs.
+
+The source's description of a recording, its room and its participant arrive as plain records
+(from the API or from an exported folder); the media file, when the recording has one, has already
+been downloaded whole. Everything is written in one transaction with the file stored inside it, so
+an interrupted import leaves either the whole recording or nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from console.models import Account
+from recordings.choices import CONTAINER_FOR_TYPE, ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.importer.common import ImportRefused, comparable, ensure_row
+from recordings.media.probe import InvalidMedia, api_duration, probe
+from recordings.media.store import get_media_store
+from recordings.models import Participant, Recording, Room, Track
+from recordings.services.recordings import media_key_for
+
+
+@dataclass(frozen=True)
+class RoomMeta:
+    sid: str
+    unique_name: str
+    type: str = "group"
+    status: str = RoomStatus.COMPLETED
+    date_created: datetime | None = None
+    end_time: datetime | None = None
+    audio_only: bool = False
+
+
+@dataclass(frozen=True)
+class ParticipantMeta:
+    sid: str
+    identity: str
+    status: str = ParticipantStatus.DISCONNECTED
+    date_created: datetime | None = None
+    end_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """What a source says of a video recording (the /v1 Recording resource's fields)."""
+
+    sid: str
+    status: str
+    date_created: datetime
+    source_sid: str
+    room_sid: str
+    participant_sid: str
+    track_name: str
+    type: str
+    codec: str
+    container_format: str
+    size: int | None
+    duration: int | None
+    offset: int | None
+
+    @property
+    def has_media(self) -> bool:
+        return self.status == RecordingStatus.COMPLETED
+
+
+# The fields that must agree for a recording already here to be this one.
+_SAME = (
+    ("status", "status"),
+    ("date_created", "date_created"),
+    ("track_id", "source_sid"),
+    ("room_id", "room_sid"),
+    ("participant_id", "participant_sid"),
+    ("track_name", "track_name"),
+    ("type", "type"),
+    ("codec", "codec"),
+    ("size", "size"),
+    ("duration", "duration"),
+)
+
+
+def existing_verdict(*, account: Account, meta: VideoMeta) -> bool:
+    """Tell whether this recording is already here (True) or not at all (False); raise
+    ImportRefused when its SID is here with different content (it is never overwritten)."""
+    found = Recording.objects.filter(sid=meta.sid).first()
+    if found is None:
+        return False
+    if found.account_id != account.sid:
+        raise ImportRefused(f"{meta.sid} exists in another account")
+    differences = [
+        ours
+        for ours, theirs in _SAME
+        if comparable(getattr(found, ours)) != comparable(getattr(meta, theirs))
+    ]
+    if differences:
+        raise ImportRefused(
+            f"{meta.sid} exists here with different content ({', '.join(differences)})"
+        )
+    return True
+
+
+def check_media(meta: VideoMeta, path: Path) -> None:
+    """Raise ImportRefused unless the file is a whole Matroska recording of what the metadata
+    says (kind, container)."""
+    try:
+        info = probe(path)
+    except InvalidMedia as exc:
+        raise ImportRefused(f"media rejected: {exc.reason}") from None
+    if (info.kind, info.container_format) != (meta.type, meta.container_format):
+        raise ImportRefused(
+            f"media holds {info.kind} in .{info.container_format}, the recording says "
+            f"{meta.type} in .{meta.container_format}"
+        )
+    if meta.duration is not None and abs(api_duration(info.duration) - meta.duration) > 1:
+        raise ImportRefused(
+            f"media lasts {info.duration:.1f} s, the recording says {meta.duration} s"
+        )
+
+
+@transaction.atomic
+def video_recording_write(
+    *,
+    account: Account,
+    meta: VideoMeta,
+    room: RoomMeta,
+    participant: ParticipantMeta,
+    media: Path | None,
+) -> int:
+    """Write the recording (and its room, participant and track where missing); return the bytes
+    stored. Raises ImportRefused, with nothing written, on a SID clash."""
+    now = timezone.now()
+    room_row = ensure_row(
+        Room,
+        room.sid,
+        account,
+        unique_name=room.unique_name,
+        type=room.type,
+        status=room.status,
+        audio_only=room.audio_only,
+        date_created=room.date_created or meta.date_created,
+        date_updated=room.end_time or room.date_created or meta.date_created,
+        end_time=room.end_time,
+    )
+    ensure_row(
+        Participant,
+        participant.sid,
+        account,
+        room=room_row,
+        identity=participant.identity,
+        status=participant.status,
+        date_created=participant.date_created or meta.date_created,
+        date_updated=participant.end_time or participant.date_created or meta.date_created,
+        end_time=participant.end_time,
+    )
+    ensure_row(
+        Track,
+        meta.source_sid,
+        account,
+        room=room_row,
+        participant_id=participant.sid,
+        name=meta.track_name,
+        kind=meta.type,
+        codec=meta.codec,
+        published=False,
+        date_created=meta.date_created,
+        date_updated=meta.date_created,
+    )
+    recording = Recording(
+        sid=meta.sid,
+        account=account,
+        room=room_row,
+        participant_id=participant.sid,
+        track_id=meta.source_sid,
+        status=meta.status,
+        type=meta.type,
+        codec=meta.codec,
+        container_format=meta.container_format or CONTAINER_FOR_TYPE[meta.type],
+        track_name=meta.track_name,
+        size=meta.size,
+        duration=meta.duration,
+        offset=meta.offset,
+        date_created=meta.date_created,
+        date_updated=now,
+        date_stopped=meta.date_created,
+        # The source does not say when; retention counts from the import.
+        date_deleted=now if meta.status == RecordingStatus.DELETED else None,
+    )
+    stored = 0
+    if media is not None:
+        recording.media_key = media_key_for(recording)
+        store = get_media_store()
+        with media.open("rb") as stream:
+            stored = store.save(recording.media_key, stream)
+        # Inside the transaction: a row that is not written takes its file with it. A process
+        # killed between the two leaves a file no row names, under the key the next run
+        # overwrites (and the drift check reports meanwhile).
+        try:
+            recording.save(force_insert=True)
+        except BaseException:
+            store.delete(recording.media_key)
+            raise
+    else:
+        recording.save(force_insert=True)
+    return stored
