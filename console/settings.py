@@ -243,6 +243,10 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }
 
+# IMPORTS ---------------------------------------------------------------------------------------
+# The first wait before retrying a source's 429 or 5xx answer; each further one doubles it.
+IMPORT_RETRY_BACKOFF_SECONDS = env.float("IMPORT_RETRY_BACKOFF_SECONDS", default=1.0)
+
 # CALLBACKS -------------------------------------------------------------------------------------
 # Status callbacks: each attempt waits this long; failures are retried with exponential backoff
 # (base * 2^attempt seconds) until this many attempts were made.

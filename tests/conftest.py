@@ -26,6 +26,8 @@ def _test_settings(settings, tmp_path):
         }
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # An importer retrying a source that is down waits seconds, not a minute.
+    settings.IMPORT_RETRY_BACKOFF_SECONDS = 0.01
     from console.celery import app
 
     app.conf.task_always_eager = True

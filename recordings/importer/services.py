@@ -27,7 +27,7 @@ from console.services import audit_record
 from recordings import tasks
 from recordings.importer.common import ImportRefused, Work
 from recordings.importer.models import ImportItem, ImportJob
-from recordings.importer.source import TWILIO_API, DownloadFailed, Source
+from recordings.importer.source import TWILIO_API, DownloadFailed, Source, describe_failure
 from recordings.importer.twilio import video_works, voice_works
 
 
@@ -121,7 +121,7 @@ def import_run(
         for future in pending:
             future.cancel()
         _discard(pending)
-        job.error = f"{type(exc).__name__}: {exc}"[:255]
+        job.error = describe_failure(exc)[:255]
         _set_status(job, ImportJob.Status.FAILED)
         raise
     _set_status(job, ImportJob.Status.DONE)

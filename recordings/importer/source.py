@@ -3,11 +3,13 @@ API, and streamed media downloads, both retrying 429 and 5xx answers with backof
 ``Retry-After`` (urllib3's ``Retry``, mounted on the client's own session)."""
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from django.conf import settings
 from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.util.retry import Retry
@@ -15,7 +17,8 @@ from urllib3.util.retry import Retry
 TWILIO_API = "https://api.twilio.com"
 TWILIO_VIDEO = "https://video.twilio.com"
 CHUNK_SIZE = 1024 * 1024
-# Six tries over about a minute of backoff (1, 2, 4, 8, 16, 32 s), longer where Retry-After says.
+# Six retries, the waits doubling from IMPORT_RETRY_BACKOFF_SECONDS (1, 2, 4 … 32 s by default),
+# longer where Retry-After says.
 RETRIES = 6
 
 
@@ -53,7 +56,7 @@ class Source:
     account_sid: str
     auth_token: str
     api_base_url: str | None = None
-    backoff: float = 1.0
+    backoff: float = field(default_factory=lambda: settings.IMPORT_RETRY_BACKOFF_SECONDS)
 
     def __post_init__(self):
         http_client = TwilioHttpClient(pool_connections=True, timeout=60)
@@ -102,3 +105,15 @@ class Source:
             path.unlink(missing_ok=True)
             raise
         return path
+
+
+def describe_failure(exc: BaseException) -> str:
+    """Say in a line why talking to the source failed (what an operator can act on)."""
+    if isinstance(exc, TwilioRestException):
+        return f"the source answered HTTP {exc.status}: {exc.msg}"
+    if isinstance(exc, TwilioException) and len(exc.args) > 1:
+        response = exc.args[1]
+        return f"the source answered HTTP {response.status_code}: {response.text[:200]}"
+    if isinstance(exc, requests.ConnectionError):
+        return "the source could not be reached (connection refused or timed out, retries spent)"
+    return f"{type(exc).__name__}: {exc}"

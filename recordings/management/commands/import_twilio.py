@@ -7,16 +7,18 @@ import os
 from datetime import UTC, datetime, time
 from itertools import chain
 
+import requests
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
+from twilio.base.exceptions import TwilioException
 
 from console.models import Account
 from console.services import account_create
 from console.sids import is_sid
 from recordings.importer import services
 from recordings.importer.models import ImportJob
-from recordings.importer.source import Source
+from recordings.importer.source import Source, describe_failure
 from recordings.importer.twilio import video_works, voice_works
 
 
@@ -106,6 +108,11 @@ class Command(BaseCommand):
             except KeyboardInterrupt:
                 raise CommandError(
                     "Interrupted: run the same command again to continue where it stopped."
+                ) from None
+            except (TwilioException, requests.RequestException) as exc:
+                raise CommandError(
+                    f"Import stopped: {describe_failure(exc)}. What was imported stays; run the "
+                    "same command again to continue."
                 ) from None
         result = {**services.summary(job), "dry_run": options["dry_run"]}
         if options["as_json"]:
