@@ -31,6 +31,7 @@ urlpatterns = [
     path("voice/", include("recordings.voice.urls")),
     path("rooms/", include("recordings.urls.rooms")),
     path("team/", include("console.urls_team")),
+    path("imports/", include("recordings.importer.urls")),
     path("v1/", include("recordings.api.urls")),
     *api_urls.bare_root,
     path("2010-04-01/Accounts/<str:account_sid>/", include("recordings.voice.api.urls")),

@@ -40,7 +40,8 @@ class Work:
     sid: str
     meta: object
     # Fetches the media (and anything else it needs) off the database thread; returns the
-    # writer's keyword arguments.
+    # writer's keyword arguments. A path among them is a temporary file the run deletes once
+    # written: never the user's own file.
     fetch: Callable[[], dict]
     write: Callable[..., int]
     verdict: Callable[..., bool]

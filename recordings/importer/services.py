@@ -11,20 +11,20 @@ import base64
 import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from twilio.base.exceptions import TwilioException
 
 from console.models import Account
 from console.services import audit_record
 from recordings import tasks
+from recordings.exceptions import ServiceError
 from recordings.importer.common import ImportRefused, Work
 from recordings.importer.models import ImportItem, ImportJob
 from recordings.importer.source import TWILIO_API, DownloadFailed, Source, describe_failure
@@ -137,8 +137,8 @@ def _drain(job, pending: dict[Future, "Work"], report) -> None:
             fetched = future.result()
         except (DownloadFailed, ImportRefused) as exc:
             _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
-        except TwilioException as exc:
-            _settle(job, work.sid, ImportItem.Result.FAILED, f"source refused: {exc}"[:255])
+        except Exception as exc:  # one recording's trouble (source, disk) never stops the run
+            _settle(job, work.sid, ImportItem.Result.FAILED, describe_failure(exc))
         else:
             _write(job, work, fetched)
         report(job)
@@ -150,6 +150,9 @@ def _write(job: ImportJob, work: Work, fetched: dict) -> None:
         stored = work.write(account=job.account, meta=work.meta, **fetched)
     except ImportRefused as exc:
         _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
+    except IntegrityError:
+        # Another import wrote one of its rows in the meantime; the next run compares them.
+        _settle(job, work.sid, ImportItem.Result.FAILED, "written meanwhile by another import")
     else:
         _settle(job, work.sid, ImportItem.Result.IMPORTED, size=stored)
     finally:
@@ -181,13 +184,14 @@ def _settle(
     A recording that failed in an earlier run of the job and is settled again moves from the
     failed count to its new one; every other is seen for the first time.
     """
+    reason = reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
     previous = None
     if not dry_run:
         previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
         previous = previous.first()
         ImportItem.objects.update_or_create(
-            job=job, sid=sid, defaults={"result": result, "reason": reason[:255], "bytes": size}
+            job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
         )
     if previous is None:
         counts["seen"] = 1
@@ -241,6 +245,15 @@ def summary(job: ImportJob) -> dict[str, object]:
     }
 
 
+# An unfinished job of the same source updated within this time refuses a second start; one quiet
+# for longer is taken for stuck (its worker gone) and does not.
+QUIET_AFTER = timedelta(minutes=10)
+
+
+class ImportInProgress(ServiceError):
+    """An import of this source into this account is still queued or running."""
+
+
 def import_job_start(
     *,
     account: Account,
@@ -251,11 +264,33 @@ def import_job_start(
     options: dict,
 ) -> ImportJob:
     """Queue an import into ``account`` (from the console): the auth token is kept encrypted
-    until the job stops, then cleared. Audited."""
+    until the job stops, then cleared. Audited.
+
+    Raises ImportInProgress while another import of the same source is active: two runs of one
+    source at once would race to write the same recordings (a double-click would start two).
+    """
+    source = (api_base_url or TWILIO_API).rstrip("/")
+    running = (
+        ImportJob.objects.filter(
+            account=account,
+            kind=ImportJob.Kind.TWILIO,
+            source=source,
+            source_account_sid=source_account_sid,
+            status__in=(ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+            date_updated__gte=timezone.now() - QUIET_AFTER,
+        )
+        .order_by("-date_created")
+        .first()
+    )
+    if running is not None:
+        raise ImportInProgress(
+            f"Import {running.pk} of this account from this source is still {running.status}: "
+            "wait for it to stop (its page shows how far it is), then start another."
+        )
     job = ImportJob.objects.create(
         account=account,
         kind=ImportJob.Kind.TWILIO,
-        source=(api_base_url or TWILIO_API).rstrip("/"),
+        source=source,
         source_account_sid=source_account_sid,
         options=options,
         credentials=credentials_seal(auth_token),
@@ -275,18 +310,26 @@ def import_job_start(
 def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
     """Run a queued console import to its end (a task); a job already finished is left alone."""
     job = ImportJob.objects.select_related("account").filter(pk=job_id).first()
-    if job is None or job.is_finished or not job.credentials:
+    if job is None or job.is_finished:
         return
-    source = Source(
-        job.source_account_sid,
-        credentials_open(job.credentials),
-        None if job.source == TWILIO_API else job.source,
-    )
-    window = {
-        "since": _parse(job.options.get("since")),
-        "until": _parse(job.options.get("until")),
-        "include_deleted": bool(job.options.get("include_deleted")),
-    }
+    try:
+        if not job.credentials:
+            raise ValueError("its credentials are gone: start the import again")
+        source = Source(
+            job.source_account_sid,
+            credentials_open(job.credentials),
+            None if job.source == TWILIO_API else job.source,
+        )
+        window = {
+            "since": _parse(job.options.get("since")),
+            "until": _parse(job.options.get("until")),
+            "include_deleted": bool(job.options.get("include_deleted")),
+        }
+    except (InvalidToken, ValueError) as exc:
+        # Undecryptable (SECRET_KEY changed) or unreadable: the job cannot run, and says so.
+        job.error = f"The import could not start: {exc or type(exc).__name__}"[:255]
+        _set_status(job, ImportJob.Status.FAILED)
+        return
     works = video_works(source, **window)
     if job.options.get("voice"):
         works = chain(works, voice_works(source, **window))

@@ -59,6 +59,8 @@ class VideoMeta:
     size: int | None
     duration: int | None
     offset: int | None
+    # When the source deleted it, where it says (the Twilio API does not).
+    date_deleted: datetime | None = None
 
     @property
     def has_media(self) -> bool:
@@ -107,10 +109,14 @@ def check_media(meta: VideoMeta, path: Path) -> None:
         info = probe(path)
     except InvalidMedia as exc:
         raise ImportRefused(f"media rejected: {exc.reason}") from None
-    if (info.kind, info.container_format) != (meta.type, meta.container_format):
+    if (info.kind, info.container_format, info.codec) != (
+        meta.type,
+        meta.container_format,
+        meta.codec,
+    ):
         raise ImportRefused(
-            f"media holds {info.kind} in .{info.container_format}, the recording says "
-            f"{meta.type} in .{meta.container_format}"
+            f"media holds {info.codec} {info.kind} in .{info.container_format}, the recording "
+            f"says {meta.codec} {meta.type} in .{meta.container_format}"
         )
     if meta.duration is not None and abs(api_duration(info.duration) - meta.duration) > 1:
         raise ImportRefused(
@@ -136,7 +142,9 @@ def video_recording_write(
         account,
         unique_name=room.unique_name,
         type=room.type,
-        status=room.status,
+        # Imported rooms are history, whatever the source said then: a room "in progress" here
+        # would look live, and would hold its unique name against live rooms.
+        status=RoomStatus.COMPLETED,
         audio_only=room.audio_only,
         date_created=room.date_created or meta.date_created,
         date_updated=room.end_time or room.date_created or meta.date_created,
@@ -183,8 +191,8 @@ def video_recording_write(
         date_created=meta.date_created,
         date_updated=now,
         date_stopped=meta.date_created,
-        # The source does not say when; retention counts from the import.
-        date_deleted=now if meta.status == RecordingStatus.DELETED else None,
+        # Where the source does not say when, retention counts from the import.
+        date_deleted=(meta.date_deleted or now) if meta.status == RecordingStatus.DELETED else None,
     )
     stored = 0
     if media is not None:

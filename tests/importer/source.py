@@ -348,13 +348,14 @@ _ERRORS = {
 
 @dataclass
 class _Plan:
-    """Faults to serve: ``kind`` is 429, 500 or a truncation mode, ``path`` a regular expression
-    the request path must contain (any path if None)."""
+    """Faults to serve: ``kind`` is 429, 500, ``slow`` or a truncation mode, ``path`` a regular
+    expression the request path must contain (any path if None)."""
 
     kind: int | str
     remaining: int
     path: str | None = None
     keep: float = 0.5
+    seconds: float = 0.0
 
     def matches(self, path: str) -> bool:
         return self.remaining > 0 and (self.path is None or re.search(self.path, path) is not None)
@@ -434,6 +435,16 @@ class FaultyProxy:
         forwarding them."""
         self._add(_Plan(500, count, path))
 
+    def slow(self, count: int, *, seconds: float, path: str | None = None) -> None:
+        """Hold the next ``count`` requests (whose path matches ``path``) for ``seconds`` before
+        forwarding them, as a slow network would."""
+        self._add(_Plan("slow", count, path, seconds=seconds))
+
+    def clear(self) -> None:
+        """Drop every fault still planned: from now on, forward everything as it is."""
+        with self._state.lock:
+            self._state.plans.clear()
+
     def truncate_media(self, count: int, *, mode: str, keep: float = 0.5) -> None:
         """Cut the next ``count`` media bodies to ``keep`` of their bytes.
 
@@ -487,6 +498,9 @@ def _handler_for(upstream: str, state: _Faults) -> type[http.server.BaseHTTPRequ
             if plan is not None:
                 self._answer_error(plan.kind)
                 return
+            delay = state.take(("slow",), urlsplit(self.path).path)
+            if delay is not None:
+                time.sleep(delay.seconds)
             status, headers, body = self._forward(data)
             fault = None
             if self.command != "HEAD" and 200 <= status < 300 and self._is_media(headers):

@@ -2,7 +2,6 @@
 same SIDs: ``import_twilio --account-sid AC… --auth-token …``. Run it again to fetch only what is
 missing."""
 
-import json
 import os
 from datetime import UTC, datetime, time
 from itertools import chain
@@ -10,13 +9,13 @@ from itertools import chain
 import requests
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
-from tqdm import tqdm
 from twilio.base.exceptions import TwilioException
 
 from console.models import Account
 from console.services import account_create
 from console.sids import is_sid
 from recordings.importer import services
+from recordings.importer.cli import run_and_report
 from recordings.importer.models import ImportJob
 from recordings.importer.source import Source, describe_failure
 from recordings.importer.twilio import video_works, voice_works
@@ -86,41 +85,17 @@ class Command(BaseCommand):
                 source_account_sid=sid,
                 options=job_options,
             )
-        with tqdm(desc="Importing", unit=" recordings", disable=None, file=self.stderr) as bar:
-
-            def progress(job):
-                bar.n = job.seen
-                bar.set_postfix(
-                    imported=job.imported,
-                    skipped=job.skipped_existing,
-                    failed=job.failed,
-                    MB=round(job.bytes / 1e6, 1),
-                )
-
-            try:
-                services.import_run(
-                    job=job,
-                    works=works,
-                    concurrency=options["concurrency"],
-                    dry_run=options["dry_run"],
-                    progress=progress,
-                )
-            except KeyboardInterrupt:
-                raise CommandError(
-                    "Interrupted: run the same command again to continue where it stopped."
-                ) from None
-            except (TwilioException, requests.RequestException) as exc:
-                raise CommandError(
-                    f"Import stopped: {describe_failure(exc)}. What was imported stays; run the "
-                    "same command again to continue."
-                ) from None
-        result = {**services.summary(job), "dry_run": options["dry_run"]}
-        if options["as_json"]:
-            self.stdout.write(json.dumps(result))
-        else:
-            self.stdout.write(
-                f"Imported {result['imported']}, already here {result['skipped_existing']}, "
-                f"failed {len(result['failed'])} ({job.bytes / 1e6:.1f} MB)"
+        try:
+            run_and_report(
+                self,
+                job=job,
+                works=works,
+                as_json=options["as_json"],
+                concurrency=options["concurrency"],
+                dry_run=options["dry_run"],
             )
-            for failure in result["failed"]:
-                self.stdout.write(f"  {failure['sid']}: {failure['reason']}")
+        except (TwilioException, requests.RequestException) as exc:
+            raise CommandError(
+                f"Import stopped: {describe_failure(exc)}. What was imported stays; run the "
+                "same command again to continue."
+            ) from None
