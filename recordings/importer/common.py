@@ -22,6 +22,27 @@ def comparable(value):
     return value.replace(microsecond=0) if isinstance(value, datetime) else value
 
 
+def already_here(model, same: tuple[tuple[str, str], ...], *, account: Account, meta) -> bool:
+    """Tell whether the recording ``meta`` describes is already here (True) or not at all
+    (False); raise ImportRefused when its SID is here with different content (compared field by
+    field, ``same`` pairing our fields with the source's): it is never overwritten."""
+    found = model.objects.filter(sid=meta.sid).first()
+    if found is None:
+        return False
+    if found.account_id != account.sid:
+        raise ImportRefused(f"{meta.sid} exists in another account")
+    differences = [
+        ours
+        for ours, theirs in same
+        if comparable(getattr(found, ours)) != comparable(getattr(meta, theirs))
+    ]
+    if differences:
+        raise ImportRefused(
+            f"{meta.sid} exists here with different content ({', '.join(differences)})"
+        )
+    return True
+
+
 def ensure_row(model, sid: str, account: Account, **fields):
     """Return the account's row with this SID, creating it from ``fields`` if missing; raise
     ImportRefused when the SID belongs to another account."""

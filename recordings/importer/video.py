@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings.choices import CONTAINER_FOR_TYPE, ParticipantStatus, RecordingStatus, RoomStatus
-from recordings.importer.common import ImportRefused, comparable, ensure_row
+from recordings.importer.common import ImportRefused, already_here, ensure_row
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import get_media_store
 from recordings.models import Participant, Recording, Room, Track
@@ -82,24 +82,10 @@ _SAME = (
 )
 
 
-def existing_verdict(*, account: Account, meta: VideoMeta) -> bool:
-    """Tell whether this recording is already here (True) or not at all (False); raise
-    ImportRefused when its SID is here with different content (it is never overwritten)."""
-    found = Recording.objects.filter(sid=meta.sid).first()
-    if found is None:
-        return False
-    if found.account_id != account.sid:
-        raise ImportRefused(f"{meta.sid} exists in another account")
-    differences = [
-        ours
-        for ours, theirs in _SAME
-        if comparable(getattr(found, ours)) != comparable(getattr(meta, theirs))
-    ]
-    if differences:
-        raise ImportRefused(
-            f"{meta.sid} exists here with different content ({', '.join(differences)})"
-        )
-    return True
+def existing_verdict(*, account: Account, meta) -> bool:
+    """Tell whether this recording is already here; raise ImportRefused for its SID here with
+    different content."""
+    return already_here(Recording, _SAME, account=account, meta=meta)
 
 
 def check_media(meta: VideoMeta, path: Path) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings import tasks
-from recordings.importer.common import ImportRefused, comparable, ensure_row
+from recordings.importer.common import ImportRefused, already_here, ensure_row
 from recordings.media.store import get_media_store
 from recordings.voice import audio, media
 from recordings.voice.choices import CallStatus, CaptureState, VoiceRecordingStatus
@@ -54,24 +54,10 @@ _SAME = (
 )
 
 
-def existing_verdict(*, account: Account, meta: VoiceMeta) -> bool:
-    """Tell whether this recording is already here; raise ImportRefused for the same SID with
+def existing_verdict(*, account: Account, meta) -> bool:
+    """Tell whether this recording is already here; raise ImportRefused for its SID here with
     different content."""
-    found = VoiceRecording.objects.filter(sid=meta.sid).first()
-    if found is None:
-        return False
-    if found.account_id != account.sid:
-        raise ImportRefused(f"{meta.sid} exists in another account")
-    differences = [
-        ours
-        for ours, theirs in _SAME
-        if comparable(getattr(found, ours)) != comparable(getattr(meta, theirs))
-    ]
-    if differences:
-        raise ImportRefused(
-            f"{meta.sid} exists here with different content ({', '.join(differences)})"
-        )
-    return True
+    return already_here(VoiceRecording, _SAME, account=account, meta=meta)
 
 
 def check_audio(meta: VoiceMeta, path: Path) -> None:
