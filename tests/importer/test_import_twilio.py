@@ -8,10 +8,12 @@ or a reported failure, never a wrong or half-written recording.
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from console.models import Account
 from recordings.importer import video
@@ -260,3 +262,15 @@ def test_an_unreachable_source_stops_the_job_with_a_clear_error(source_server):
             stdout=io.StringIO(),
             stderr=io.StringIO(),
         )
+
+
+def test_since_and_until_bound_what_is_imported(source_server):
+    later = (timezone.now() + timedelta(days=1)).date().isoformat()
+    earlier = (timezone.now() - timedelta(days=1)).date().isoformat()
+
+    nothing = run_import(source_server, None, "--since", later)
+    assert (nothing["seen"], nothing["imported"]) == (0, 0)
+    nothing = run_import(source_server, None, "--until", earlier)
+    assert (nothing["seen"], nothing["imported"]) == (0, 0)
+    everything = run_import(source_server, None, "--since", earlier, "--until", later)
+    assert everything["imported"] == 16
