@@ -246,6 +246,9 @@ LOGGING = {
 # IMPORTS ---------------------------------------------------------------------------------------
 # The first wait before retrying a source's 429 or 5xx answer; each further one doubles it.
 IMPORT_RETRY_BACKOFF_SECONDS = env.float("IMPORT_RETRY_BACKOFF_SECONDS", default=1.0)
+# A console import runs in tasks of at most this long each (then queues the next), far inside the
+# broker's visibility timeout.
+IMPORT_TASK_SECONDS = env.float("IMPORT_TASK_SECONDS", default=300.0)
 
 # CALLBACKS -------------------------------------------------------------------------------------
 # Status callbacks: each attempt waits this long; failures are retried with exponential backoff

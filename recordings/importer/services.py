@@ -9,6 +9,7 @@ twice the concurrency downloads are in flight or waiting, each streamed to a tem
 
 import base64
 import hashlib
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
@@ -78,27 +79,42 @@ def import_run(
     concurrency: int = 4,
     dry_run: bool = False,
     progress: Callable[[ImportJob], None] | None = None,
+    seconds: float | None = None,
+    retry_failed: bool = True,
 ) -> ImportJob:
     """Settle every recording ``works`` yields into the job's account; return the job, done.
+
+    Given ``seconds``, stop taking new recordings once they have passed and return the job still
+    ``running``: a later run of it goes on from there (what is settled is passed over). A run
+    tries again what failed in an earlier one unless ``retry_failed`` is off (a slice of a job,
+    going on where the last slice stopped, must not).
 
     A recording the job has already settled is passed over; one already in the account is counted
     as skipped (never fetched); one whose SID is here with different content, or whose media does
     not arrive whole, is counted as failed with its reason and nothing of it is written. With
     ``dry_run`` nothing is fetched or written: the counts say what a run would do.
     """
-    settled = (
-        set(job.items.exclude(result=ImportItem.Result.FAILED).values_list("sid", flat=True))
-        if job.pk
-        else set()
-    )
+    settled = set()
+    if job.pk:
+        items = job.items.all()
+        if retry_failed:
+            items = items.exclude(result=ImportItem.Result.FAILED)
+        settled = set(items.values_list("sid", flat=True))
     _set_status(job, ImportJob.Status.RUNNING)
     pending: dict[Future, Work] = {}
     report = progress or (lambda job: None)
+    deadline = None if seconds is None else time.monotonic() + seconds
+    finished, taken = True, 0
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             for work in works:
                 if work.sid in settled:
                     continue
+                # Each run takes at least one recording: slices always move the job on.
+                if taken and deadline is not None and time.monotonic() > deadline:
+                    finished = False
+                    break
+                taken += 1
                 try:
                     if work.verdict(account=job.account, meta=work.meta):
                         _settle(job, work.sid, ImportItem.Result.SKIPPED_EXISTING, dry_run=dry_run)
@@ -124,7 +140,8 @@ def import_run(
         job.error = describe_failure(exc)[:255]
         _set_status(job, ImportJob.Status.FAILED)
         raise
-    _set_status(job, ImportJob.Status.DONE)
+    if finished:
+        _set_status(job, ImportJob.Status.DONE)
     return job
 
 
@@ -333,7 +350,18 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
     works = video_works(source, **window)
     if job.options.get("voice"):
         works = chain(works, voice_works(source, **window))
-    import_run(job=job, works=works, concurrency=concurrency)
+    # A slice of the import per task, far inside the broker's visibility timeout (a task that
+    # outlived it would be delivered again while still running); the next task goes on.
+    job = import_run(
+        job=job,
+        works=works,
+        concurrency=concurrency,
+        seconds=settings.IMPORT_TASK_SECONDS,
+        retry_failed=False,
+    )
+    if not job.is_finished:
+        job_id = job.pk
+        transaction.on_commit(lambda: tasks.run_import.delay(job_id), robust=True)
 
 
 def _parse(value: str | None):

@@ -16,6 +16,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from console.models import Account
+from console.services import SYSTEM
+from recordings import tasks
+from recordings.importer import services as import_services
 from recordings.importer import video
 from recordings.importer.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
@@ -274,3 +277,25 @@ def test_since_and_until_bound_what_is_imported(source_server):
     assert (nothing["seen"], nothing["imported"]) == (0, 0)
     everything = run_import(source_server, None, "--since", earlier, "--until", later)
     assert everything["imported"] == 16
+
+
+def test_a_console_import_runs_in_task_slices_until_done(source_server, settings, monkeypatch):
+    settings.IMPORT_TASK_SECONDS = 0  # every task takes one recording, then queues the next
+    account = Account.objects.create(friendly_name="target")
+    slices = []
+    delay = tasks.run_import.delay
+    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: slices.append(delay(job_id)))
+
+    job = import_services.import_job_start(
+        account=account,
+        actor=SYSTEM,
+        source_account_sid=source_server.account_sid,
+        auth_token=source_server.auth_token,
+        api_base_url=source_server.base_url,
+        options={"voice": True, "include_deleted": True},
+    )
+
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.credentials) == ("done", 16, "")
+    assert len(slices) >= 16
+    assert Recording.objects.filter(account=account).count() == 12
