@@ -4,6 +4,7 @@ official ``twilio`` library, each with a fetch that brings its room, participant
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import datetime
 from functools import partial
 from itertools import chain
@@ -43,16 +44,11 @@ class _Directory:
     def __init__(self, source: Source):
         self.client = source.client
         self.lock = threading.Lock()
-        self.rooms: dict[str, video.RoomMeta] = {}
-        self.participants: dict[str, video.ParticipantMeta] = {}
+        self.rooms: dict[str, Future] = {}
+        self.participants: dict[str, Future] = {}
 
     def room(self, sid: str) -> video.RoomMeta:
-        # Held while fetching: the recordings of one room arrive together, and should not each
-        # fetch it.
-        with self.lock:
-            if sid not in self.rooms:
-                self.rooms[sid] = self._fetch_room(sid)
-            return self.rooms[sid]
+        return self._once(self.rooms, sid, lambda: self._fetch_room(sid))
 
     def _fetch_room(self, sid: str) -> video.RoomMeta:
         try:
@@ -73,10 +69,24 @@ class _Directory:
             return video.RoomMeta(sid=sid, unique_name=sid)
 
     def participant(self, room_sid: str, sid: str) -> video.ParticipantMeta:
+        return self._once(self.participants, sid, lambda: self._fetch_participant(room_sid, sid))
+
+    def _once(self, cache: dict[str, Future], sid: str, fetch):
+        """Return ``fetch()`` for this SID, fetched by the first thread that asks; the others
+        wait for that one, and threads asking for other SIDs are not held up."""
         with self.lock:
-            if sid not in self.participants:
-                self.participants[sid] = self._fetch_participant(room_sid, sid)
-            return self.participants[sid]
+            entry = cache.get(sid)
+            mine = entry is None
+            if mine:
+                entry = cache[sid] = Future()
+        if mine:
+            try:
+                entry.set_result(fetch())
+            except BaseException as exc:
+                entry.set_exception(exc)
+                with self.lock:
+                    del cache[sid]  # a later recording of it asks again
+        return entry.result()
 
     def _fetch_participant(self, room_sid: str, sid: str) -> video.ParticipantMeta:
         try:
