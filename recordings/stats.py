@@ -16,7 +16,8 @@ from django.utils import timezone
 from console.models import Account
 from recordings import selectors
 from recordings.choices import RecordingStatus, RoomStatus
-from recordings.models import Participant, Recording, Room
+from recordings.models import Participant, Recording, Room, VoiceRecording
+from recordings.voice.choices import VoiceRecordingStatus
 
 CHART_DAYS = 30
 
@@ -43,15 +44,18 @@ class Day:
     bytes: int
 
 
-def recording_totals(*, account: Account) -> StatusTotals:
-    """Return the account's recordings by status and the storage used by those not deleted."""
+def recording_totals(
+    *, account: Account, model=Recording, statuses: list[str] = RecordingStatus.values
+) -> StatusTotals:
+    """Return the account's recordings (video, or ``model``'s with its ``statuses``) by status
+    and the storage used by those not deleted."""
     rows = (
-        Recording.objects.filter(account=account)
+        model.objects.filter(account=account)
         .values("status")
         .annotate(n=Count("sid"), size=Coalesce(Sum("size"), 0))
         .order_by()
     )
-    counts = {status: 0 for status in RecordingStatus.values}
+    counts = {status: 0 for status in statuses}
     storage = 0
     for row in rows:
         counts[row["status"]] = row["n"]
@@ -94,6 +98,7 @@ class Figures:
     totals: StatusTotals
     days: list[Day]
     as_of: datetime
+    voice: StatusTotals
 
 
 def dashboard_figures(*, account: Account) -> Figures:
@@ -111,6 +116,9 @@ def dashboard_figures(*, account: Account) -> Figures:
             totals=recording_totals(account=account),
             days=recordings_per_day(account=account, now=now),
             as_of=now,
+            voice=recording_totals(
+                account=account, model=VoiceRecording, statuses=VoiceRecordingStatus.values
+            ),
         )
         cache.set(key, figures, settings.DASHBOARD_FIGURES_SECONDS)
     return figures

@@ -27,6 +27,7 @@ class DashboardView(AccountPageMixin, TemplateView):
         figures = stats.dashboard_figures(account=self.account)
         return super().get_context_data(
             totals=figures.totals,
+            voice_totals=figures.voice,
             days=figures.days,
             figures_as_of=figures.as_of,
             figures_ttl=settings.DASHBOARD_FIGURES_SECONDS,

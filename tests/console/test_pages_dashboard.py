@@ -5,11 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
+from console.services import SYSTEM
 from recordings import services, stats
 from recordings.choices import RecordingStatus
 from recordings.templatetags.roomvault_format import human_size
+from recordings.voice import services as voice_services
+from recordings.voice.simulator import simulate_call
 from tests.factories import RecordingFactory
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -167,7 +171,7 @@ def test_the_dashboard_shows_only_the_current_account(console_client, other_acco
 
 
 # session, user, membership (no-account check, page, layout twice), totals, per day, live rooms
-DASHBOARD_QUERIES = 9
+DASHBOARD_QUERIES = 10
 
 
 def test_dashboard_queries_do_not_grow_with_data(
@@ -199,3 +203,23 @@ def test_figures_are_shared_for_a_while_then_taken_again(console_client, account
     assert f"{completed}0<" in first and f"{completed}0<" in cached
     assert f"{completed}1<" in fresh
     assert "Figures as of" in cached and NOW.strftime("%Y-%m-%d %H:%M") in cached
+
+
+def test_voice_recordings_have_their_own_totals(console_client, account, other_account):
+    client = console_client("viewer")
+    assert 'id="voice-totals-heading"' not in client.get(reverse("home")).content.decode()
+    _, kept = simulate_call(account=account, seconds=2)
+    _, gone = simulate_call(account=account, seconds=2, seed=1)
+    voice_services.voice_recording_delete(recording=gone, actor=SYSTEM)
+    simulate_call(account=other_account, seconds=3)
+    cache.clear()  # the figures are cached for a while
+
+    response = client.get(reverse("home"))
+
+    voice = response.context["voice_totals"]
+    assert voice.counts == {"processing": 0, "completed": 1, "absent": 0, "deleted": 1}
+    assert voice.storage_bytes == kept.size == 2 * 8000 * 2 + 78
+    content = response.content.decode()
+    assert "Voice recordings" in content and f"{reverse('voice:list')}?status=deleted" in content
+    # Video figures are the video recordings' alone.
+    assert response.context["totals"].total == 0
