@@ -170,7 +170,8 @@ def test_the_dashboard_shows_only_the_current_account(console_client, other_acco
     assert response.context["totals"].storage_bytes == 123_456
 
 
-# session, user, membership (no-account check, page, layout twice), totals, per day, live rooms
+# session, user, membership (no-account check, page, layout twice), totals, voice totals, per
+# day, live rooms
 DASHBOARD_QUERIES = 10
 
 
