@@ -68,8 +68,14 @@ class Audio:
         return self.samples.shape[1] / self.sample_rate
 
 
-def decode(path: Path) -> Audio:
-    """Read any audio file PyAV can decode into 8 kHz int16, keeping 1 or 2 channels."""
+# The longest audio decoded: held in memory as 8 kHz int16 (115 MB an hour in two channels), so
+# a call longer than Twilio's longest (24 h) is refused rather than allowed to exhaust memory.
+MAX_SECONDS = 24 * 3600
+
+
+def decode(path: Path, *, max_seconds: float = MAX_SECONDS) -> Audio:
+    """Read any audio file PyAV can decode into 8 kHz int16, keeping 1 or 2 channels; refuse
+    audio longer than ``max_seconds``."""
     try:
         if os.path.getsize(path) == 0:
             raise InvalidAudio("The file is empty.")
@@ -85,11 +91,15 @@ def decode(path: Path) -> Audio:
             resampler = av.AudioResampler(
                 format="s16p", layout=LAYOUTS[stream.channels], rate=SAMPLE_RATE
             )
-            chunks = [
-                frame.to_ndarray()
-                for decoded in container.decode(stream)
-                for frame in resampler.resample(decoded)
-            ]
+            chunks, samples, limit = [], 0, max_seconds * SAMPLE_RATE
+            for decoded in container.decode(stream):
+                for frame in resampler.resample(decoded):
+                    chunks.append(frame.to_ndarray())
+                    samples += frame.samples
+                if samples > limit:
+                    raise InvalidAudio(
+                        f"The audio is longer than {max_seconds / 3600:g} hours: no call is."
+                    )
             chunks += [frame.to_ndarray() for frame in resampler.resample(None)]
             stated = container.duration / av.time_base if container.duration else None
             format_name = container.format.name

@@ -480,3 +480,12 @@ def test_audio_holds_int16_in_one_or_two_channels():
     with pytest.raises(ValueError):
         Audio(np.zeros((1, 10), dtype=np.float32))
     assert Audio(np.zeros((2, 4000), dtype=np.int16)).duration == 0.5
+
+
+def test_decode_refuses_audio_longer_than_its_limit(tmp_path):
+    path = tmp_path / "long.wav"
+    with path.open("wb") as out:
+        audio.write_wav(audio.speech(3, dual=False), out)
+    assert audio.decode(path, max_seconds=3).duration == pytest.approx(3)
+    with pytest.raises(audio.InvalidAudio, match="longer than"):
+        audio.decode(path, max_seconds=2)
