@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from recordings.api.errors import not_found
 from recordings.api.params import require_valid
 from recordings.api.views import ERROR
 from recordings.choices import CallbackMethod
@@ -23,6 +22,7 @@ from recordings.ingest.views import IngestView, content_length, copy_body
 from recordings.voice import selectors as voice_selectors
 from recordings.voice import services
 from recordings.voice.api.serializers import recording_body
+from recordings.voice.api.views import VoiceLookups
 from recordings.voice.choices import (
     CallbackEvent,
     RecordingChannels,
@@ -31,7 +31,6 @@ from recordings.voice.choices import (
     Trim,
     VoiceRecordingStatus,
 )
-from recordings.voice.models import VoiceRecording
 
 
 class RecordingIn(serializers.Serializer):
@@ -70,8 +69,8 @@ class JoinIn(serializers.Serializer):
     call_sid = serializers.CharField(max_length=34)
 
 
-def _recordings_state(qs) -> dict[str, object]:
-    recordings = list(qs.order_by("date_created", "sid"))
+def _recordings_state(**subject) -> dict[str, object]:
+    recordings = list(voice_selectors.voice_recordings_of(**subject))
     return {
         "capture": [
             {
@@ -98,26 +97,14 @@ def _options(raw) -> dict[str, object] | None:
     return None if raw is None else require_valid(RecordingIn(data=raw)).service_kwargs()
 
 
-class VoiceIngestView(IngestView):
-    def call_or_404(self, sid: str):
-        call = voice_selectors.call_get(account=self.account, sid=sid)
-        if call is None:
-            raise not_found(self.request.path)
-        return call
-
-    def conference_or_404(self, sid: str):
-        conference = voice_selectors.conference_get(account=self.account, sid=sid)
-        if conference is None:
-            raise not_found(self.request.path)
-        return conference
-
+class VoiceIngestView(VoiceLookups, IngestView):
     def call_state(self, call, http_status=status.HTTP_200_OK) -> Response:
         call.refresh_from_db()
         body = {
             "call_sid": call.sid,
             "call_status": call.status,
             "conference_sid": call.conference_id,
-            **_recordings_state(VoiceRecording.objects.filter(call=call)),
+            **_recordings_state(call=call),
         }
         return Response(body, status=http_status)
 
@@ -126,7 +113,7 @@ class VoiceIngestView(IngestView):
         body = {
             "conference_sid": conference.sid,
             "conference_status": conference.status,
-            **_recordings_state(VoiceRecording.objects.filter(conference=conference)),
+            **_recordings_state(conference=conference),
         }
         return Response(body, status=http_status)
 
@@ -241,9 +228,8 @@ class RecordingAudio(VoiceIngestView):
     def put(self, request, sid):
         """Upload the audio captured over a stopped recording's whole span (channel 0 the
         inbound leg, channel 1 the outbound one; any format PyAV reads)."""
-        recording = voice_selectors.voice_recording_get(account=self.account, sid=sid)
-        if recording is None:
-            raise not_found(request.path)
+        # A deleted or completed recording is found, and refused by the service (409).
+        recording = self.recording_or_404(sid, include_deleted=True)
         length = content_length(request)
         with tempfile.NamedTemporaryFile(prefix="roomvault-upload-") as file:
             copy_body(request, file, length)

@@ -83,6 +83,14 @@ def conference_get(*, account: Account, sid: str) -> Conference | None:
     return Conference.objects.filter(account=account, sid=sid).first()
 
 
+def voice_recordings_of(
+    *, call: Call | None = None, conference: Conference | None = None
+) -> QuerySet[VoiceRecording]:
+    """Return a call's (or a conference's) recordings, oldest first."""
+    scope = {"call": call} if call is not None else {"conference": conference}
+    return VoiceRecording.objects.filter(**scope).order_by("date_created", "sid")
+
+
 def transcription_list(*, recording: VoiceRecording) -> QuerySet[Transcription]:
     """Return a recording's transcriptions, newest first."""
     return Transcription.objects.filter(recording=recording).order_by(*LIST_ORDER)

@@ -31,6 +31,7 @@ from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
 from recordings.services.callbacks import callback_send
 from recordings.voice import audio, media
+from recordings.voice import selectors as voice_selectors
 from recordings.voice.choices import (
     ABSENT_SILENT,
     ABSENT_TOO_SHORT,
@@ -82,7 +83,7 @@ def call_end(*, call: Call, at: datetime | None = None) -> Call:
     if call.status == CallStatus.COMPLETED:
         return call
     now = at or timezone.now()
-    for recording in _active(VoiceRecording.objects.filter(call=call).select_for_update()):
+    for recording in _active(voice_selectors.voice_recordings_of(call=call).select_for_update()):
         _stop(recording, now)
     call.status = CallStatus.COMPLETED
     call.end_time = now
@@ -121,7 +122,7 @@ def conference_end(*, conference: Conference, at: datetime | None = None) -> Con
         return conference
     now = at or timezone.now()
     for recording in _active(
-        VoiceRecording.objects.filter(conference=conference).select_for_update()
+        voice_selectors.voice_recordings_of(conference=conference).select_for_update()
     ):
         _stop(recording, now)
     conference.status = CallStatus.COMPLETED
@@ -181,8 +182,9 @@ def voice_recording_start(
 def voice_recording_current(*, call: Call | None = None, conference: Conference | None = None):
     """Return the one active recording ``Twilio.CURRENT`` stands for; raise
     AmbiguousCurrentRecording when there is none, or more than one (seed 003)."""
-    qs = VoiceRecording.objects.filter(**({"call": call} if call else {"conference": conference}))
-    active = list(_active(qs)[:2])
+    active = list(
+        _active(voice_selectors.voice_recordings_of(call=call, conference=conference))[:2]
+    )
     kind = "Call" if call else "Conference"
     if len(active) > 1:
         raise AmbiguousCurrentRecording(

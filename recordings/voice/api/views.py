@@ -48,20 +48,9 @@ LIST_PARAMETERS = [
 ]
 
 
-class VoiceAPIView(TwilioAPIView):
-    """Base of every 2010-04-01 view: the path's AccountSid must be the caller's account."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if kwargs.get("account_sid") != self.account.sid:
-            raise not_found(request.path)
-
-    def paged(self, qs: QuerySet, *, key: str, render: Callable, filter_names=()) -> Response:
-        """Answer one keyset page of ``qs`` in the 2010-04-01 list format."""
-        paging = parse_page_request(self.request)
-        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
-        fields = page_fields(self.request, filter_names=filter_names, paging=paging, page=page)
-        return Response({key: [render(row) for row in page.rows], **fields})
+class VoiceLookups:
+    """The caller's calls, conferences and voice recordings by SID, or a Twilio 404 (foreign and
+    unknown alike): shared by the 2010-04-01 API and the telephony ingest views."""
 
     def recording_or_404(self, sid: str, *, include_deleted: bool = False, **scope):
         recording = voice_selectors.voice_recording_get(
@@ -82,6 +71,22 @@ class VoiceAPIView(TwilioAPIView):
         if conference is None:
             raise not_found(self.request.path)
         return conference
+
+
+class VoiceAPIView(VoiceLookups, TwilioAPIView):
+    """Base of every 2010-04-01 view: the path's AccountSid must be the caller's account."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if kwargs.get("account_sid") != self.account.sid:
+            raise not_found(request.path)
+
+    def paged(self, qs: QuerySet, *, key: str, render: Callable, filter_names=()) -> Response:
+        """Answer one keyset page of ``qs`` in the 2010-04-01 list format."""
+        paging = parse_page_request(self.request)
+        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        fields = page_fields(self.request, filter_names=filter_names, paging=paging, page=page)
+        return Response({key: [render(row) for row in page.rows], **fields})
 
     def list_recordings(self, render: Callable, **scope) -> Response:
         filters = {**params.list_filters(self.request.query_params), **scope}
