@@ -115,17 +115,7 @@ def import_run(
                     finished = False
                     break
                 taken += 1
-                try:
-                    if work.verdict(account=job.account, meta=work.meta):
-                        _settle(job, work.sid, ImportItem.Result.SKIPPED_EXISTING, dry_run=dry_run)
-                        report(job)
-                        continue
-                except ImportRefused as exc:
-                    _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason, dry_run=dry_run)
-                    report(job)
-                    continue
-                if dry_run:
-                    _settle(job, work.sid, ImportItem.Result.IMPORTED, dry_run=True)
+                if _settled_unfetched(job, work, dry_run=dry_run):
                     report(job)
                     continue
                 pending[pool.submit(work.fetch)] = work
@@ -143,6 +133,22 @@ def import_run(
     if finished:
         _set_status(job, ImportJob.Status.DONE)
     return job
+
+
+def _settled_unfetched(job: ImportJob, work: Work, *, dry_run: bool) -> bool:
+    """Settle a recording that needs nothing fetched (already here, refused, or a dry run's);
+    tell whether it was."""
+    try:
+        if work.verdict(account=job.account, meta=work.meta):
+            _settle(job, work.sid, ImportItem.Result.SKIPPED_EXISTING, dry_run=dry_run)
+            return True
+    except ImportRefused as exc:
+        _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason, dry_run=dry_run)
+        return True
+    if dry_run:
+        _settle(job, work.sid, ImportItem.Result.IMPORTED, dry_run=True)
+        return True
+    return False
 
 
 def _drain(job, pending: dict[Future, "Work"], report) -> None:
@@ -215,7 +221,8 @@ def _settle(
     else:
         counts[_COUNTERS[previous]] = counts.get(_COUNTERS[previous], 0) - 1
     _count(job, dry_run=dry_run, **counts)
-    if result == ImportItem.Result.FAILED:
+    if dry_run and result == ImportItem.Result.FAILED:
+        # A dry run keeps no items: its summary reads the failures from here.
         job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
 
 
