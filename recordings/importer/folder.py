@@ -38,7 +38,6 @@ from recordings.choices import (
     ContainerFormat,
     ParticipantStatus,
     RecordingStatus,
-    RoomStatus,
     RoomType,
 )
 from recordings.importer import video
@@ -181,8 +180,6 @@ def _room_meta(doc: _Fields, sid: str) -> video.RoomMeta:
         sid=sid,
         unique_name=doc.string("unique_name", required=False, max_length=ROOM_NAME_LENGTH) or sid,
         type=doc.string("type", required=False, choices=RoomType.values) or RoomType.GROUP,
-        status=doc.string("status", required=False, choices=RoomStatus.values)
-        or RoomStatus.COMPLETED,
         date_created=doc.moment("date_created", required=False),
         end_time=doc.moment("end_time", required=False),
         audio_only=doc.boolean("audio_only"),

@@ -57,7 +57,6 @@ class _Directory:
                 sid=sid,
                 unique_name=r.unique_name or sid,
                 type=r.type or "group",
-                status=r.status or "completed",
                 date_created=r.date_created,
                 end_time=r.end_time,
                 audio_only=bool(r.audio_only),

@@ -27,7 +27,6 @@ class RoomMeta:
     sid: str
     unique_name: str
     type: str = "group"
-    status: str = RoomStatus.COMPLETED
     date_created: datetime | None = None
     end_time: datetime | None = None
     audio_only: bool = False
