@@ -10,9 +10,11 @@ removes every rendition with it.
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
+
 from recordings.media.store import get_media_store
 from recordings.voice import audio
-from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.choices import MEDIA_TYPES, VoiceRecordingStatus
 from recordings.voice.models import VoiceRecording
 
 FORMATS = ("wav", "mp3")
@@ -82,3 +84,17 @@ def renditions_make(recording: VoiceRecording, *, wanted: list[tuple[str, int]] 
     ).exists():
         for format, channels in missing:
             store.delete(rendition_key(recording, format=format, channels=channels))
+
+
+def rendition_url(
+    recording: VoiceRecording, *, format: str, channels: int, base_url: str, disposition: str
+) -> str:
+    """Return a signed, expiring URL of a completed recording's audio in this format and channel
+    count (made first if it has not been)."""
+    return get_media_store().url(
+        base_url=base_url,
+        key=rendition(recording, format=format, channels=channels),
+        ttl=settings.MEDIA_URL_TTL_DEFAULT,
+        content_type=MEDIA_TYPES[format],
+        disposition=disposition,
+    )

@@ -18,7 +18,6 @@ from console.roles import Action
 from recordings import selectors
 from recordings.api.paging import api_base_url
 from recordings.exceptions import RecordingNotDeletable
-from recordings.media.store import get_media_store
 from recordings.models import BulkDeletion
 from recordings.views.logs import (
     KeysetListMixin,
@@ -149,11 +148,11 @@ class VoiceRecordingMediaView(AccountPageMixin, View):
             raise Http404("This recording has no such audio file")
         layout = "" if channels == recording.channels else f"-{LAYOUT_NAMES[channels]}"
         return media_redirect(
-            get_media_store().url(
+            media.rendition_url(
+                recording,
+                format=fmt,
+                channels=channels,
                 base_url=api_base_url(request),
-                key=media.rendition(recording, format=fmt, channels=channels),
-                ttl=settings.MEDIA_URL_TTL_DEFAULT,
-                content_type=MEDIA_TYPES[fmt],
                 disposition=disposition(request, f"{recording.sid}{layout}.{fmt}"),
             )
         )

@@ -5,7 +5,6 @@ unknown SID does.
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +16,6 @@ from recordings.api.errors import not_found
 from recordings.api.paging import api_base_url, parse_page_request
 from recordings.api.params import require_valid
 from recordings.api.views import ERROR, PAGING_PARAMETERS, REDIRECT, TwilioAPIView, actor_of
-from recordings.media.store import get_media_store
 from recordings.voice import media, services
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.api import params
@@ -29,7 +27,7 @@ from recordings.voice.api.serializers import (
     recording_body,
     transcription_body,
 )
-from recordings.voice.choices import MEDIA_TYPES, PauseBehavior, RecordingSource
+from recordings.voice.choices import PauseBehavior, RecordingSource
 from recordings.voice.models import VoiceRecording
 
 CURRENT = "Twilio.CURRENT"
@@ -178,12 +176,11 @@ class RecordingMedia(VoiceAPIView):
         # Seed 003: not completed, not stored, or two channels never recorded: Not Found.
         if not recording.has_media or channels > recording.channels:
             raise not_found(request.path)
-        key = media.rendition(recording, format=format, channels=channels)
-        url = get_media_store().url(
+        url = media.rendition_url(
+            recording,
+            format=format,
+            channels=channels,
             base_url=api_base_url(request),
-            key=key,
-            ttl=settings.MEDIA_URL_TTL_DEFAULT,
-            content_type=MEDIA_TYPES[format],
             disposition=f'inline; filename="{recording.sid}.{format}"',
         )
         return Response(
