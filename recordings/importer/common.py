@@ -4,8 +4,10 @@ and create rows that keep a source's SIDs."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from console.models import Account
+from recordings.media.store import get_media_store
 
 
 class ImportRefused(Exception):
@@ -41,6 +43,29 @@ def already_here(model, same: tuple[tuple[str, str], ...], *, account: Account, 
             f"{meta.sid} exists here with different content ({', '.join(differences)})"
         )
     return True
+
+
+def insert_with_media(recording, *, media: Path | None, key: str = "") -> int:
+    """Insert a recording's row with its file stored under ``key`` (no file without ``media``);
+    return the bytes stored. Call inside the writer's transaction.
+
+    The file is stored first: a row that is not written takes its file with it. A process killed
+    between the two leaves a file no row names, under the key the next run overwrites (and the
+    drift check reports meanwhile).
+    """
+    if media is None:
+        recording.save(force_insert=True)
+        return 0
+    store = get_media_store()
+    with media.open("rb") as stream:
+        recording.size = store.save(key, stream)
+    recording.media_key = key
+    try:
+        recording.save(force_insert=True)
+    except BaseException:
+        store.delete(key)
+        raise
+    return recording.size
 
 
 def ensure_row(model, sid: str, account: Account, **fields):

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings.choices import CONTAINER_FOR_TYPE, ParticipantStatus, RecordingStatus, RoomStatus
-from recordings.importer.common import ImportRefused, already_here, ensure_row
+from recordings.importer.common import ImportRefused, already_here, ensure_row, insert_with_media
 from recordings.media.probe import InvalidMedia, api_duration, probe
-from recordings.media.store import get_media_store
 from recordings.models import Participant, Recording, Room, Track
 from recordings.services.recordings import media_key_for
 
@@ -179,20 +178,7 @@ def video_recording_write(
         # Where the source does not say when, retention counts from the import.
         date_deleted=(meta.date_deleted or now) if meta.status == RecordingStatus.DELETED else None,
     )
-    stored = 0
-    if media is not None:
-        recording.media_key = media_key_for(recording)
-        store = get_media_store()
-        with media.open("rb") as stream:
-            stored = store.save(recording.media_key, stream)
-        # Inside the transaction: a row that is not written takes its file with it. A process
-        # killed between the two leaves a file no row names, under the key the next run
-        # overwrites (and the drift check reports meanwhile).
-        try:
-            recording.save(force_insert=True)
-        except BaseException:
-            store.delete(recording.media_key)
-            raise
-    else:
-        recording.save(force_insert=True)
-    return stored
+    # The file's size is the recording's: the download was checked against it.
+    return insert_with_media(
+        recording, media=media, key=media_key_for(recording) if media is not None else ""
+    )

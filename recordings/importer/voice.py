@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings import tasks
-from recordings.importer.common import ImportRefused, already_here, ensure_row
-from recordings.media.store import get_media_store
+from recordings.importer.common import ImportRefused, already_here, ensure_row, insert_with_media
 from recordings.voice import audio, media
 from recordings.voice.choices import CallStatus, CaptureState, VoiceRecordingStatus
 from recordings.voice.models import Call, Conference, VoiceRecording
@@ -120,20 +119,10 @@ def voice_recording_write(*, account: Account, meta: VoiceMeta, media_path: Path
         date_stopped=meta.date_created,
         date_deleted=now if meta.status == VoiceRecordingStatus.DELETED else None,
     )
-    stored = 0
+    stored = insert_with_media(
+        recording, media=media_path, key=media.original_key(recording) if media_path else ""
+    )
     if media_path is not None:
-        recording.media_key = media.original_key(recording)
-        store = get_media_store()
-        with media_path.open("rb") as stream:
-            stored = store.save(recording.media_key, stream)
-        recording.size = stored
-        try:
-            recording.save(force_insert=True)
-        except BaseException:
-            store.delete(recording.media_key)
-            raise
         sid = recording.sid
         transaction.on_commit(lambda: tasks.make_voice_renditions.delay(sid), robust=True)
-    else:
-        recording.save(force_insert=True)
     return stored
