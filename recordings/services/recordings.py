@@ -248,15 +248,21 @@ def recording_delete(*, recording: Recording, actor: Actor) -> bool:
         object_sid=recording.sid,
         object_repr=f"{recording.track_name} in {recording.room_id}",
     )
+    mark_deleted(recording)
+    return True
+
+
+def mark_deleted(recording: Recording | VoiceRecording) -> None:
+    """Mark a locked recording (video or voice) deleted now, and queue the removal of its media
+    after commit (inside the caller's transaction, after its checks and audit)."""
     now = timezone.now()
-    recording.status = RecordingStatus.DELETED
+    recording.status = RecordingStatus.DELETED  # both products spell it so
     recording.date_deleted = now
     recording.date_updated = now
     recording.save(update_fields=["status", "date_deleted", "date_updated"])
     if recording.media_key:
         sid = recording.sid
         transaction.on_commit(lambda: tasks.delete_recordings_media.delay([sid]), robust=True)
-    return True
 
 
 def recordings_media_delete(*, recording_sids: list[str]) -> None:

@@ -30,6 +30,7 @@ from recordings.exceptions import (
 from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
 from recordings.services.callbacks import callback_send
+from recordings.services.recordings import mark_deleted
 from recordings.voice import audio, media
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.choices import (
@@ -349,14 +350,7 @@ def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
         object_sid=recording.sid,
         object_repr=f"recording of {recording.call_id or recording.conference_id}",
     )
-    now = timezone.now()
-    recording.status = VoiceRecordingStatus.DELETED
-    recording.date_deleted = now
-    recording.date_updated = now
-    recording.save(update_fields=["status", "date_deleted", "date_updated"])
-    if recording.media_key:
-        sid = recording.sid
-        transaction.on_commit(lambda: tasks.delete_recordings_media.delay([sid]), robust=True)
+    mark_deleted(recording)
     return True
 
 
