@@ -7,8 +7,6 @@ recording per transaction, so the database sees one writer whatever the concurre
 twice the concurrency downloads are in flight or waiting, each streamed to a temporary file.
 """
 
-import base64
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -16,13 +14,14 @@ from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from console.models import Account
+from console.sealing import seal, unseal
 from console.services import audit_record
 from recordings import tasks
 from recordings.exceptions import ServiceError
@@ -32,19 +31,14 @@ from recordings.importer.source import TWILIO_API, DownloadFailed, Source, descr
 from recordings.importer.twilio import video_works, voice_works
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(("roomvault.import-credentials:" + settings.SECRET_KEY).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def credentials_seal(auth_token: str) -> str:
     """Return an auth token encrypted for keeping while its job waits or runs."""
-    return _fernet().encrypt(auth_token.encode()).decode()
+    return seal(auth_token, purpose="import-credentials")
 
 
 def credentials_open(sealed: str) -> str:
     """Return the auth token a job keeps encrypted."""
-    return _fernet().decrypt(sealed.encode()).decode()
+    return unseal(sealed, purpose="import-credentials")
 
 
 def import_job_for(
