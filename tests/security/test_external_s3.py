@@ -285,6 +285,7 @@ def test_the_accounts_own_credentials_sign_the_writes_and_the_media_url(
 
     # The operator's key is denied on this bucket: only the tenant's could have written this.
     assert response.status_code == 200, response.content
+    recording.refresh_from_db()
     assert s3.keys(TENANT_BUCKET, account) == [recording.media_key]
     media = client_for(account.sid, account.auth_token).get(f"/v1/Recordings/{recording.sid}/Media")
     assert media.status_code == 302
