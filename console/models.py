@@ -8,7 +8,10 @@ from django.conf import settings
 from django.db import models
 
 from console.roles import Role
+from console.sealing import unseal
 from console.sids import sid_primary_key
+
+AWS_SECRET_PURPOSE = "aws-credentials"
 
 
 def new_secret() -> str:
@@ -79,6 +82,28 @@ class ApiKey(models.Model):
     def check_secret(self, secret: str) -> bool:
         """Tell whether secret is this key's secret, in constant time."""
         return hmac.compare_digest(self.secret_hash, secret_digest(secret))
+
+
+class AwsCredential(models.Model):
+    """AWS credentials (CR…) an account stored to sign the writes into its own S3 bucket.
+
+    The secret is sealed (console.sealing) and never shown again after it is given.
+    """
+
+    sid = sid_primary_key("CR")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="aws_credentials")
+    friendly_name = models.CharField(max_length=64, blank=True)
+    access_key_id = models.CharField(max_length=128)
+    secret_sealed = models.TextField()
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.sid
+
+    def secret_access_key(self) -> str:
+        """Return the secret, unsealed for signing requests (never for display)."""
+        return unseal(self.secret_sealed, purpose=AWS_SECRET_PURPOSE)
 
 
 class AuditEvent(models.Model):

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from console.models import Account, ApiKey, AuditEvent, Membership
+from console.models import Account, ApiKey, AuditEvent, AwsCredential, Membership
 from console.sids import is_sid
 
 
@@ -87,6 +87,16 @@ def api_keys_of(*, account: Account) -> QuerySet[ApiKey]:
         .defer("secret_hash")
         .order_by("-date_created", "-sid")
     )
+
+
+def aws_credentials_of(*, account: Account) -> QuerySet[AwsCredential]:
+    """Return the account's AWS credentials, newest first."""
+    return AwsCredential.objects.filter(account=account).order_by("-date_created", "-sid")
+
+
+def aws_credential_get(*, account: Account, sid: str) -> AwsCredential | None:
+    """Return one of the account's AWS credentials; None for an unknown or foreign SID."""
+    return aws_credentials_of(account=account).filter(sid=sid).first()
 
 
 def recording_settings_of(*, account: Account):

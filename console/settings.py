@@ -157,6 +157,9 @@ AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
 AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
 AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+# Accounts' external buckets that may be written with the AWS_* credentials above (comma-separated);
+# any other external bucket takes only the account's own AWS credentials (AwsCredentialsSid).
+EXTERNAL_S3_ALLOWED_BUCKETS = env.list("EXTERNAL_S3_ALLOWED_BUCKETS", default=[])
 # Upper bound of one request body (form posts); media uploads stream and have their own cap.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 

@@ -63,3 +63,7 @@ class UnsupportedForConference(ServiceError):
 
 class RecordingNotDeletable(ServiceError):
     """Only completed voice recordings can be deleted (seed 003)."""
+
+
+class CredentialsInUse(ServiceError):
+    """AWS credentials the recording settings name cannot be deleted."""

@@ -38,8 +38,10 @@ class RecordingSettingsForm(forms.Form):
         required=False,
         help_text="For example https://my-bucket.s3.amazonaws.com/recordings/",
     )
-    aws_credentials_sid = forms.RegexField(
-        r"^CR[0-9a-fA-F]{32}$", label="AWS credentials SID (CR…)", required=False
+    aws_credentials_sid = forms.ChoiceField(
+        label="AWS credentials",
+        required=False,
+        help_text="Writes to the bucket are signed with these (see AWS credentials).",
     )
     encryption_enabled = forms.BooleanField(
         label="Encrypt new recordings",
@@ -60,6 +62,10 @@ class RecordingSettingsForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["aws_credentials_sid"].choices = [("", "—")] + [
+            (credential.sid, f"{credential.friendly_name or 'AWS credentials'} ({credential.sid})")
+            for credential in selectors.aws_credentials_of(account=account)
+        ]
         keys = PublicKey.objects.filter(account=account).order_by("-date_created", "-sid")
         self.fields["encryption_key_sid"].choices = [("", "—")] + [
             (key.sid, f"{key.friendly_name or 'public key'} ({key.sid})") for key in keys

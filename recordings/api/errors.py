@@ -14,6 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from recordings import exceptions as exceptions_
+from recordings.media.external import ExternalStoreFailed
 from recordings.media.store import MediaStoreUnavailable
 from recordings.rules import InvalidRules
 
@@ -52,6 +53,7 @@ SERVICE_ERRORS: dict[type[Exception], tuple[int, int]] = {
     exceptions_.AmbiguousCurrentRecording: (INVALID_CALL_STATE, 400),
     exceptions_.UnsupportedForConference: (INVALID_PARAMETER, 400),
     exceptions_.RecordingNotDeletable: (CONFLICT, 409),
+    exceptions_.CredentialsInUse: (CONFLICT, 409),
 }
 
 
@@ -95,6 +97,8 @@ def _translate(exc: Exception, path: str) -> TwilioAPIError | None:
     if isinstance(exc, exceptions_.ServiceError):
         code, http_status = SERVICE_ERRORS[type(exc)]
         return TwilioAPIError(code, exc.message, http_status)
+    if isinstance(exc, ExternalStoreFailed):
+        return TwilioAPIError(SERVICE_UNAVAILABLE, f"{exc}; try again later", 503)
     if isinstance(exc, MediaStoreUnavailable):
         return TwilioAPIError(
             SERVICE_UNAVAILABLE, "The media store is unavailable; try again later", 503

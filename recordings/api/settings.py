@@ -1,14 +1,17 @@
-"""/v1/RecordingSettings/Default (reference §7) and the account's public keys (/v1/Credentials).
+"""/v1/RecordingSettings/Default (reference §7) and the account's credentials (/v1/Credentials).
 
-``POST /v1/Credentials/PublicKeys`` is a minimal stand-in for Twilio's Accounts API resource of the
-same name: the key SID (CR…) is what ``EncryptionKeySid`` names.
+``/v1/Credentials/PublicKeys`` and ``/v1/Credentials/AWS`` stand in for Twilio's Accounts API
+resources of the same names (accounts.twilio.com/v1/Credentials/…): a public key's SID (CR…) is
+what ``EncryptionKeySid`` names, AWS credentials' SID what ``AwsCredentialsSid`` names. An AWS
+secret is taken once and never answered again.
 """
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from recordings.api.errors import invalid_parameter
+from console import selectors
+from recordings.api.errors import invalid_parameter, not_found
 from recordings.api.paging import api_base_url
 from recordings.api.params import TwilioBooleanField, require_valid
 from recordings.api.serializers import TwilioDateTimeField
@@ -16,6 +19,9 @@ from recordings.api.views import ERROR, TwilioAPIView, actor_of
 from recordings.models import PublicKey, RecordingSettings
 from recordings.services.settings import (
     InvalidSetting,
+    aws_credential_create,
+    aws_credential_delete,
+    aws_credential_update,
     public_key_create,
     recording_settings_update,
 )
@@ -29,6 +35,7 @@ PARAMETER_FOR_FIELD = {
     "aws_storage_enabled": "AwsStorageEnabled",
     "encryption_enabled": "EncryptionEnabled",
     "public_key": "PublicKey",
+    "credentials": "Credentials",
 }
 
 
@@ -36,7 +43,8 @@ class RecordingSettingsParams(serializers.Serializer):
     """``POST /v1/RecordingSettings/Default``: FriendlyName is required (reference)."""
 
     FriendlyName = serializers.CharField(max_length=255, allow_blank=True, trim_whitespace=False)
-    AwsCredentialsSid = serializers.RegexField(CREDENTIAL_SID, required=False)
+    # Blank names no credentials (the bucket must then be one the operator allows).
+    AwsCredentialsSid = serializers.RegexField(CREDENTIAL_SID, required=False, allow_blank=True)
     EncryptionKeySid = serializers.RegexField(CREDENTIAL_SID, required=False)
     AwsS3Url = serializers.URLField(required=False, max_length=1024)
     AwsStorageEnabled = TwilioBooleanField(required=False)
@@ -44,7 +52,10 @@ class RecordingSettingsParams(serializers.Serializer):
 
     def service_kwargs(self) -> dict[str, object]:
         fields = {parameter: field for field, parameter in PARAMETER_FOR_FIELD.items()}
-        return {fields[name]: value for name, value in self.validated_data.items()}
+        kwargs = {fields[name]: value for name, value in self.validated_data.items()}
+        if "aws_credentials_sid" in kwargs:
+            kwargs["aws_credentials_sid"] = kwargs["aws_credentials_sid"] or None
+        return kwargs
 
 
 class RecordingSettingsSerializer(serializers.Serializer):
@@ -145,3 +156,102 @@ class PublicKeyList(TwilioAPIView):
             raise _invalid(exc) from None
         data = PublicKeySerializer(key, context=self.serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AwsCredentialParams(serializers.Serializer):
+    Credentials = serializers.CharField(max_length=300, trim_whitespace=False)
+    FriendlyName = serializers.CharField(required=False, max_length=64, allow_blank=True)
+
+
+class AwsCredentialUpdateParams(serializers.Serializer):
+    FriendlyName = serializers.CharField(max_length=64, allow_blank=True)
+
+
+class AwsCredentialSerializer(serializers.Serializer):
+    """The ``accounts.v1.credential_aws`` resource: no key ID, no secret."""
+
+    sid = serializers.CharField()
+    account_sid = serializers.CharField(source="account_id")
+    friendly_name = serializers.CharField()
+    date_created = TwilioDateTimeField()
+    date_updated = TwilioDateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, credential) -> str:
+        return f"{self.context['base_url']}/v1/Credentials/AWS/{credential.sid}"
+
+
+class AwsCredentialList(TwilioAPIView):
+    @extend_schema(
+        operation_id="ListCredentialAws",
+        responses={
+            200: inline_serializer(
+                "ListCredentialAwsResponse", {"credentials": AwsCredentialSerializer(many=True)}
+            )
+        },
+    )
+    def get(self, request):
+        credentials = selectors.aws_credentials_of(account=self.account)[:1000]
+        context = self.serializer_context()
+        return Response(
+            {"credentials": AwsCredentialSerializer(credentials, many=True, context=context).data}
+        )
+
+    @extend_schema(
+        operation_id="CreateCredentialAws",
+        request=AwsCredentialParams,
+        responses={201: AwsCredentialSerializer, 400: ERROR},
+    )
+    def post(self, request):
+        params = require_valid(AwsCredentialParams(data=request.data))
+        try:
+            credential = aws_credential_create(
+                account=self.account,
+                credentials=params.validated_data["Credentials"],
+                friendly_name=params.validated_data.get("FriendlyName", ""),
+                actor=actor_of(request),
+            )
+        except InvalidSetting as exc:
+            raise _invalid(exc) from None
+        data = AwsCredentialSerializer(credential, context=self.serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class AwsCredentialInstance(TwilioAPIView):
+    def credential_or_404(self, sid: str):
+        credential = selectors.aws_credential_get(account=self.account, sid=sid)
+        if credential is None:
+            raise not_found(f"/Credentials/AWS/{sid}")
+        return credential
+
+    def render(self, credential) -> Response:
+        return Response(AwsCredentialSerializer(credential, context=self.serializer_context()).data)
+
+    @extend_schema(
+        operation_id="FetchCredentialAws", responses={200: AwsCredentialSerializer, 404: ERROR}
+    )
+    def get(self, request, sid):
+        return self.render(self.credential_or_404(sid))
+
+    @extend_schema(
+        operation_id="UpdateCredentialAws",
+        request=AwsCredentialUpdateParams,
+        responses={200: AwsCredentialSerializer, 400: ERROR, 404: ERROR},
+    )
+    def post(self, request, sid):
+        credential = self.credential_or_404(sid)
+        params = require_valid(AwsCredentialUpdateParams(data=request.data))
+        return self.render(
+            aws_credential_update(
+                credential=credential,
+                friendly_name=params.validated_data["FriendlyName"],
+                actor=actor_of(request),
+            )
+        )
+
+    @extend_schema(
+        operation_id="DeleteCredentialAws", responses={204: None, 404: ERROR, 409: ERROR}
+    )
+    def delete(self, request, sid):
+        aws_credential_delete(credential=self.credential_or_404(sid), actor=actor_of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

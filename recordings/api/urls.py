@@ -18,6 +18,8 @@ urlpatterns = [
     path("Rooms/<str:room>/RecordingRules", views.RoomRecordingRules.as_view()),
     path("RecordingSettings/Default", settings.RecordingSettingsDefault.as_view()),
     path("Credentials/PublicKeys", settings.PublicKeyList.as_view()),
+    path("Credentials/AWS", settings.AwsCredentialList.as_view()),
+    path("Credentials/AWS/<str:sid>", settings.AwsCredentialInstance.as_view()),
     re_path(r"^(?P<rest>.*)$", views.unknown_path),
 ]
 bare_root = [

@@ -8,17 +8,26 @@
 * ``https://BUCKET/path`` (Twilio's own example: the host is the bucket),
 * ``<AWS_S3_ENDPOINT_URL>/BUCKET/path`` (path style on the configured S3-compatible server).
 
-Objects are written with this process's S3 credentials (``AWS_*`` settings); ``AwsCredentialsSid``
-is kept and returned but not used to sign (Roomvault has no AWS Credential resources).
+Every request to an account's bucket is signed with the AWS credentials its ``AwsCredentialsSid``
+names (``/v1/Credentials/AWS``). This process's own ``AWS_*`` credentials sign only for buckets the
+operator lists in ``EXTERNAL_S3_ALLOWED_BUCKETS``: otherwise any account could have Roomvault write
+into any bucket those credentials reach.
+
+A bucket that refuses a write or cannot be reached is the account's to fix, not a fault of ours:
+``ExternalStoreFailed`` (a MediaStoreUnavailable, so an upload answers 503 and can be retried).
 """
 
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import ClientError
 from django.conf import settings
 
-from recordings.media.store import MediaStore, get_media_store
+from console.models import AwsCredential
+from recordings.media.s3 import S3MediaStore
+from recordings.media.store import MediaStore, MediaStoreUnavailable, get_media_store
 
 _VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 _PATH_STYLE = re.compile(r"^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
@@ -65,15 +74,70 @@ def object_url(aws_s3_url: str, location: S3Location, key: str) -> str:
     return f"{base}/{quote(relative)}"
 
 
-def s3_store(bucket: str) -> MediaStore:
-    """Return a media store writing to ``bucket`` with this process's S3 settings."""
-    from recordings.media.s3 import S3MediaStore
+class ExternalStoreFailed(MediaStoreUnavailable):
+    """An account's own bucket refused a write or could not be reached: retry once it works."""
 
-    return S3MediaStore(bucket)
+
+def operator_credentials_allowed(bucket: str) -> bool:
+    """Tell whether this process's own AWS credentials may sign for an account's bucket."""
+    return bucket in settings.EXTERNAL_S3_ALLOWED_BUCKETS
+
+
+class ExternalS3Store(S3MediaStore):
+    """An account's bucket: any failure to write there is ExternalStoreFailed, naming the bucket
+    and S3's error code only (S3's message may describe the signer's identity)."""
+
+    def save(self, key: str, stream) -> int:
+        try:
+            return super().save(key, stream)
+        except MediaStoreUnavailable as exc:
+            raise ExternalStoreFailed(f"The S3 bucket {self.bucket} cannot be reached") from exc
+        except (ClientError, S3UploadFailedError) as exc:
+            cause = exc if isinstance(exc, ClientError) else exc.__context__
+            code = (
+                cause.response.get("Error", {}).get("Code", "an error")
+                if isinstance(cause, ClientError)
+                else "an error"
+            )
+            raise ExternalStoreFailed(
+                f"The S3 bucket {self.bucket} refused the write ({code})"
+            ) from exc
+
+
+def external_store(*, account_id: str, bucket: str, credentials_sid: str | None) -> MediaStore:
+    """Return the store of an account's bucket, signing as the account's credentials, or as
+    this process only for an allowed bucket; raise ExternalStoreFailed when neither applies."""
+    if credentials_sid:
+        credential = AwsCredential.objects.filter(
+            account_id=account_id, sid=credentials_sid
+        ).first()
+        if credential is None:
+            raise ExternalStoreFailed(f"The AWS credentials {credentials_sid} no longer exist")
+        return ExternalS3Store(
+            bucket, credentials=(credential.access_key_id, credential.secret_access_key())
+        )
+    if operator_credentials_allowed(bucket):
+        return ExternalS3Store(bucket)
+    raise ExternalStoreFailed(
+        f"The S3 bucket {bucket} can be used only with the account's own AWS credentials "
+        "(AwsCredentialsSid)"
+    )
 
 
 def media_store_for(recording) -> MediaStore:
-    """Return the store holding a recording's media: its account's bucket, or ours."""
+    """Return the store holding a recording's media: its account's bucket (read with the
+    credentials the account's settings name now), or ours."""
     if recording.media_external_location:
-        return s3_store(parse_s3_url(recording.media_external_location).bucket)
+        from recordings.models import RecordingSettings  # the media layer sits below the models
+
+        credentials_sid = (
+            RecordingSettings.objects.filter(account_id=recording.account_id)
+            .values_list("aws_credentials_sid", flat=True)
+            .first()
+        )
+        return external_store(
+            account_id=recording.account_id,
+            bucket=parse_s3_url(recording.media_external_location).bucket,
+            credentials_sid=credentials_sid,
+        )
     return get_media_store()

@@ -1,8 +1,8 @@
 """The S3 media store: recording files in a bucket (AWS or any S3-compatible server), via boto3.
 
 Media is served by presigned ``get_object`` URLs, so bytes never pass through Django and Range
-requests are S3's own business. One boto3 client per process: creating one costs about 200 ms,
-presigning with a cached one about 0.2 ms.
+requests are S3's own business. One boto3 client per process and credentials: creating one costs
+about 200 ms, presigning with a cached one about 0.2 ms.
 """
 
 import contextlib
@@ -35,9 +35,11 @@ _UNREACHABLE = (
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 
 
-@functools.cache
+# Bounded: every account with its own AWS credentials (media.external) adds a client.
+@functools.lru_cache(maxsize=256)
 def s3_client(endpoint_url: str | None, region: str, access_key: str, secret_key: str):
-    """Return this process's boto3 S3 client for these settings (built once, then reused)."""
+    """Return this process's boto3 S3 client for these settings and credentials (built once,
+    then reused)."""
     config = Config(
         signature_version="s3v4",
         # A custom endpoint (MinIO, moto, Ceph…) rarely has wildcard DNS for virtual hosts.
@@ -140,18 +142,24 @@ class _Counting:
 
 
 class S3MediaStore:
-    """Media files as objects in one bucket; keys are the store's keys unchanged."""
+    """Media files as objects in one bucket; keys are the store's keys unchanged.
 
-    def __init__(self, bucket: str):
+    Requests are signed with ``credentials`` (access key ID, secret) when given, else with this
+    process's ``AWS_*`` settings.
+    """
+
+    def __init__(self, bucket: str, *, credentials: tuple[str, str] | None = None):
         self.bucket = bucket
+        self._credentials = credentials
 
     @property
     def client(self):
-        return s3_client(
-            settings.AWS_S3_ENDPOINT_URL,
-            settings.AWS_S3_REGION_NAME,
+        access_key, secret_key = self._credentials or (
             settings.AWS_ACCESS_KEY_ID,
             settings.AWS_SECRET_ACCESS_KEY,
+        )
+        return s3_client(
+            settings.AWS_S3_ENDPOINT_URL, settings.AWS_S3_REGION_NAME, access_key, secret_key
         )
 
     def _call(self, operation: str, **params):

@@ -14,7 +14,7 @@ from recordings.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
 from recordings.exceptions import MediaRejected, RecordingNotAwaitingMedia, RecordingStillProcessing
 from recordings.media import demo
 from recordings.media.encryption import encrypt_stream
-from recordings.media.external import object_url, parse_s3_url, s3_store
+from recordings.media.external import external_store, object_url, parse_s3_url
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
 from recordings.models import (
@@ -82,14 +82,19 @@ def recording_stop(*, room: Room, recording: Recording) -> None:
 def _destination(options: RecordingSettings | None, key: str) -> tuple[MediaStore, str, str | None]:
     """Return where new media of this recording goes: (store, key, media_external_location).
 
-    With AwsStorageEnabled the file goes to the account's own bucket, under its AwsS3Url path.
+    With AwsStorageEnabled the file goes to the account's own bucket, under its AwsS3Url path,
+    signed with the credentials its AwsCredentialsSid names (see media.external).
     """
     if options is None or not options.aws_storage_enabled or not options.aws_s3_url:
         return get_media_store(), key, None
     location = parse_s3_url(options.aws_s3_url)
     full_key = location.prefix + key
     return (
-        s3_store(location.bucket),
+        external_store(
+            account_id=options.account_id,
+            bucket=location.bucket,
+            credentials_sid=options.aws_credentials_sid,
+        ),
         full_key,
         object_url(options.aws_s3_url, location, full_key),
     )

@@ -1,12 +1,20 @@
-"""An account's recording defaults, external S3 storage and encryption, and its public keys."""
+"""An account's recording defaults, external S3 storage and encryption, its public keys and its
+AWS credentials."""
+
+import re
 
 from django.db import transaction
 
-from console.models import Account
+from console.models import AWS_SECRET_PURPOSE, Account, AwsCredential
+from console.sealing import seal
 from console.services import SYSTEM, Actor, audit_record
+from recordings.exceptions import CredentialsInUse
 from recordings.media.encryption import load_public_key
-from recordings.media.external import parse_s3_url
+from recordings.media.external import operator_credentials_allowed, parse_s3_url
 from recordings.models import PublicKey, RecordingSettings
+
+# Twilio's form: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".
+_AWS_CREDENTIALS = re.compile(r"\A(?P<key>[A-Z0-9]{16,128}):(?P<secret>[\x21-\x7e]{1,128})\Z")
 
 UNSET = object()
 
@@ -30,10 +38,25 @@ def _check(row: RecordingSettings) -> None:
         raise InvalidSetting("encryption_key_sid", "is not a public key of this account")
     if row.encryption_enabled and not row.encryption_key_sid:
         raise InvalidSetting("encryption_key_sid", "is required when encryption is enabled")
-    if row.aws_s3_url:
-        parse_s3_url(row.aws_s3_url)  # InvalidS3Url is a ValueError: re-raised below
-    if row.aws_storage_enabled and not row.aws_s3_url:
+    if (
+        row.aws_credentials_sid
+        and not AwsCredential.objects.filter(
+            account_id=row.account_id, sid=row.aws_credentials_sid
+        ).exists()
+    ):
+        raise InvalidSetting("aws_credentials_sid", "is not AWS credentials of this account")
+    location = parse_s3_url(row.aws_s3_url) if row.aws_s3_url else None  # InvalidS3Url: below
+    if row.aws_storage_enabled and location is None:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
+    if (
+        row.aws_storage_enabled
+        and not row.aws_credentials_sid
+        and not operator_credentials_allowed(location.bucket)
+    ):
+        raise InvalidSetting(
+            "aws_credentials_sid",
+            f"is required to store recordings in the bucket {location.bucket}",
+        )
 
 
 @transaction.atomic
@@ -118,3 +141,66 @@ def public_key_create(
         object_repr=friendly_name or key.sid,
     )
     return key
+
+
+@transaction.atomic
+def aws_credential_create(
+    *, account: Account, credentials: str, friendly_name: str = "", actor: Actor = SYSTEM
+) -> AwsCredential:
+    """Store the account's AWS credentials given as "ACCESS_KEY_ID:SECRET" (the secret sealed);
+    raise InvalidSetting if they are not in that form."""
+    match = _AWS_CREDENTIALS.match(credentials)
+    if match is None:
+        raise InvalidSetting("credentials", "must be an AWS access key ID and secret, as ID:SECRET")
+    credential = AwsCredential.objects.create(
+        account=account,
+        friendly_name=friendly_name,
+        access_key_id=match["key"],
+        secret_sealed=seal(match["secret"], purpose=AWS_SECRET_PURPOSE),
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="aws_credential.create",
+        object_sid=credential.sid,
+        object_repr=friendly_name or credential.access_key_id,
+    )
+    return credential
+
+
+@transaction.atomic
+def aws_credential_update(
+    *, credential: AwsCredential, friendly_name: str, actor: Actor = SYSTEM
+) -> AwsCredential:
+    """Rename AWS credentials (the key and secret cannot change: store new ones instead)."""
+    credential.friendly_name = friendly_name
+    credential.save(update_fields=["friendly_name", "date_updated"])
+    audit_record(
+        account=credential.account,
+        actor=actor,
+        action="aws_credential.update",
+        object_sid=credential.sid,
+        object_repr=friendly_name or credential.sid,
+    )
+    return credential
+
+
+@transaction.atomic
+def aws_credential_delete(*, credential: AwsCredential, actor: Actor = SYSTEM) -> None:
+    """Delete AWS credentials; raise CredentialsInUse while the recording settings name them
+    (recordings in that bucket are read with them)."""
+    if RecordingSettings.objects.filter(
+        account_id=credential.account_id, aws_credentials_sid=credential.sid
+    ).exists():
+        raise CredentialsInUse(
+            f"AWS credentials {credential.sid} are named by AwsCredentialsSid of the recording "
+            "settings: name others first"
+        )
+    audit_record(
+        account=credential.account,
+        actor=actor,
+        action="aws_credential.delete",
+        object_sid=credential.sid,
+        object_repr=credential.friendly_name or credential.access_key_id,
+    )
+    credential.delete()

@@ -256,9 +256,11 @@ def test_parse_s3_url(url, bucket, prefix):
 
 
 @pytest.fixture
-def customer_bucket(s3_settings):  # noqa: F811
+def customer_bucket(s3_settings, settings):  # noqa: F811
     name = s3_settings.bucket + "-customer"
     s3_settings.client.create_bucket(Bucket=name)
+    # Written with Roomvault's own credentials, which only an operator-allowed bucket takes.
+    settings.EXTERNAL_S3_ALLOWED_BUCKETS = [name]
     return name
 
 

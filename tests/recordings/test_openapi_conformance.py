@@ -57,6 +57,11 @@ OUR_OPERATIONS = {
     ("/v1/RecordingSettings/Default", "post"): "CreateRecordingSettings",
     ("/v1/Credentials/PublicKeys", "get"): "ListCredentialPublicKey",
     ("/v1/Credentials/PublicKeys", "post"): "CreateCredentialPublicKey",
+    ("/v1/Credentials/AWS", "get"): "ListCredentialAws",
+    ("/v1/Credentials/AWS", "post"): "CreateCredentialAws",
+    ("/v1/Credentials/AWS/{}", "get"): "FetchCredentialAws",
+    ("/v1/Credentials/AWS/{}", "post"): "UpdateCredentialAws",
+    ("/v1/Credentials/AWS/{}", "delete"): "DeleteCredentialAws",
 }
 
 
@@ -352,11 +357,14 @@ def test_served_operation_ids_match_the_reference(served_schema):
     shared = OUR_OPERATIONS.keys() & reference_operations.keys()
 
     # Everything but the two Media paths, which the reference does not describe, and the public
-    # keys, which Twilio serves from its Accounts API (accounts.twilio.com/v1/Credentials).
+    # keys and AWS credentials, which Twilio serves from its Accounts API
+    # (accounts.twilio.com/v1/Credentials).
     assert {path for path, _ in OUR_OPERATIONS} - {path for path, _ in shared} == {
         "/v1/Recordings/{}/Media",
         "/v1/Rooms/{}/Recordings/{}/Media",
         "/v1/Credentials/PublicKeys",
+        "/v1/Credentials/AWS",
+        "/v1/Credentials/AWS/{}",
     }
     for key in shared:
         assert OUR_OPERATIONS[key] == reference_operations[key], key

@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from console import selectors
+from recordings.media.store import MediaStoreUnavailable
 from recordings.simulator import simulate_room
 
 
@@ -38,16 +39,20 @@ class Command(BaseCommand):
         identities = options["identities"] or [
             f"participant-{n}" for n in range(1, options["participants"] + 1)
         ]
-        room, recordings = simulate_room(
-            account=account,
-            identities=identities,
-            seconds=options["seconds"],
-            audio_only=options["audio_only"],
-            screen=options["screen"],
-            keep_open=options["keep_open"],
-            unique_name=options["name"],
-            status_callback=options["status_callback"],
-        )
+        try:
+            room, recordings = simulate_room(
+                account=account,
+                identities=identities,
+                seconds=options["seconds"],
+                audio_only=options["audio_only"],
+                screen=options["screen"],
+                keep_open=options["keep_open"],
+                unique_name=options["name"],
+                status_callback=options["status_callback"],
+            )
+        except MediaStoreUnavailable as exc:
+            # The room ended; its recordings stay processing, as after a failed upload.
+            raise CommandError(f"The media could not be stored: {exc}") from exc
         result = {"room_sid": room.sid, "recording_sids": [r.sid for r in recordings]}
         if options["as_json"]:
             self.stdout.write(json.dumps(result))
