@@ -32,7 +32,10 @@ def invitation_mail_send(*, invitation: Invitation, link: str) -> bool:
     context = {"invitation": invitation, "account": invitation.account, "link": link}
     try:
         send_mail(
-            subject=render_to_string("console/team/invitation_subject.txt", context).strip(),
+            # One line whatever the account's name holds: a header cannot carry a newline.
+            subject=" ".join(
+                render_to_string("console/team/invitation_subject.txt", context).split()
+            ),
             message=render_to_string("console/team/invitation_email.txt", context),
             from_email=None,
             recipient_list=[invitation.email],

@@ -261,7 +261,7 @@ def invitation_create(
     if Membership.objects.filter(account=account, user__username=email).exists():
         raise AlreadyMember(f"{email} is already a member of this account.")
     now = timezone.now()
-    Invitation.objects.filter(
+    replaced = Invitation.objects.filter(
         account=account, email=email, date_accepted__isnull=True, date_revoked__isnull=True
     ).update(date_revoked=now)
     token = secrets.token_urlsafe(32)
@@ -274,7 +274,10 @@ def invitation_create(
         expires=now + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
     )
     audit_record(
-        account=account, actor=actor, action="invitation.create", object_repr=f"{email}: {role}"
+        account=account,
+        actor=actor,
+        action="invitation.create",
+        object_repr=f"{email}: {role}" + (" (replaces the pending invitation)" if replaced else ""),
     )
     return NewInvitation(invitation=invitation, token=token)
 

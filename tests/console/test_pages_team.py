@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.test import Client
@@ -277,6 +278,10 @@ def test_the_members_list_shows_email_role_and_join_date(console_client, account
     assert "target@example.com" in body
 
 
+class MailServer(EmailBackend):
+    """A configured mail server (its mail lands in the test outbox)."""
+
+
 class BrokenMailServer(EmailBackend):
     """A configured mail server that is down."""
 
@@ -388,6 +393,27 @@ def test_a_new_invitation_replaces_the_pending_one(console_client, account):
     assert Client().get(second).status_code == 200
     listing = client.get(reverse("team:invitations")).content.decode()
     assert listing.count("<td>twice@example.com</td>") == 1
+    assert latest_event(account).object_repr == (
+        "twice@example.com: member (replaces the pending invitation)"
+    )
+
+
+def test_the_invitation_mail_has_a_one_line_subject_whatever_the_account_name(
+    console_client, account, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServer"
+    account.friendly_name = "Acme\r\nBcc: everyone@example.com"
+    account.save(update_fields=["friendly_name"])
+
+    response = console_client("owner").post(
+        reverse("team:member-add"), {"email": "new@example.com", "role": "viewer"}
+    )
+
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    assert sent.to == ["new@example.com"] and sent.bcc == []
+    assert "\n" not in sent.subject and "Acme Bcc: everyone@example.com" in sent.subject
+    assert re.search(r"https?://\S+/invitations/[\w-]+/", sent.body)
 
 
 def test_an_invitation_that_cannot_be_mailed_says_so(console_client, account, settings):
@@ -948,6 +974,25 @@ def test_the_members_list_costs_the_same_queries_for_any_number_of_members(
     with django_assert_max_num_queries(6):
         assert client.get(reverse("team:members")).status_code == 200
     assert queries_for(client, reverse("team:members")) == few
+
+
+def test_the_invitation_list_costs_the_same_queries_for_any_number_of_invitations(
+    console_client, account, django_assert_max_num_queries
+):
+    client = console_client("admin")
+    few = queries_for(client, reverse("team:invitations"))
+    inviter = Actor(
+        "user:admin@example.com", get_user_model().objects.get(username="admin@example.com")
+    )
+    for n in range(30):
+        console_services.invitation_create(
+            account=account, email=f"i{n}@example.com", role=Role.VIEWER, actor=inviter
+        )
+
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("team:invitations")).content.decode()
+    assert body.count("admin@example.com</td>") == 30
+    assert queries_for(client, reverse("team:invitations")) == few
 
 
 def test_the_key_list_costs_the_same_queries_for_any_number_of_keys(
