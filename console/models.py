@@ -128,3 +128,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.object_sid}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an account with a role: a single-use link that expires.
+
+    Only the digest of the link's token is stored (the token is mailed, or shown once to the
+    inviter when no mail server is configured), so nobody reading the database can use it.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    date_created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    date_accepted = models.DateTimeField(null=True, blank=True)
+    date_revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "email"], name="invitation_account_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} of {self.account_id}"
+
+    def unusable_because(self, now) -> str | None:
+        """Return why the link can no longer be used at ``now`` ("accepted", "revoked",
+        "expired"), or None while it can."""
+        if self.date_accepted is not None:
+            return "accepted"
+        if self.date_revoked is not None:
+            return "revoked"
+        if now >= self.expires:
+            return "expired"
+        return None

@@ -3,9 +3,19 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from console.models import Account, ApiKey, AuditEvent, AwsCredential, Membership
+from console.models import (
+    Account,
+    ApiKey,
+    AuditEvent,
+    AwsCredential,
+    Invitation,
+    Membership,
+    secret_digest,
+)
 from console.sids import is_sid
 
 
@@ -78,6 +88,35 @@ def members_of(*, account: Account) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("date_created", "pk")
     )
+
+
+def invitations_of(*, account: Account) -> QuerySet[Invitation]:
+    """Return an account's invitations, newest first."""
+    return Invitation.objects.filter(account=account).order_by("-date_created", "-pk")
+
+
+def invitations_pending(*, account: Account) -> QuerySet[Invitation]:
+    """Return an account's invitations whose links still work, newest first."""
+    return (
+        invitations_of(account=account)
+        .filter(date_accepted__isnull=True, date_revoked__isnull=True, expires__gt=timezone.now())
+        .select_related("invited_by")
+    )
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    """Return the invitation this link's token belongs to (whatever its state), or None.
+
+    The token is the credential, like an API key's secret: it is looked up by its digest.
+    """
+    return (
+        Invitation.objects.select_related("account").filter(token_hash=secret_digest(token)).first()
+    )
+
+
+def login_exists(*, email: str) -> bool:
+    """Tell whether a console login exists for this email (for its invitation's own page)."""
+    return get_user_model().objects.filter(username=email.lower()).exists()
 
 
 def api_keys_of(*, account: Account) -> QuerySet[ApiKey]:

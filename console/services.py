@@ -1,13 +1,24 @@
 """Writes of tenancy data: accounts, members, API keys, and the audit record every service
 writes."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from console.models import Account, ApiKey, AuditEvent, Membership, new_secret, secret_digest
+from console.models import (
+    Account,
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    new_secret,
+    secret_digest,
+)
 from console.roles import Role
 
 
@@ -146,10 +157,6 @@ class AlreadyMember(Exception):
     """Refuse to add a user who is already a member of the account."""
 
 
-class ExistingLogin(Exception):
-    """Refuse to set the password of a user who already has a console login."""
-
-
 def _owners_locked(*, account_id: str) -> list[int]:
     """Lock the account's owner memberships (in pk order) and return their pks.
 
@@ -171,28 +178,6 @@ def _membership_locked(*, membership: Membership) -> Membership:
         .select_related("user", "account")
         .get(pk=membership.pk)
     )
-
-
-@transaction.atomic
-def member_add(
-    *, account: Account, email: str, role: Role, password: str | None, actor: Actor = SYSTEM
-) -> Membership:
-    """Add a console user (new or existing, by email) to the account with this role.
-
-    Raises AlreadyMember when they are one already (change their role instead), and ExistingLogin
-    when a password is given for a user who already has a login: an owner of one account must
-    never be able to set the password of a member of another.
-    """
-    user = get_user_model().objects.filter(username=email.lower()).first()
-    if user is not None:
-        if Membership.objects.filter(user=user, account=account).exists():
-            raise AlreadyMember(f"{user.username} is already a member of this account.")
-        if password:
-            raise ExistingLogin(
-                f"{user.username} already has a Roomvault login and keeps their own password: "
-                "leave the password empty."
-            )
-    return member_set(account=account, email=email, password=password, role=role, actor=actor)
 
 
 @transaction.atomic
@@ -230,3 +215,143 @@ def member_remove(*, membership: Membership, actor: Actor = SYSTEM) -> None:
         object_repr=f"{current.user.username}: {current.role}",
     )
     current.delete()
+
+
+# INVITATIONS ------------------------------------------------------------------------------------
+# People join an account only by invitation: they set their own password or sign in with the login
+# they have. Nobody else ever chooses or learns it (only the add_member command, run by the
+# operator on the server, still sets passwords).
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    """An invitation just created, with its token: the only moment the token exists in clear."""
+
+    invitation: Invitation
+    token: str
+
+
+class InvitationUnusable(Exception):
+    """Refuse a link that was used, revoked or has expired; ``reason`` says which."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"This invitation was {reason}.")
+
+
+class WrongUser(Exception):
+    """Refuse an invitation accepted by someone signed in under another email."""
+
+
+class LoginExists(Exception):
+    """Refuse to set a password through an invitation for an email that already has a login."""
+
+
+@transaction.atomic
+def invitation_create(
+    *, account: Account, email: str, role: Role, actor: Actor = SYSTEM
+) -> NewInvitation:
+    """Invite an email to the account with this role and return the link's token once.
+
+    The caller mails the link after this commits. A new invitation replaces the pending one for
+    the same email, so only the latest link works. Raises AlreadyMember for a member of this
+    account; whether the email has a login elsewhere changes nothing here.
+    """
+    email = email.lower()
+    if Membership.objects.filter(account=account, user__username=email).exists():
+        raise AlreadyMember(f"{email} is already a member of this account.")
+    now = timezone.now()
+    replaced = Invitation.objects.filter(
+        account=account, email=email, date_accepted__isnull=True, date_revoked__isnull=True
+    ).update(date_revoked=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        account=account,
+        email=email,
+        role=role,
+        token_hash=secret_digest(token),
+        invited_by=actor.user,
+        expires=now + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="invitation.create",
+        object_repr=f"{email}: {role}" + (" (replaces the pending invitation)" if replaced else ""),
+    )
+    return NewInvitation(invitation=invitation, token=token)
+
+
+def _invitation_locked(*, invitation: Invitation) -> Invitation:
+    """Re-read an invitation under a row lock; raise InvitationUnusable unless it is pending."""
+    current = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .get(pk=invitation.pk)
+    )
+    reason = current.unusable_because(timezone.now())
+    if reason is not None:
+        raise InvitationUnusable(reason)
+    return current
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Actor = SYSTEM) -> None:
+    """Revoke a pending invitation: its link no longer works."""
+    current = _invitation_locked(invitation=invitation)
+    current.date_revoked = timezone.now()
+    current.save(update_fields=["date_revoked"])
+    audit_record(
+        account=current.account,
+        actor=actor,
+        action="invitation.revoke",
+        object_repr=f"{current.email}: {current.role}",
+    )
+
+
+def _invitation_join(*, invitation: Invitation, user, source_ip: str | None) -> Membership:
+    """Make the user a member with the invited role and use the invitation up.
+
+    Someone who became a member meanwhile keeps the role they have: an invitation only adds.
+    """
+    membership, _ = Membership.objects.get_or_create(
+        user=user, account=invitation.account, defaults={"role": invitation.role}
+    )
+    invitation.date_accepted = timezone.now()
+    invitation.save(update_fields=["date_accepted"])
+    audit_record(
+        account=invitation.account,
+        actor=Actor(name=f"user:{user.username}", user=user, source_ip=source_ip),
+        action="invitation.accept",
+        object_repr=f"{user.username}: {membership.role}",
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user, source_ip: str | None = None) -> Membership:
+    """Accept an invitation as the signed-in user, who must be the one invited."""
+    current = _invitation_locked(invitation=invitation)
+    if user.username != current.email:
+        raise WrongUser(f"This invitation is for {current.email}.")
+    return _invitation_join(invitation=current, user=user, source_ip=source_ip)
+
+
+@transaction.atomic
+def invitation_accept_with_password(
+    *, invitation: Invitation, password: str, source_ip: str | None = None
+) -> Membership:
+    """Accept an invitation by creating the invitee's login with the password they chose.
+
+    Raises LoginExists when the email has a login already: its owner signs in to accept.
+    """
+    current = _invitation_locked(invitation=invitation)
+    users = get_user_model().objects
+    if users.filter(username=current.email).exists():
+        raise LoginExists(f"{current.email} already has a login: sign in to accept.")
+    try:
+        with transaction.atomic():
+            user = users.create_user(username=current.email, email=current.email, password=password)
+    except IntegrityError:  # the same email was signed up through another link just now
+        raise LoginExists(f"{current.email} already has a login: sign in to accept.") from None
+    return _invitation_join(invitation=current, user=user, source_ip=source_ip)

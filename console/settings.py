@@ -141,6 +141,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# EMAIL -----------------------------------------------------------------------------------------
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+# Invitations and password resets are mailed. Without EMAIL_URL mail is printed to the server's
+# console and an inviter is shown the invitation link once instead (console.mail).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Unset parts come back as None; leave Django's defaults for them.
+globals().update({name: value for name, value in _email.items() if value is not None})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roomvault <roomvault@localhost>")
+# An invitation link can be used once, within this many days.
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
+# A password reset link stays valid this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3 * 3600)
+
 # STATIC FILES ----------------------------------------------------------------------------------
 # https://whitenoise.readthedocs.io/
 STATIC_URL = "static/"

@@ -5,8 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from console.forms import EmailAuthenticationForm
-from console.views import auth, home
+from console.forms import EmailAuthenticationForm, EmailPasswordResetForm
+from console.views import auth, home, invitations
 from recordings.api import urls as api_urls
 from recordings.media.views import serve_signed_media
 from recordings.voice.api import urls as voice_api_urls
@@ -24,6 +24,32 @@ urlpatterns = [
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # Same answer whether or not the email has a login; the mail goes only to an existing one.
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=EmailPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "invitations/<str:token>/",
+        invitations.InvitationAccept.as_view(),
+        name="invitation-accept",
     ),
     path("switch-account/", auth.switch, name="switch-account"),
     path("recordings/", include("recordings.urls.logs")),

@@ -1,13 +1,20 @@
-"""Console pages: members, API keys, recording settings, AWS credentials, audit log."""
+"""Console pages: members and invitations, API keys, recording settings, AWS credentials, audit
+log."""
 
 from django.urls import path
 
-from console.views import api_keys, audit, aws_credentials, members, recording_settings
+from console.views import api_keys, audit, aws_credentials, invitations, members, recording_settings
 
 app_name = "team"
 urlpatterns = [
     path("members/", members.MemberList.as_view(), name="members"),
-    path("members/add/", members.MemberAdd.as_view(), name="member-add"),
+    path("members/add/", invitations.InvitationCreate.as_view(), name="member-add"),
+    path("members/invitations/", invitations.InvitationList.as_view(), name="invitations"),
+    path(
+        "members/invitations/<int:pk>/revoke/",
+        invitations.InvitationRevoke.as_view(),
+        name="invitation-revoke",
+    ),
     path("members/<int:pk>/", members.MemberEdit.as_view(), name="member-edit"),
     path("members/<int:pk>/remove/", members.MemberRemove.as_view(), name="member-remove"),
     path("keys/", api_keys.KeyList.as_view(), name="keys"),

@@ -1,8 +1,9 @@
-"""Members and roles of the current account: list, add, change role, remove (owners only)."""
+"""Members and roles of the current account: list, change role, remove (owners only).
+
+People are added by invitation (console.views.invitations)."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import password_validation
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -15,25 +16,6 @@ from console.models import Membership
 from console.roles import Action, Role, role_allows
 
 LIST_CAP = 500  # an account has a handful of members; the page still never grows without bound
-
-
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="Email")
-    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.MEMBER)
-    password = forms.CharField(
-        label="Initial password (optional)",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Only for a new user. Without one they cannot sign in until a password is set "
-        "(python manage.py add_member). Someone who already has a login keeps their own.",
-    )
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if password:
-            password_validation.validate_password(password)
-        return password
 
 
 class RoleForm(forms.Form):
@@ -49,31 +31,6 @@ class MemberList(AccountPageMixin, TemplateView):
         return super().get_context_data(
             members=members[:LIST_CAP], truncated=len(members) > LIST_CAP, **kwargs
         )
-
-
-class MemberAdd(AccountPageMixin, FormView):
-    action = Action.MANAGE_MEMBERS
-    template_name = "console/team/member_add.html"
-    form_class = MemberAddForm
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            membership = services.member_add(
-                account=self.account,
-                email=data["email"],
-                role=data["role"],
-                password=data["password"] or None,
-                actor=actor_for(self.request),
-            )
-        except services.AlreadyMember as refused:
-            form.add_error("email", str(refused))
-            return self.form_invalid(form)
-        except services.ExistingLogin as refused:
-            form.add_error("password", str(refused))
-            return self.form_invalid(form)
-        messages.success(self.request, f"{membership.user.username} is now {membership.role}.")
-        return redirect("team:members")
 
 
 class MemberPageMixin(AccountPageMixin):

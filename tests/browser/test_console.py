@@ -371,3 +371,35 @@ def test_members_api_key_secret_shown_once_and_the_audit_log(signed_in, demo, sc
     expect(first).to_contain_text("media server eu-1")
     expect(first).to_contain_text("127.0.0.1")
     screenshot(page, "audit-log")
+
+
+@needs("team:invitations", "Invitations")
+def test_an_owner_invites_someone_who_chooses_their_own_password(
+    signed_in, demo, browser, screenshot
+):
+    page = signed_in
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Invitations").click()
+    page.get_by_role("link", name="Invite a member").click()
+    expect(page.get_by_label("Password")).to_have_count(0)
+    page.get_by_label("Email").fill("newcomer@example.com")
+    page.get_by_label("Role").select_option("member")
+    page.get_by_role("button", name="Send invitation").click()
+    # No mail server in tests: the link is shown to the inviter, this once.
+    expect(page.get_by_role("heading", name="Invitation created")).to_be_visible()
+    link = page.get_by_label("Link").input_value()
+    screenshot(page, "invitation-created")
+    page.get_by_role("link", name=re.compile("back to invitations")).click()
+    expect(table_rows(page).filter(has_text="newcomer@example.com")).to_contain_text("Member")
+    assert link not in page.content()
+
+    invitee = browser.new_context().new_page()
+    invitee.goto(link)
+    expect(invitee.get_by_role("heading", name="Join Acme Video")).to_be_visible()
+    invitee.get_by_label(re.compile(r"^New password:?$")).fill(PASSWORD)
+    invitee.get_by_label("New password confirmation").fill(PASSWORD)
+    invitee.get_by_role("button", name="Set password and join").click()
+    invitee.wait_for_url(f"{demo.url}/")
+    expect(invitee.get_by_role("status")).to_contain_text("you are member here")
+    invitee.goto(link)
+    expect(invitee.locator("main")).to_contain_text("already been used")
+    invitee.context.close()

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +24,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from console import services as console_services
-from console.models import ApiKey, AuditEvent, Membership
+from console.models import ApiKey, AuditEvent, Invitation, Membership
 from console.roles import Role
 from console.services import Actor, LastOwner
 from console.views import audit as audit_view
@@ -41,12 +43,15 @@ IP = "203.0.113.9"
 
 @pytest.fixture
 def target(account):
-    """A member and an API key of ``account`` for the pages about one object."""
+    """A member, an API key and an invitation of ``account`` for the pages about one object."""
     membership = console_services.member_set(
         account=account, email="target@example.com", password=None, role=Role.MEMBER
     )
     key = console_services.api_key_create(account=account, friendly_name="target key").key
-    return {"pk": membership.pk, "sid": key.sid}
+    invitation = console_services.invitation_create(
+        account=account, email="invited@example.com", role=Role.VIEWER
+    ).invitation
+    return {"pk": membership.pk, "sid": key.sid, "invitation": invitation.pk}
 
 
 def url(name: str, target: dict) -> str:
@@ -54,6 +59,8 @@ def url(name: str, target: dict) -> str:
         return reverse(f"team:{name}", args=[target["pk"]])
     if name == "key-revoke":
         return reverse(f"team:{name}", args=[target["sid"]])
+    if name == "invitation-revoke":
+        return reverse(f"team:{name}", args=[target["invitation"]])
     return reverse(f"team:{name}")
 
 
@@ -62,18 +69,22 @@ PAGES = [
     "member-add",
     "member-edit",
     "member-remove",
+    "invitations",
+    "invitation-revoke",
     "keys",
     "key-create",
     "key-revoke",
     "settings",
     "audit",
 ]
-MEMBER_PAGES = {"members", "member-add", "member-edit", "member-remove"}
+# Owners manage members; admins may also invite (never as owner) and revoke invitations.
+MEMBER_PAGES = {"members", "member-edit", "member-remove"}
 # Each form of these pages, with a POST that would change something if it were allowed.
 POSTS = {
     "member-add": {"email": "new@example.com", "role": "admin"},
     "member-edit": {"role": "admin"},
     "member-remove": {"confirm": "True"},
+    "invitation-revoke": {"confirm": "True"},
     "key-create": {"friendly_name": "new key"},
     "key-revoke": {"confirm": "True"},
     "settings": {"record_participants_on_connect": "on"},
@@ -91,6 +102,7 @@ def state(account) -> tuple:
     return (
         sorted(Membership.objects.filter(account=account).values_list("user__username", "role")),
         sorted(ApiKey.objects.filter(account=account).values_list("sid", "date_revoked")),
+        sorted(Invitation.objects.filter(account=account).values_list("email", "date_revoked")),
         list(RecordingSettings.objects.filter(account=account).values_list(flat=True)),
         AuditEvent.objects.filter(account=account).count(),
         get_user_model().objects.count(),
@@ -146,11 +158,11 @@ def test_a_refused_post_changes_nothing(console_client, account, target, role, p
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        ("viewer", [], ["members", "keys", "settings", "audit"]),
-        ("member", [], ["members", "keys", "settings", "audit"]),
+        ("viewer", [], ["members", "invitations", "keys", "settings", "audit"]),
+        ("member", [], ["members", "invitations", "keys", "settings", "audit"]),
         # base.html (shared) also links Members for admins, who get 403 there: not asserted.
-        ("admin", ["keys", "settings", "audit"], []),
-        ("owner", ["members", "keys", "settings", "audit"], []),
+        ("admin", ["invitations", "keys", "settings", "audit"], []),
+        ("owner", ["members", "invitations", "keys", "settings", "audit"], []),
     ],
 )
 def test_the_navigation_links_the_team_pages_for_the_roles_they_are_for(
@@ -201,15 +213,20 @@ def test_every_form_needs_its_csrf_token(csrf_client, account, target, page):
 
 @pytest.fixture
 def theirs(other_account):
-    """Another account's member and key, to be reached through our account's pages."""
+    """Another account's member, key and invitation, to be reached through our account's pages."""
     membership = console_services.member_set(
         account=other_account, email="theirs@example.com", password=None, role=Role.OWNER
     )
     key = console_services.api_key_create(account=other_account, friendly_name="their key").key
-    return {"pk": membership.pk, "sid": key.sid}
+    invitation = console_services.invitation_create(
+        account=other_account, email="their-guest@example.com", role=Role.ADMIN
+    ).invitation
+    return {"pk": membership.pk, "sid": key.sid, "invitation": invitation.pk}
 
 
-@pytest.mark.parametrize("page", ["member-edit", "member-remove", "key-revoke"])
+@pytest.mark.parametrize(
+    "page", ["member-edit", "member-remove", "key-revoke", "invitation-revoke"]
+)
 def test_another_accounts_member_or_key_is_not_found(
     console_client, account, other_account, theirs, page
 ):
@@ -261,76 +278,154 @@ def test_the_members_list_shows_email_role_and_join_date(console_client, account
     assert "target@example.com" in body
 
 
-def test_an_owner_adds_a_new_member_with_an_initial_password(console_client, account):
+class MailServer(EmailBackend):
+    """A configured mail server (its mail lands in the test outbox)."""
+
+
+class BrokenMailServer(EmailBackend):
+    """A configured mail server that is down."""
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def shown_link(response) -> str:
+    """Return the path of the invitation link an inviter is shown (no mail server configured)."""
+    assert response.status_code == 200, response
+    return re.search(
+        r'id="invitation-link" value="https?://[^/]+([^"]+)"', response.content.decode()
+    )[1]
+
+
+def test_an_owner_invites_a_new_member_who_sets_their_own_password(console_client, account):
     client = console_client("owner")
 
     response = client.post(
         reverse("team:member-add"),
-        {"email": "New.Person@Example.com", "role": "admin", "password": "a-long-passphrase-42"},
+        {"email": "New.Person@Example.com", "role": "admin"},
         REMOTE_ADDR=IP,
     )
 
-    assert response.status_code == 302 and response.url == reverse("team:members")
+    link = shown_link(response)
+    assert not get_user_model().objects.filter(username="new.person@example.com").exists()
+    event = latest_event(account)
+    assert (event.action, event.actor, event.source_ip, event.object_repr) == (
+        "invitation.create",
+        "user:owner@example.com",
+        IP,
+        "new.person@example.com: admin",
+    )
+    listing = client.get(reverse("team:invitations")).content.decode()
+    assert re.search(r"<td>new.person@example.com</td>\s*<td>Admin</td>", listing)
+    invitee = Client()
+    page = invitee.get(link).content.decode()
+    assert "Join " + account.friendly_name in page and "as admin" in page
+    joined = invitee.post(
+        link,
+        {"new_password1": "a-long-passphrase-42", "new_password2": "a-long-passphrase-42"},
+        REMOTE_ADDR="198.51.100.7",
+        follow=True,
+    )
+    assert joined.redirect_chain[0] == (reverse("home"), 302)
+    assert "you are admin here" in joined.content.decode()
     added = Membership.objects.select_related("user").get(
         account=account, user__username="new.person@example.com"
     )
     assert added.role == Role.ADMIN
     assert added.user.check_password("a-long-passphrase-42")
     event = latest_event(account)
-    assert (event.action, event.actor, event.source_ip) == (
-        "member.set",
-        "user:owner@example.com",
-        IP,
+    assert (event.action, event.actor, event.source_ip, event.object_repr) == (
+        "invitation.accept",
+        "user:new.person@example.com",
+        "198.51.100.7",
+        "new.person@example.com: admin",
     )
-    assert event.object_repr == "new.person@example.com: admin"
+    assert "new.person@example.com" not in client.get(reverse("team:invitations")).content.decode()
 
 
-def test_adding_without_a_password_gives_a_login_that_cannot_sign_in_yet(console_client, account):
-    console_client("owner").post(
-        reverse("team:member-add"), {"email": "nopass@example.com", "role": "viewer"}
+def test_a_weak_password_is_refused_on_the_invitation_page(console_client, account):
+    link = shown_link(
+        console_client("owner").post(
+            reverse("team:member-add"), {"email": "weak@example.com", "role": "viewer"}
+        )
     )
 
-    user = get_user_model().objects.get(username="nopass@example.com")
-    assert not user.has_usable_password()
-
-
-def test_a_weak_initial_password_is_refused(console_client, account):
-    client = console_client("owner")
-    before = state(account)
-
-    response = client.post(
-        reverse("team:member-add"),
-        {"email": "weak@example.com", "role": "viewer", "password": "password"},
-    )
+    response = Client().post(link, {"new_password1": "password", "new_password2": "password"})
 
     assert response.status_code == 200
     assert "too common" in response.content.decode()
-    assert state(account) == before
+    assert not get_user_model().objects.filter(username="weak@example.com").exists()
+    assert Invitation.objects.get(email="weak@example.com").date_accepted is None
 
 
-def test_adding_a_user_of_another_account_keeps_their_password_and_other_membership(
+def test_inviting_a_user_of_another_account_keeps_their_password_and_other_membership(
     console_client, account, other_account
 ):
     theirs = console_services.member_set(
         account=other_account, email="both@example.com", password="their-own-pass-99", role="owner"
     )
-    client = console_client("owner")
-
-    refused = client.post(
-        reverse("team:member-add"),
-        {"email": "both@example.com", "role": "viewer", "password": "taken-over-pass-1"},
+    link = shown_link(
+        console_client("owner").post(
+            reverse("team:member-add"), {"email": "both@example.com", "role": "viewer"}
+        )
     )
-    assert refused.status_code == 200
-    assert "keeps their own password" in refused.content.decode()
-    assert not Membership.objects.filter(account=account, user=theirs.user).exists()
+    invitee = Client()
+    invitee.force_login(theirs.user)
 
-    added = client.post(reverse("team:member-add"), {"email": "both@example.com", "role": "viewer"})
+    assert invitee.post(link).status_code == 302
 
-    assert added.status_code == 302
     theirs.user.refresh_from_db()
     assert theirs.user.check_password("their-own-pass-99")
     roles = dict(Membership.objects.filter(user=theirs.user).values_list("account_id", "role"))
     assert roles == {account.sid: "viewer", other_account.sid: "owner"}
+
+
+def test_a_new_invitation_replaces_the_pending_one(console_client, account):
+    client = console_client("owner")
+    first = shown_link(
+        client.post(reverse("team:member-add"), {"email": "twice@example.com", "role": "viewer"})
+    )
+    second = shown_link(
+        client.post(reverse("team:member-add"), {"email": "twice@example.com", "role": "member"})
+    )
+
+    assert Client().get(first).status_code == 410
+    assert Client().get(second).status_code == 200
+    listing = client.get(reverse("team:invitations")).content.decode()
+    assert listing.count("<td>twice@example.com</td>") == 1
+    assert latest_event(account).object_repr == (
+        "twice@example.com: member (replaces the pending invitation)"
+    )
+
+
+def test_the_invitation_mail_has_a_one_line_subject_whatever_the_account_name(
+    console_client, account, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServer"
+    account.friendly_name = "Acme\r\nBcc: everyone@example.com"
+    account.save(update_fields=["friendly_name"])
+
+    response = console_client("owner").post(
+        reverse("team:member-add"), {"email": "new@example.com", "role": "viewer"}
+    )
+
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    assert sent.to == ["new@example.com"] and sent.bcc == []
+    assert "\n" not in sent.subject and "Acme Bcc: everyone@example.com" in sent.subject
+    assert re.search(r"https?://\S+/invitations/[\w-]+/", sent.body)
+
+
+def test_an_invitation_that_cannot_be_mailed_says_so(console_client, account, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailServer"
+
+    response = console_client("owner").post(
+        reverse("team:member-add"), {"email": "unlucky@example.com", "role": "viewer"}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("team:invitations"), 302)]
+    assert "could not be mailed" in response.content.decode()
+    assert 'id="invitation-link"' not in response.content.decode()
 
 
 def test_adding_someone_who_is_already_a_member_changes_nothing(console_client, account, target):
@@ -879,6 +974,25 @@ def test_the_members_list_costs_the_same_queries_for_any_number_of_members(
     with django_assert_max_num_queries(6):
         assert client.get(reverse("team:members")).status_code == 200
     assert queries_for(client, reverse("team:members")) == few
+
+
+def test_the_invitation_list_costs_the_same_queries_for_any_number_of_invitations(
+    console_client, account, django_assert_max_num_queries
+):
+    client = console_client("admin")
+    few = queries_for(client, reverse("team:invitations"))
+    inviter = Actor(
+        "user:admin@example.com", get_user_model().objects.get(username="admin@example.com")
+    )
+    for n in range(30):
+        console_services.invitation_create(
+            account=account, email=f"i{n}@example.com", role=Role.VIEWER, actor=inviter
+        )
+
+    with django_assert_max_num_queries(6):
+        body = client.get(reverse("team:invitations")).content.decode()
+    assert body.count("admin@example.com</td>") == 30
+    assert queries_for(client, reverse("team:invitations")) == few
 
 
 def test_the_key_list_costs_the_same_queries_for_any_number_of_keys(
