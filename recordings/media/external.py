@@ -65,15 +65,20 @@ def object_url(aws_s3_url: str, location: S3Location, key: str) -> str:
     return f"{base}/{quote(relative)}"
 
 
-def s3_store(bucket: str) -> MediaStore:
-    """Return a media store writing to ``bucket`` with this process's S3 settings."""
+def s3_store(location: S3Location) -> MediaStore:
+    """Return a media store writing to an account's bucket, its keys under the location's path,
+    with this process's S3 settings."""
     from recordings.media.s3 import S3MediaStore
 
-    return S3MediaStore(bucket)
+    return S3MediaStore(location.bucket, root=location.prefix)
 
 
 def media_store_for(recording) -> MediaStore:
     """Return the store holding a recording's media: its account's bucket, or ours."""
     if recording.media_external_location:
-        return s3_store(parse_s3_url(recording.media_external_location).bucket)
+        bucket = parse_s3_url(recording.media_external_location).bucket
+        # The bucket's path is what its key holds before the account's own prefix.
+        key = recording.media_key
+        root = key[: max(key.find(f"{recording.account_id}/"), 0)]
+        return s3_store(S3Location(bucket=bucket, prefix=root))
     return get_media_store()
