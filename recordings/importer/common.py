@@ -7,7 +7,13 @@ from datetime import datetime
 from pathlib import Path
 
 from console.models import Account
+from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import get_media_store
+
+# Why a recording whose SIDs (or the place of its file) are taken is not written: the same words
+# whether another account holds one of them or not, so that an import tells nobody which SIDs
+# exist in other accounts.
+UNSTORABLE = "not stored: one of its SIDs, or the place of its file, is already taken"
 
 
 class ImportRefused(Exception):
@@ -25,14 +31,16 @@ def comparable(value):
 
 
 def already_here(model, same: tuple[tuple[str, str], ...], *, account: Account, meta) -> bool:
-    """Tell whether the recording ``meta`` describes is already here (True) or not at all
+    """Tell whether the recording ``meta`` describes is already in the account (True) or not
     (False); raise ImportRefused when its SID is here with different content (compared field by
-    field, ``same`` pairing our fields with the source's): it is never overwritten."""
-    found = model.objects.filter(sid=meta.sid).first()
+    field, ``same`` pairing our fields with the source's): it is never overwritten.
+
+    Another account's recording counts as not here: it is fetched like any other, and its write
+    fails as any unstorable one does (UNSTORABLE), so the source cannot tell the two apart.
+    """
+    found = model.objects.filter(sid=meta.sid, account=account).first()
     if found is None:
         return False
-    if found.account_id != account.sid:
-        raise ImportRefused(f"{meta.sid} exists in another account")
     differences = [
         ours
         for ours, theirs in same
@@ -47,35 +55,41 @@ def already_here(model, same: tuple[tuple[str, str], ...], *, account: Account, 
 
 def insert_with_media(recording, *, media: Path | None, key: str = "") -> int:
     """Insert a recording's row with its file stored under ``key`` (no file without ``media``);
-    return the bytes stored. Call inside the writer's transaction.
+    return the bytes stored; raise ImportRefused (UNSTORABLE), with nothing written, when its SID
+    or its key is taken. Call inside the writer's transaction.
 
-    The file is stored first: a row that is not written takes its file with it. A process killed
-    between the two leaves a file no row names, under the key the next run overwrites (and the
-    drift check reports meanwhile).
+    The file is stored first, create-only: a row that is not written takes with it the file this
+    call stored, and nothing else. A process killed between the two leaves a file no row names
+    (the drift check reports it), which the next run's store refuses to replace.
     """
+    if type(recording).objects.filter(sid=recording.sid).exists():
+        raise ImportRefused(UNSTORABLE)
     if media is None:
         recording.save(force_insert=True)
         return 0
     store = get_media_store()
-    with media.open("rb") as stream:
-        recording.size = store.save(key, stream)
+    try:
+        with media.open("rb") as stream:
+            recording.size = store.save(key, stream, account_sid=recording.account_id)
+    except MediaKeyTaken:
+        raise ImportRefused(UNSTORABLE) from None
     recording.media_key = key
     try:
         recording.save(force_insert=True)
     except BaseException:
-        store.delete(key)
+        store.delete(key, account_sid=recording.account_id)
         raise
     return recording.size
 
 
 def ensure_row(model, sid: str, account: Account, **fields):
     """Return the account's row with this SID, creating it from ``fields`` if missing; raise
-    ImportRefused when the SID belongs to another account."""
+    ImportRefused (UNSTORABLE) when the SID belongs to another account."""
     row = model.objects.filter(sid=sid).first()
     if row is None:
         return model.objects.create(sid=sid, account=account, **fields)
     if row.account_id != account.sid:
-        raise ImportRefused(f"{sid} exists in another account")
+        raise ImportRefused(UNSTORABLE)
     return row
 
 

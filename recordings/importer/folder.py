@@ -41,22 +41,21 @@ from recordings.choices import (
     RoomType,
 )
 from recordings.importer import video
+from recordings.importer.checks import (
+    BIGINT,
+    IDENTITY_LENGTH,
+    POSITIVE_INT,
+    ROOM_NAME_LENGTH,
+    TRACK_NAME_LENGTH,
+)
 from recordings.importer.common import ImportRefused, Work
 from recordings.importer.models import ImportItem
-from recordings.models import Participant, Recording, Room
 
 MEDIA_SUFFIXES = (".mka", ".mkv")
 STILL_PROCESSING = "still processing when exported: export it again once it has completed"
 NOT_A_RECORDING = (
     "not named after a recording SID (RT + 32 hex digits), so it has no metadata document"
 )
-# The columns' bounds: a value beyond them would fail the database write (and stop the run on
-# PostgreSQL) instead of failing the one recording.
-BIGINT = 2**63
-POSITIVE_INT = 2**31
-ROOM_NAME_LENGTH = Room._meta.get_field("unique_name").max_length
-IDENTITY_LENGTH = Participant._meta.get_field("identity").max_length
-TRACK_NAME_LENGTH = Recording._meta.get_field("track_name").max_length
 # What a file that names no recording is reported under must fit an item's SID.
 KEY_LENGTH = ImportItem._meta.get_field("sid").max_length
 

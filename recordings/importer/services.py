@@ -25,7 +25,8 @@ from console.sealing import seal, unseal
 from console.services import audit_record
 from recordings import tasks
 from recordings.exceptions import ServiceError
-from recordings.importer.common import ImportRefused, Work
+from recordings.importer.checks import reported_sid
+from recordings.importer.common import UNSTORABLE, ImportRefused, Work
 from recordings.importer.models import ImportItem, ImportJob
 from recordings.importer.source import TWILIO_API, DownloadFailed, Source, describe_failure
 from recordings.importer.twilio import video_works, voice_works
@@ -169,7 +170,7 @@ def _write(job: ImportJob, work: Work, fetched: dict) -> None:
         _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
     except IntegrityError:
         # Another import wrote one of its rows in the meantime; the next run compares them.
-        _settle(job, work.sid, ImportItem.Result.FAILED, "written meanwhile by another import")
+        _settle(job, work.sid, ImportItem.Result.FAILED, UNSTORABLE)
     else:
         _settle(job, work.sid, ImportItem.Result.IMPORTED, size=stored)
     finally:
@@ -201,7 +202,7 @@ def _settle(
     A recording that failed in an earlier run of the job and is settled again moves from the
     failed count to its new one; every other is seen for the first time.
     """
-    reason = reason[:255]
+    sid, reason = reported_sid(sid), reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
     previous = None
     if not dry_run:

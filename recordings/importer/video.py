@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings.choices import CONTAINER_FOR_TYPE, ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.importer import checks
 from recordings.importer.common import ImportRefused, already_here, ensure_row, insert_with_media
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.models import Participant, Recording, Room, Track
@@ -81,8 +82,9 @@ _SAME = (
 
 
 def existing_verdict(*, account: Account, meta) -> bool:
-    """Tell whether this recording is already here; raise ImportRefused for its SID here with
-    different content."""
+    """Tell whether this recording is already here; raise ImportRefused for a field that is not
+    what it must be, or its SID here with different content."""
+    checks.video_check(meta)
     return already_here(Recording, _SAME, account=account, meta=meta)
 
 
@@ -118,7 +120,10 @@ def video_recording_write(
     media: Path | None,
 ) -> int:
     """Write the recording (and its room, participant and track where missing); return the bytes
-    stored. Raises ImportRefused, with nothing written, on a SID clash."""
+    stored. Raises ImportRefused, with nothing written, on a bad field or a SID clash."""
+    checks.video_check(meta)
+    checks.room_check(room)
+    checks.participant_check(participant)
     now = timezone.now()
     room_row = ensure_row(
         Room,

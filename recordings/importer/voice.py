@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings import tasks
+from recordings.importer import checks
 from recordings.importer.common import ImportRefused, already_here, ensure_row, insert_with_media
 from recordings.voice import audio, media
 from recordings.voice.choices import CallStatus, CaptureState, VoiceRecordingStatus
@@ -54,8 +55,9 @@ _SAME = (
 
 
 def existing_verdict(*, account: Account, meta) -> bool:
-    """Tell whether this recording is already here; raise ImportRefused for its SID here with
-    different content."""
+    """Tell whether this recording is already here; raise ImportRefused for a field that is not
+    what it must be, or its SID here with different content."""
+    checks.voice_check(meta)
     return already_here(VoiceRecording, _SAME, account=account, meta=meta)
 
 
@@ -77,7 +79,9 @@ def check_audio(meta: VoiceMeta, path: Path) -> None:
 
 @transaction.atomic
 def voice_recording_write(*, account: Account, meta: VoiceMeta, media_path: Path | None) -> int:
-    """Write the recording (and its call or conference where missing); return the bytes stored."""
+    """Write the recording (and its call or conference where missing); return the bytes stored.
+    Raises ImportRefused, with nothing written, on a bad field or a SID clash."""
+    checks.voice_check(meta)
     now = timezone.now()
     call = conference = None
     if meta.call_sid:

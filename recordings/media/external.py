@@ -87,9 +87,9 @@ class ExternalS3Store(S3MediaStore):
     """An account's bucket: any failure to write there is ExternalStoreFailed, naming the bucket
     and S3's error code only (S3's message may describe the signer's identity)."""
 
-    def save(self, key: str, stream) -> int:
+    def save(self, key: str, stream, *, account_sid: str) -> int:
         try:
-            return super().save(key, stream)
+            return super().save(key, stream, account_sid=account_sid)
         except MediaStoreUnavailable as exc:
             raise ExternalStoreFailed(f"The S3 bucket {self.bucket} cannot be reached") from exc
         except (ClientError, S3UploadFailedError) as exc:
@@ -104,9 +104,13 @@ class ExternalS3Store(S3MediaStore):
             ) from exc
 
 
-def external_store(*, account_id: str, bucket: str, credentials_sid: str | None) -> MediaStore:
-    """Return the store of an account's bucket, signing as the account's credentials, or as
-    this process only for an allowed bucket; raise ExternalStoreFailed when neither applies."""
+def external_store(
+    *, account_id: str, location: S3Location, credentials_sid: str | None
+) -> MediaStore:
+    """Return the store of an account's bucket (its keys under the location's path), signing as
+    the account's credentials, or as this process only for an allowed bucket; raise
+    ExternalStoreFailed when neither applies."""
+    bucket = location.bucket
     if credentials_sid:
         credential = AwsCredential.objects.filter(
             account_id=account_id, sid=credentials_sid
@@ -114,10 +118,12 @@ def external_store(*, account_id: str, bucket: str, credentials_sid: str | None)
         if credential is None:
             raise ExternalStoreFailed(f"The AWS credentials {credentials_sid} no longer exist")
         return ExternalS3Store(
-            bucket, credentials=(credential.access_key_id, credential.secret_access_key())
+            bucket,
+            root=location.prefix,
+            credentials=(credential.access_key_id, credential.secret_access_key()),
         )
     if operator_credentials_allowed(bucket):
-        return ExternalS3Store(bucket)
+        return ExternalS3Store(bucket, root=location.prefix)
     raise ExternalStoreFailed(
         f"The S3 bucket {bucket} can be used only with the account's own AWS credentials "
         "(AwsCredentialsSid)"
@@ -135,9 +141,14 @@ def media_store_for(recording) -> MediaStore:
             .values_list("aws_credentials_sid", flat=True)
             .first()
         )
+        # The bucket's path is what its key holds before the account's own prefix.
+        key = recording.media_key
+        root = key[: max(key.find(f"{recording.account_id}/"), 0)]
         return external_store(
             account_id=recording.account_id,
-            bucket=parse_s3_url(recording.media_external_location).bucket,
+            location=S3Location(
+                bucket=parse_s3_url(recording.media_external_location).bucket, prefix=root
+            ),
             credentials_sid=credentials_sid,
         )
     return get_media_store()

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -23,6 +22,7 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
+from recordings.media.keys import MediaKeyTaken, check_key
 from recordings.media.store import MediaStoreUnavailable
 
 # Anything that means "the store did not answer", as opposed to "the store said no".
@@ -33,6 +33,8 @@ _UNREACHABLE = (
     ConnectionClosedError,
 )
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# A conditional write refused: something is stored under the key (or is being, concurrently).
+_TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
 # Bounded: every account with its own AWS credentials (media.external) adds a client.
@@ -56,6 +58,15 @@ def s3_client(endpoint_url: str | None, region: str, access_key: str, secret_key
         aws_secret_access_key=secret_key or None,
         config=config,
     )
+
+
+def _read_full(stream: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes, fewer only at the end of the stream (a raw stream may give less)."""
+    parts, wanted = [], size
+    while wanted and (data := stream.read(wanted)):
+        parts.append(data)
+        wanted -= len(data)
+    return b"".join(parts)
 
 
 def _not_found(exc: ClientError) -> bool:
@@ -128,28 +139,17 @@ class _S3ReadStream(io.RawIOBase):
         super().close()
 
 
-class _Counting:
-    """Pass reads through, counting the bytes: the size without a second request."""
-
-    def __init__(self, stream: BinaryIO):
-        self._stream = stream
-        self.count = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self.count += len(data)
-        return data
-
-
 class S3MediaStore:
-    """Media files as objects in one bucket; keys are the store's keys unchanged.
+    """Media files as objects in one bucket, accounts' keys under ``root`` ("" for ours, an
+    account bucket's path for its own).
 
     Requests are signed with ``credentials`` (access key ID, secret) when given, else with this
     process's ``AWS_*`` settings.
     """
 
-    def __init__(self, bucket: str, *, credentials: tuple[str, str] | None = None):
+    def __init__(self, bucket: str, root: str = "", *, credentials: tuple[str, str] | None = None):
         self.bucket = bucket
+        self.root = root
         self._credentials = credentials
 
     @property
@@ -172,33 +172,67 @@ class S3MediaStore:
                 raise FileNotFoundError(params.get("Key", self.bucket)) from exc
             raise
 
-    def save(self, key: str, stream: BinaryIO) -> int:
-        """Stream into the bucket (multipart above S3_MULTIPART_CHUNK) and return the size."""
+    def save(self, key: str, stream: BinaryIO, *, account_sid: str) -> int:
+        """Stream into the bucket under key (in the account's prefix; multipart above
+        S3_MULTIPART_CHUNK) and return the size; raise MediaKeyTaken, replacing nothing, when
+        an object is already stored under it.
+
+        Create-only by ``If-None-Match: *`` on the write that makes the object appear (the
+        PutObject, or the CompleteMultipartUpload), which S3 checks atomically; boto3's managed
+        transfer cannot send it, hence the parts by hand. Two chunks are held at most.
+        """
+        check_key(key, account_sid=account_sid, root=self.root)
         chunk = settings.S3_MULTIPART_CHUNK
-        counting = _Counting(stream)
+        part = _read_full(stream, chunk)
+        following = _read_full(stream, chunk)
         try:
-            self.client.upload_fileobj(
-                counting,
-                self.bucket,
-                key,
-                Config=TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk),
+            if not following:
+                self._call("put_object", Key=key, Body=part, IfNoneMatch="*")
+                return len(part)
+            return self._save_in_parts(key, stream, [part, following], chunk)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _TAKEN:
+                raise MediaKeyTaken(key) from None
+            raise
+
+    def _save_in_parts(self, key: str, stream: BinaryIO, first: list[bytes], chunk: int) -> int:
+        upload = self._call("create_multipart_upload", Key=key)["UploadId"]
+        try:
+            parts, size, data = [], 0, first.pop(0)
+            while data:
+                number = len(parts) + 1
+                answer = self._call(
+                    "upload_part", Key=key, UploadId=upload, PartNumber=number, Body=data
+                )
+                parts.append({"ETag": answer["ETag"], "PartNumber": number})
+                size += len(data)
+                data = first.pop(0) if first else _read_full(stream, chunk)
+            self._call(
+                "complete_multipart_upload",
+                Key=key,
+                UploadId=upload,
+                MultipartUpload={"Parts": parts},
+                IfNoneMatch="*",
             )
-        except _UNREACHABLE as exc:
-            raise MediaStoreUnavailable(str(exc)) from exc
-        return counting.count
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._call("abort_multipart_upload", Key=key, UploadId=upload)
+            raise
+        return size
 
     def open(self, key: str) -> BinaryIO:
         """Open a stored object for reading (streamed; seeking reopens it at that byte)."""
+        check_key(key, root=self.root)
         return io.BufferedReader(_S3ReadStream(self, key), buffer_size=1024 * 1024)
 
     def size(self, key: str) -> int:
         """Return a stored object's size in bytes."""
-        return self._call("head_object", Key=key)["ContentLength"]
+        return self._call("head_object", Key=check_key(key, root=self.root))["ContentLength"]
 
     def exists(self, key: str) -> bool:
         """Tell whether an object is stored under key."""
         try:
-            self._call("head_object", Key=key)
+            self._call("head_object", Key=check_key(key, root=self.root))
         except FileNotFoundError:
             return False
         return True
@@ -214,8 +248,9 @@ class S3MediaStore:
         except _UNREACHABLE as exc:
             raise MediaStoreUnavailable(str(exc)) from exc
 
-    def delete(self, key: str) -> None:
-        """Remove a stored object; an object already gone is not an error."""
+    def delete(self, key: str, *, account_sid: str) -> None:
+        """Remove a stored object of the account; an object already gone is not an error."""
+        check_key(key, account_sid=account_sid, root=self.root)
         with contextlib.suppress(FileNotFoundError):
             self._call("delete_object", Key=key)
 
@@ -228,7 +263,7 @@ class S3MediaStore:
             "get_object",
             Params={
                 "Bucket": self.bucket,
-                "Key": key,
+                "Key": check_key(key, root=self.root),
                 "ResponseContentType": content_type,
                 "ResponseContentDisposition": disposition,
             },

@@ -1,7 +1,9 @@
 """The media store: where recording files live. One interface; the local folder is the default.
 
-Keys are relative paths like ``AC…/RM…/RT….mka``. Writes are streamed and atomic (a reader never
-sees half a file) and deletes are idempotent (already gone is success).
+Keys are relative paths like ``AC…/RM…/RT….mka``, checked by ``keys.check_key`` in every call:
+a write or delete names the account it is for and is refused outside that account's prefix.
+Writes are streamed, atomic (a reader never sees half a file) and create-only (a key already
+stored is never replaced); deletes are idempotent (already gone is success).
 """
 
 import functools
@@ -15,6 +17,7 @@ from typing import BinaryIO, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from recordings.media.keys import MediaKeyTaken, check_key
 from recordings.media.signed import signed_media_url
 
 CHUNK_SIZE = 1024 * 1024
@@ -29,11 +32,11 @@ class MediaStoreUnavailable(Exception):
 class MediaStore(Protocol):
     """What every media store offers."""
 
-    def save(self, key: str, stream: BinaryIO) -> int: ...
+    def save(self, key: str, stream: BinaryIO, *, account_sid: str) -> int: ...
     def open(self, key: str) -> BinaryIO: ...
     def size(self, key: str) -> int: ...
     def exists(self, key: str) -> bool: ...
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str, *, account_sid: str) -> None: ...
     def keys(self, *, prefix: str = "") -> Iterator[str]: ...
     def url(
         self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str
@@ -46,20 +49,21 @@ class LocalMediaStore:
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        # A key is ours, but refuse anything that would escape the root all the same.
+    def _path(self, key: str, *, account_sid: str | None = None) -> Path:
+        path = (self.root / check_key(key, account_sid=account_sid)).resolve()
+        # A plain key can still lead out through a symbolic link inside the root.
         if not path.is_relative_to(self.root.resolve()):
             raise ValueError(f"media key outside the store: {key!r}")
         return path
 
-    def save(self, key: str, stream: BinaryIO) -> int:
-        """Copy a stream into the store under key and return its size in bytes.
+    def save(self, key: str, stream: BinaryIO, *, account_sid: str) -> int:
+        """Copy a stream into the store under key (in the account's prefix) and return its size
+        in bytes; raise MediaKeyTaken, replacing nothing, when the key is already stored.
 
         A folder that cannot be written to (missing mount, permissions) raises
         MediaStoreUnavailable, as an unreachable S3 does: the caller answers 503, not 500.
         """
-        path = self._path(key)
+        path = self._path(key, account_sid=account_sid)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
@@ -68,12 +72,15 @@ class LocalMediaStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(stream, out, CHUNK_SIZE)
-            os.replace(tmp, path)
-        except BaseException:
+            size = os.stat(tmp).st_size
+            # A link, unlike a rename, fails when the name exists: nothing is ever replaced.
+            os.link(tmp, path)
+        except FileExistsError:
+            raise MediaKeyTaken(key) from None
+        finally:
             # Not wrapped: an error here may be the source stream's, not the store's.
             Path(tmp).unlink(missing_ok=True)
-            raise
-        return path.stat().st_size
+        return size
 
     def keys(self, *, prefix: str = "") -> Iterator[str]:
         """Yield the key of every stored file whose key starts with prefix."""
@@ -95,14 +102,18 @@ class LocalMediaStore:
         """Tell whether a file is stored under key."""
         return self._path(key).is_file()
 
-    def delete(self, key: str) -> None:
-        """Remove a stored file; a file already gone is not an error."""
-        self._path(key).unlink(missing_ok=True)
+    def delete(self, key: str, *, account_sid: str) -> None:
+        """Remove a stored file of the account; a file already gone is not an error."""
+        self._path(key, account_sid=account_sid).unlink(missing_ok=True)
 
     def url(self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str) -> str:
         """Return our own signed URL (served by recordings.media.views, with Range) for ttl s."""
         return signed_media_url(
-            base_url=base_url, key=key, ttl=ttl, content_type=content_type, disposition=disposition
+            base_url=base_url,
+            key=check_key(key),
+            ttl=ttl,
+            content_type=content_type,
+            disposition=disposition,
         )
 
 

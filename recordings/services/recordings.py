@@ -15,6 +15,7 @@ from recordings.exceptions import MediaRejected, RecordingNotAwaitingMedia, Reco
 from recordings.media import demo
 from recordings.media.encryption import encrypt_stream
 from recordings.media.external import external_store, object_url, parse_s3_url
+from recordings.media.keys import UnsafeMediaKey, media_key
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
 from recordings.models import (
@@ -32,7 +33,7 @@ from recordings.voice import media as voice_media
 def media_key_for(recording: Recording) -> str:
     """Return where a recording's media file lives in the media store."""
     r = recording
-    return f"{r.account_id}/{r.room_id}/{r.sid}.{r.container_format}"
+    return media_key(r.account_id, r.room_id, f"{r.sid}.{r.container_format}")
 
 
 def recording_start(*, room: Room, track: Track) -> Recording:
@@ -92,7 +93,7 @@ def _destination(options: RecordingSettings | None, key: str) -> tuple[MediaStor
     return (
         external_store(
             account_id=options.account_id,
-            bucket=location.bucket,
+            location=location,
             credentials_sid=options.aws_credentials_sid,
         ),
         full_key,
@@ -125,7 +126,7 @@ def recording_complete(
         )
         media = encrypt_stream(media, public_key_pem=public_key.public_key, key_sid=public_key.sid)
         encryption_key = public_key.sid
-    recording.size = store.save(key, media)
+    recording.size = store.save(key, media, account_sid=recording.account_id)
     recording.media_key = key
     recording.media_external_location = external_location
     recording.encryption_key = encryption_key
@@ -280,10 +281,13 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
     video = (
         Recording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
         .exclude(media_key="")
-        .values_list("sid", "media_key", "media_external_location")
+        .values_list("sid", "account_id", "media_key", "media_external_location")
     )
     # Media in the account's own bucket is the account's: Twilio only writes there.
-    _media_remove(Recording, [(sid, [] if external else [key]) for sid, key, external in video])
+    _media_remove(
+        Recording,
+        [(sid, account, [] if external else [key]) for sid, account, key, external in video],
+    )
     voice = (
         VoiceRecording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
         .exclude(media_key="")
@@ -291,18 +295,25 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
     )
     _media_remove(
         VoiceRecording,
-        [(sid, voice_media.all_keys(account, sid, channels)) for sid, account, channels in voice],
+        [
+            (sid, account, voice_media.all_keys(account, sid, channels))
+            for sid, account, channels in voice
+        ],
     )
 
 
-def _media_remove(model, files: list[tuple[str, list[str]]]) -> None:
-    """Delete each recording's files, then clear the media key of those whose files are gone."""
+def _media_remove(model, files: list[tuple[str, str, list[str]]]) -> None:
+    """Delete each recording's files (sid, account, keys), then clear the media key of those whose
+    files are gone."""
     removed = []
     try:
         store = get_media_store() if files else None
-        for sid, keys in files:
+        for sid, account, keys in files:
             for key in keys:
-                store.delete(key)
+                # A key outside the recording's account (written before keys were checked)
+                # names someone else's file: never this recording's to remove.
+                with contextlib.suppress(UnsafeMediaKey):
+                    store.delete(key, account_sid=account)
             removed.append(sid)
     finally:
         if removed:

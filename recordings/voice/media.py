@@ -7,11 +7,13 @@ kept beside it under their own keys, so downloads are served from the store with
 removes every rendition with it.
 """
 
+import contextlib
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
+from recordings.media.keys import MediaKeyTaken, media_key
 from recordings.media.store import get_media_store
 from recordings.voice import audio
 from recordings.voice.choices import MEDIA_TYPES, VoiceRecordingStatus
@@ -23,14 +25,14 @@ CHANNEL_COUNTS = (1, 2)
 
 def original_key(recording: VoiceRecording) -> str:
     """Return the media-store key of a recording's stored WAV."""
-    return f"{recording.account_id}/voice/{recording.sid}.wav"
+    return media_key(recording.account_id, "voice", f"{recording.sid}.wav")
 
 
 def rendition_key(recording: VoiceRecording, *, format: str, channels: int) -> str:
     """Return the key of a recording in a format and channel count (the original where it is)."""
     if format == "wav" and channels == recording.channels:
         return original_key(recording)
-    return f"{recording.account_id}/voice/{recording.sid}.{channels}ch.{format}"
+    return media_key(recording.account_id, "voice", f"{recording.sid}.{channels}ch.{format}")
 
 
 def all_keys(account_id: str, sid: str, channels: int) -> list[str]:
@@ -77,13 +79,16 @@ def renditions_make(recording: VoiceRecording, *, wanted: list[tuple[str, int]] 
             target = Path(folder, f"rendition-{channels}.{format}")
             with target.open("wb") as out:
                 audio.encode(sound, format=format, out=out)
-            with target.open("rb") as stream:
-                store.save(rendition_key(recording, format=format, channels=channels), stream)
+            key = rendition_key(recording, format=format, channels=channels)
+            # Made meanwhile by a download that came first: the same audio, already there.
+            with target.open("rb") as stream, contextlib.suppress(MediaKeyTaken):
+                store.save(key, stream, account_sid=recording.account_id)
     if not VoiceRecording.objects.filter(
         pk=recording.pk, status=VoiceRecordingStatus.COMPLETED
     ).exists():
         for format, channels in missing:
-            store.delete(rendition_key(recording, format=format, channels=channels))
+            key = rendition_key(recording, format=format, channels=channels)
+            store.delete(key, account_sid=recording.account_id)
 
 
 def rendition_url(

@@ -281,7 +281,7 @@ def _complete(
     now = timezone.now()
     if error_code is None:
         key = media.original_key(recording)
-        recording.size = get_media_store().save(key, wav)
+        recording.size = get_media_store().save(key, wav, account_sid=recording.account_id)
         recording.media_key = key
         # Half up, as for video recordings: 2.5 s is 3 s to a user (round() would say 2).
         recording.duration = api_duration(duration)

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -356,6 +357,7 @@ class _Plan:
     path: str | None = None
     keep: float = 0.5
     seconds: float = 0.0
+    change: Callable[[dict], dict] | None = None
 
     def matches(self, path: str) -> bool:
         return self.remaining > 0 and (self.path is None or re.search(self.path, path) is not None)
@@ -440,6 +442,11 @@ class FaultyProxy:
         forwarding them, as a slow network would."""
         self._add(_Plan("slow", count, path, seconds=seconds))
 
+    def edit(self, path: str, change: Callable[[dict], dict]) -> None:
+        """Pass every JSON body answered for a path matching ``path`` through ``change`` (it takes
+        and returns the parsed body), as a source that lies about its recordings would."""
+        self._add(_Plan("edit", sys.maxsize, path, change=change))
+
     def clear(self) -> None:
         """Drop every fault still planned: from now on, forward everything as it is."""
         with self._state.lock:
@@ -503,6 +510,9 @@ def _handler_for(upstream: str, state: _Faults) -> type[http.server.BaseHTTPRequ
                 time.sleep(delay.seconds)
             status, headers, body = self._forward(data)
             fault = None
+            edit = state.take(("edit",), urlsplit(self.path).path)
+            if edit is not None and status == 200:
+                body = json.dumps(edit.change(json.loads(body))).encode()
             if self.command != "HEAD" and 200 <= status < 300 and self._is_media(headers):
                 truncation = state.take(FaultyProxy.TRUNCATIONS, self.path)
                 if truncation is not None:

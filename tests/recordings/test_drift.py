@@ -24,13 +24,18 @@ def test_a_clean_store_reports_no_drift(make_completed_recording):
     assert report["missing_media_sample"] == report["orphaned_media_sample"] == []
 
 
+def lose(recording) -> None:
+    """Remove a recording's file behind its back."""
+    get_media_store().delete(recording.media_key, account_sid=recording.account_id)
+
+
 def test_both_kinds_of_drift_are_reported(make_completed_recording, account):
     kept = make_completed_recording()
     lost = make_completed_recording()
     store = get_media_store()
-    store.delete(lost.media_key)
+    store.delete(lost.media_key, account_sid=account.sid)
     orphan_key = f"{account.sid}/RMorphan/RTorphan.mka"
-    store.save(orphan_key, io.BytesIO(b"abc"))
+    store.save(orphan_key, io.BytesIO(b"abc"), account_sid=account.sid)
     # A half-written upload is the store's own business, not an orphan.
     (store.root / account.sid / ".upload-tmp").write_bytes(b"x")
 
@@ -44,9 +49,9 @@ def test_both_kinds_of_drift_are_reported(make_completed_recording, account):
 
 def test_report_is_limited_to_one_account(make_completed_recording, account, other_account):
     lost = make_completed_recording()
-    get_media_store().delete(lost.media_key)
+    lose(lost)
     other = make_completed_recording(track__participant__room__account=other_account)
-    get_media_store().delete(other.media_key)
+    lose(other)
 
     assert media_drift_report(account=account)["missing_media_sample"] == [lost.media_key]
     assert media_drift_report(account=other_account)["missing_media_sample"] == [other.media_key]
@@ -55,14 +60,14 @@ def test_report_is_limited_to_one_account(make_completed_recording, account, oth
 
 def test_samples_are_capped_but_counts_are_not(make_completed_recording):
     for _ in range(3):
-        get_media_store().delete(make_completed_recording().media_key)
+        lose(make_completed_recording())
     report = media_drift_report(limit=2)
     assert report["missing_media_count"] == 3
     assert len(report["missing_media_sample"]) == 2
 
 
 def test_drift_task_logs_a_warning_with_the_counts(make_completed_recording, caplog):
-    get_media_store().delete(make_completed_recording().media_key)
+    lose(make_completed_recording())
     with caplog.at_level(logging.WARNING, logger="recordings.tasks"):
         report = check_media_drift.delay().get()
     assert report["missing_media_count"] == 1
@@ -87,7 +92,11 @@ def test_drift_check_runs_daily():
 def test_s3_orphans_are_listed_too(s3_settings, make_completed_recording):  # noqa: F811
     recording = make_completed_recording()
     store = get_media_store()
-    store.save(f"{recording.account_id}/RMstray/RTstray.mka", io.BytesIO(b"stray"))
+    store.save(
+        f"{recording.account_id}/RMstray/RTstray.mka",
+        io.BytesIO(b"stray"),
+        account_sid=recording.account_id,
+    )
     report = media_drift_report(account=recording.account)
     assert report["orphans_checked"] is True
     assert report["orphaned_media_sample"] == [f"{recording.account_id}/RMstray/RTstray.mka"]
@@ -103,7 +112,7 @@ def test_voice_recordings_and_their_renditions_are_not_orphans(
     renditions = voice_media.all_keys(account.sid, recording.sid, recording.channels)
     assert all(store.exists(key) for key in renditions)  # made when it completed
     assert media_drift_report()["orphaned_media_count"] == 0
-    store.delete(recording.media_key)
+    store.delete(recording.media_key, account_sid=account.sid)
     report = media_drift_report()
     assert report["missing_media_sample"] == [recording.media_key]
     recording.delete()

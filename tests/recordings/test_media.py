@@ -17,6 +17,7 @@ from django.test import Client
 from console.services import SYSTEM
 from recordings import services
 from recordings.choices import RecordingStatus
+from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import LocalMediaStore, get_media_store
 from recordings.media.views import parse_range
 from recordings.models import Recording
@@ -277,7 +278,7 @@ def test_tokens_signed_for_something_else_are_403(api, rec, anonymous):
 
 def test_file_deleted_from_store_after_signing_is_404(api, rec, anonymous):
     url = path_of(signed_url(api, rec))
-    get_media_store().delete(rec.media_key)
+    get_media_store().delete(rec.media_key, account_sid=rec.account_id)
     assert_twilio_error(anonymous.get(url), 404, 20404)
     assert_twilio_error(anonymous.get(url, HTTP_RANGE="bytes=0-0"), 404, 20404)
 
@@ -434,17 +435,22 @@ def leftovers(root) -> list[str]:
     return [p.name for p in root.rglob(".upload-*")]
 
 
+AC = "AC" + "1" * 32
+KEY = f"{AC}/RM1/RT1.mka"
+
+
 def test_store_save_returns_size_and_round_trips(store):
-    key = "AC1/RM1/RT1.mka"
-    assert store.save(key, io.BytesIO(MEDIA)) == SIZE
-    assert store.exists(key)
-    assert store.size(key) == SIZE
-    with store.open(key) as f:
+    assert store.save(KEY, io.BytesIO(MEDIA), account_sid=AC) == SIZE
+    assert store.exists(KEY)
+    assert store.size(KEY) == SIZE
+    with store.open(KEY) as f:
         assert f.read() == MEDIA
-    assert store.save(key, io.BytesIO(b"short")) == 5
-    with store.open(key) as f:
-        assert f.read() == b"short"
-    assert store.save("AC1/empty.mka", io.BytesIO(b"")) == 0
+    # Create-only: a second save under the key replaces nothing.
+    with pytest.raises(MediaKeyTaken):
+        store.save(KEY, io.BytesIO(b"short"), account_sid=AC)
+    with store.open(KEY) as f:
+        assert f.read() == MEDIA
+    assert store.save(f"{AC}/empty.mka", io.BytesIO(b""), account_sid=AC) == 0
     assert leftovers(store.root) == []
 
 
@@ -469,82 +475,77 @@ class _Stream(io.RawIOBase):
 
 
 def test_store_save_is_atomic(store):
-    key = "AC1/RM1/RT1.mka"
     seen = []
-    store.save(key, _Stream(b"new", during=lambda: seen.append(store.exists(key))))
+    store.save(KEY, _Stream(b"new", during=lambda: seen.append(store.exists(KEY))), account_sid=AC)
     assert seen == [False]  # mid-copy, no reader can see a half-written file
-    with store.open(key) as f:
+    with store.open(KEY) as f:
         assert f.read() == b"new"
 
 
 def test_store_save_that_fails_keeps_the_old_file_and_no_temp_file(store):
-    key = "AC1/RM1/RT1.mka"
-    store.save(key, io.BytesIO(b"old content"))
+    store.save(KEY, io.BytesIO(b"old content"), account_sid=AC)
     with pytest.raises(OSError, match="connection reset"):
-        store.save(key, _Stream(b"partial new content", fail=True))
-    with store.open(key) as f:
+        store.save(KEY, _Stream(b"partial new content", fail=True), account_sid=AC)
+    with store.open(KEY) as f:
         assert f.read() == b"old content"
     assert leftovers(store.root) == []
+    never = f"{AC}/RM1/never.mka"
     with pytest.raises(OSError):
-        store.save("AC1/RM1/never.mka", _Stream(b"partial", fail=True))
-    assert not store.exists("AC1/RM1/never.mka")
+        store.save(never, _Stream(b"partial", fail=True), account_sid=AC)
+    assert not store.exists(never)
     assert leftovers(store.root) == []
 
 
 def test_store_delete_is_idempotent(store):
-    key = "AC1/RM1/RT1.mka"
-    store.save(key, io.BytesIO(b"x"))
-    store.delete(key)
-    assert not store.exists(key)
-    store.delete(key)
-    store.delete("AC9/never/existed.mka")
-    assert not store.exists(key)
+    store.save(KEY, io.BytesIO(b"x"), account_sid=AC)
+    store.delete(KEY, account_sid=AC)
+    assert not store.exists(KEY)
+    store.delete(KEY, account_sid=AC)
+    store.delete(f"{AC}/never/existed.mka", account_sid=AC)
+    assert not store.exists(KEY)
 
 
 @pytest.mark.parametrize(
     "key",
     [
         "../outside.mka",
-        "AC1/../../outside.mka",
-        "AC1/RM1/../../../outside.mka",
+        f"{AC}/../../outside.mka",
+        f"{AC}/RM1/../../../outside.mka",
         "../root-evil/x.mka",  # a sibling whose name starts with the root's name
         "/etc/passwd",
         "/tmp/outside.mka",
         "..",
+        f"{AC}/RM1/../RM2/RT1.mka",  # even a key that would stay inside is not a plain key
     ],
 )
 def test_store_keys_cannot_escape_the_root(store, key, tmp_path):
     store.root.mkdir(parents=True)
     (tmp_path / "outside.mka").write_bytes(b"secret")
     for call in (
-        lambda: store.save(key, io.BytesIO(b"x")),
+        lambda: store.save(key, io.BytesIO(b"x"), account_sid=AC),
         lambda: store.open(key),
         lambda: store.size(key),
         lambda: store.exists(key),
-        lambda: store.delete(key),
+        lambda: store.delete(key, account_sid=AC),
     ):
-        with pytest.raises(ValueError, match="outside the store"):
+        with pytest.raises(ValueError, match="media key"):
             call()
     assert (tmp_path / "outside.mka").read_bytes() == b"secret"
     assert not (tmp_path / "root-evil").exists()
+    assert not (store.root / AC / "RM2").exists()
 
 
 def test_store_symlink_out_of_the_root_is_refused(store, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "f.mka").write_bytes(b"secret")
-    store.root.mkdir(parents=True)
-    os.symlink(outside, store.root / "link")
+    (store.root / AC).mkdir(parents=True)
+    os.symlink(outside, store.root / AC / "link")
     with pytest.raises(ValueError):
-        store.open("link/f.mka")
+        store.open(f"{AC}/link/f.mka")
     with pytest.raises(ValueError):
-        store.save("link/g.mka", io.BytesIO(b"x"))
+        store.save(f"{AC}/link/g.mka", io.BytesIO(b"x"), account_sid=AC)
     assert not (outside / "g.mka").exists()
-
-
-def test_store_keys_that_stay_inside_are_fine(store):
-    assert store.save("AC1/RM1/../RM2/RT1.mka", io.BytesIO(b"abc")) == 3
-    assert store.exists("AC1/RM2/RT1.mka")
 
 
 def test_get_media_store_follows_settings(settings):

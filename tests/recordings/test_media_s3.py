@@ -18,7 +18,8 @@ from tests.s3 import free_port, moto_endpoint, s3_settings  # noqa: F401 (fixtur
 MiB = 1024 * 1024
 # Every byte value at a known offset, so a wrong slice cannot go unnoticed.
 MEDIA = b"\x1aE\xdf\xa3" + bytes(range(256)) * 40 + b"THE END"
-KEY = "ACxxxxxxxx/RMxxxxxxxx/RTxxxxxxxx.mka"
+ACCOUNT = "AC" + "a" * 32
+KEY = f"{ACCOUNT}/RM{'b' * 32}/RT{'c' * 32}.mka"
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def presign(store, *, ttl=60, key=KEY, content_type="audio/x-matroska", disposit
 
 def test_save_exists_size_open_delete_round_trip(store, s3_settings):  # noqa: F811
     assert not store.exists(KEY)
-    assert store.save(KEY, io.BytesIO(MEDIA)) == len(MEDIA)
+    assert store.save(KEY, io.BytesIO(MEDIA), account_sid=ACCOUNT) == len(MEDIA)
     assert s3_settings.keys() == [KEY]
     assert store.exists(KEY)
     assert store.size(KEY) == len(MEDIA)
@@ -51,10 +52,10 @@ def test_save_exists_size_open_delete_round_trip(store, s3_settings):  # noqa: F
         assert stream.read(90) == MEDIA[10:100]
         stream.seek(-7, io.SEEK_END)
         assert stream.read() == b"THE END"
-    store.delete(KEY)
+    store.delete(KEY, account_sid=ACCOUNT)
     assert not store.exists(KEY)
     assert s3_settings.keys() == []
-    store.delete(KEY)  # already gone is success
+    store.delete(KEY, account_sid=ACCOUNT)  # already gone is success
     with pytest.raises(FileNotFoundError):
         store.size(KEY)
     with pytest.raises(FileNotFoundError):
@@ -75,7 +76,7 @@ def test_large_file_goes_up_in_parts_and_round_trips(store, s3_settings, setting
         def readinto(self, buffer):
             return self._inner.readinto(buffer)
 
-    assert store.save(KEY, io.BufferedReader(NotSeekable(data))) == len(data)
+    assert store.save(KEY, io.BufferedReader(NotSeekable(data)), account_sid=ACCOUNT) == len(data)
     head = s3_settings.client.head_object(Bucket=s3_settings.bucket, Key=KEY)
     assert head["ETag"].strip('"').endswith("-3")  # a multipart upload of three parts
     assert head["ContentLength"] == len(data)
@@ -84,7 +85,7 @@ def test_large_file_goes_up_in_parts_and_round_trips(store, s3_settings, setting
 
 
 def test_presigned_url_serves_bytes_headers_and_ranges_over_http(store, s3_settings):  # noqa: F811
-    store.save(KEY, io.BytesIO(MEDIA))
+    store.save(KEY, io.BytesIO(MEDIA), account_sid=ACCOUNT)
     disposition = 'inline; filename="RT1.mka"'
     url = presign(store, disposition=disposition)
     assert url.startswith(f"{s3_settings.endpoint_url}/{s3_settings.bucket}/")  # path style
@@ -125,7 +126,7 @@ def test_presigning_is_deterministic_so_a_tampered_url_cannot_match(store):
     strict=True, reason="moto serves presigned URLs without checking signature or expiry"
 )
 def test_expired_or_tampered_url_is_refused_by_the_server(store):
-    store.save(KEY, io.BytesIO(MEDIA))
+    store.save(KEY, io.BytesIO(MEDIA), account_sid=ACCOUNT)
     url = presign(store, ttl=1)
     tampered = url.replace("X-Amz-Signature=", "X-Amz-Signature=0")
     assert requests.get(tampered, timeout=10).status_code == 403
@@ -173,11 +174,11 @@ def unreachable(s3_settings, settings):  # noqa: F811
 @pytest.mark.parametrize(
     "operation",
     [
-        lambda store: store.save(KEY, io.BytesIO(MEDIA)),
+        lambda store: store.save(KEY, io.BytesIO(MEDIA), account_sid=ACCOUNT),
         lambda store: store.open(KEY),
         lambda store: store.size(KEY),
         lambda store: store.exists(KEY),
-        lambda store: store.delete(KEY),
+        lambda store: store.delete(KEY, account_sid=ACCOUNT),
     ],
     ids=["save", "open", "size", "exists", "delete"],
 )

@@ -388,7 +388,7 @@ def test_a_download_before_the_renditions_are_made_transcodes_just_that_one(
     store = get_media_store()
     keys = {c: media.rendition_key(world.dual, format="mp3", channels=c) for c in (1, 2)}
     for key in keys.values():
-        store.delete(key)
+        store.delete(key, account_sid=account.sid)
     response = fetch_media(live_server, account, world.dual.sid, ".mp3", RequestedChannels="1")
     assert audio.info(response.content)["channels"] == 1
     assert store.exists(keys[1]) and not store.exists(keys[2])

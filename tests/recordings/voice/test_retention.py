@@ -329,14 +329,14 @@ def test_renditions_finished_after_the_deletion_are_removed_too(voice_recording)
     recording = voice_recording(dual=True, renditions=False)
     for key in keys_of(recording):
         if key != recording.media_key:
-            get_media_store().delete(key)
+            get_media_store().delete(key, account_sid=recording.account_id)
     stale = VoiceRecording.objects.get(pk=recording.pk)  # as a slow transcoder loaded it
     media.renditions_make(stale)
     made = keys_of(stale)
     assert len(made) == 4  # the original, MP3 in 1 and 2 channels, WAV in 1
     for key in made:
         if key != recording.media_key:
-            get_media_store().delete(key)
+            get_media_store().delete(key, account_sid=recording.account_id)
     # Deleted meanwhile (the media deletion runs after commit, and may run before or after the
     # transcoder saves): the renditions it saves must not outlive the check that follows.
     VoiceRecording.objects.filter(pk=recording.pk).update(status="deleted")
