@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
-from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from django.conf import settings
 
@@ -92,8 +91,9 @@ class ExternalS3Store(S3MediaStore):
             return super().save(key, stream, account_sid=account_sid)
         except MediaStoreUnavailable as exc:
             raise ExternalStoreFailed(f"The S3 bucket {self.bucket} cannot be reached") from exc
-        except (ClientError, S3UploadFailedError) as exc:
-            cause = exc if isinstance(exc, ClientError) else exc.__context__
+        except (ClientError, FileNotFoundError) as exc:
+            # A missing bucket comes back from the store as FileNotFoundError over its ClientError.
+            cause = exc if isinstance(exc, ClientError) else exc.__cause__
             code = (
                 cause.response.get("Error", {}).get("Code", "an error")
                 if isinstance(cause, ClientError)
