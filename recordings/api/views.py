@@ -175,6 +175,7 @@ class _RecordingInstanceView(TwilioAPIView):
         url = media_store_for(recording).url(
             base_url=api_base_url(self.request),
             key=recording.media_key,
+            sid=recording.sid,
             ttl=ttl,
             content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
             disposition=disposition,

@@ -337,6 +337,7 @@ class RecordingMediaView(AccountPageMixin, View):
             media_store_for(recording).url(
                 base_url=api_base_url(request),
                 key=recording.media_key,
+                sid=recording.sid,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,
                 content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
                 disposition=disposition(request, f"{recording.sid}.{recording.container_format}"),
