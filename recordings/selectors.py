@@ -97,6 +97,15 @@ def recording_get(*, account: Account, sid: str, room_sid: str | None = None) ->
     return qs.first()
 
 
+def recording_media_servable(*, sid: str) -> bool:
+    """Tell whether a recording's media may still be served (completed: not deleted).
+
+    Asked by a signed media URL, whose signature is the permission: there is no caller account
+    to start from, and the SID was signed by us. One primary-key lookup.
+    """
+    return Recording.objects.filter(pk=sid, status=RecordingStatus.COMPLETED).exists()
+
+
 def room_get(*, account: Account, sid_or_name: str) -> Room | None:
     """Return the account's room by SID, or by unique name among its rooms in progress."""
     qs = Room.objects.filter(account=account)

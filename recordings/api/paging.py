@@ -22,6 +22,9 @@ from recordings.api.errors import (
 from recordings.selectors import Cursor, Page
 
 _TOKEN_SALT = "roomvault.api.page-token"
+# Page is echoed back, and the 2010-04-01 API adds the indexes of its first and last rows: each
+# must fit in a signed 64-bit integer, the largest JSON number we render and most clients read.
+_INT64_LIMIT = 2**63
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ def parse_page_request(request: Request) -> PageRequest:
             f"Invalid PageSize: must be between 1 and {settings.API_PAGE_SIZE_MAX}",
         )
     page = _integer(params.get("Page"), "Page", 0)
-    if page < 0:
-        raise invalid_parameter("Page", "must be 0 or more")
+    page_max = _INT64_LIMIT // page_size - 1
+    if not 0 <= page <= page_max:
+        raise invalid_parameter("Page", f"must be between 0 and {page_max}")
     token = params.get("PageToken") or None
     cursor = decode_token(token) if token else None
     return PageRequest(page_size=page_size, page=page, cursor=cursor, token=token)

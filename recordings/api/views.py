@@ -39,8 +39,16 @@ from recordings.choices import CONTENT_TYPE_FOR_CONTAINER
 from recordings.media.external import media_store_for
 
 PAGING_PARAMETERS = [
-    OpenApiParameter("PageSize", int, description="1 to 1000, default 50"),
-    OpenApiParameter("Page", int, description="The page index, for client state"),
+    OpenApiParameter(
+        "PageSize",
+        {"type": "integer", "minimum": 1, "maximum": settings.API_PAGE_SIZE_MAX},
+        description=f"1 to {settings.API_PAGE_SIZE_MAX}, default {settings.API_PAGE_SIZE_DEFAULT}",
+    ),
+    OpenApiParameter(
+        "Page",
+        {"type": "integer", "format": "int64", "minimum": 0},
+        description="The page index, for client state",
+    ),
     OpenApiParameter("PageToken", str, description="The page token, provided by the API"),
 ]
 ROOM_RECORDING_FILTERS = [
@@ -175,6 +183,7 @@ class _RecordingInstanceView(TwilioAPIView):
         url = media_store_for(recording).url(
             base_url=api_base_url(self.request),
             key=recording.media_key,
+            sid=recording.sid,
             ttl=ttl,
             content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
             disposition=disposition,

@@ -254,10 +254,13 @@ class S3MediaStore:
         with contextlib.suppress(FileNotFoundError):
             self._call("delete_object", Key=key)
 
-    def url(self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str) -> str:
+    def url(
+        self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str
+    ) -> str:
         """Return a presigned GET URL valid for ttl seconds, with these response headers.
 
-        Signing is local: no request to S3, so it never raises MediaStoreUnavailable.
+        Signing is local: no request to S3, so it never raises MediaStoreUnavailable. S3 serves
+        it without asking us, so it cannot check recording sid: deleting the object revokes it.
         """
         return self.client.generate_presigned_url(
             "get_object",

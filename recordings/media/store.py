@@ -39,7 +39,7 @@ class MediaStore(Protocol):
     def delete(self, key: str, *, account_sid: str) -> None: ...
     def keys(self, *, prefix: str = "") -> Iterator[str]: ...
     def url(
-        self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str
+        self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str
     ) -> str: ...
 
 
@@ -106,11 +106,15 @@ class LocalMediaStore:
         """Remove a stored file of the account; a file already gone is not an error."""
         self._path(key, account_sid=account_sid).unlink(missing_ok=True)
 
-    def url(self, *, key: str, ttl: int, content_type: str, disposition: str, base_url: str) -> str:
-        """Return our own signed URL (served by recordings.media.views, with Range) for ttl s."""
+    def url(
+        self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str
+    ) -> str:
+        """Return our own signed URL (served by recordings.media.views, with Range) of recording
+        sid's media for ttl s."""
         return signed_media_url(
             base_url=base_url,
             key=check_key(key),
+            sid=sid,
             ttl=ttl,
             content_type=content_type,
             disposition=disposition,

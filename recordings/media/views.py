@@ -10,7 +10,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
 from recordings.api.errors import json_error
-from recordings.media.signed import read_grant
+from recordings.media.signed import read_grant, still_servable
 from recordings.media.store import CHUNK_SIZE, get_media_store
 
 # A position of more than 100 digits is treated as malformed: int() of thousands of digits raises.
@@ -54,12 +54,13 @@ def _chunks(stream, start: int, length: int):
 
 @require_safe
 def serve_signed_media(request, token: str):
-    """Stream the file a signed URL grants, whole or by range; 403 if altered or expired."""
+    """Stream the file a signed URL grants, whole or by range; 403 if altered or expired, 404
+    once its recording is deleted (even while the file waits for removal) or the file is gone."""
     grant = read_grant(token)
     if grant is None:
         return json_error(20403, "This media URL is invalid or has expired", 403)
     store = get_media_store()
-    if not store.exists(grant.key):
+    if not still_servable(grant) or not store.exists(grant.key):
         return json_error(20404, "The media file no longer exists", 404)
     size = store.size(grant.key)
     byte_range = parse_range(request.headers.get("Range"), size)

@@ -7,7 +7,8 @@ the Voice Recordings Logs (``recordings.voice.views``) too.
 
 import csv
 import json
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -36,23 +37,7 @@ TOKEN = "token"
 # The list counts matches up to this many, with a LIMITed subquery; beyond it, "more than N".
 COUNT_CAP = 1000
 CSV_CHUNK_SIZE = 2000
-CSV_HEADER = (
-    "date_created",
-    "sid",
-    "room_sid",
-    "room_name",
-    "participant_sid",
-    "participant_identity",
-    "track_name",
-    "type",
-    "codec",
-    "container_format",
-    "duration",
-    "size",
-    "status",
-    "date_deleted",
-)
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -224,14 +209,16 @@ class RecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
         return qs.select_related("room", "participant")
 
 
-def _csv_cell(value) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_iso(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+def csv_cell(value: object) -> str:
+    """Return a value as a CSV cell no spreadsheet runs as a formula: times in UTC as ISO 8601,
+    nothing for None, and text starting like a formula behind an apostrophe (every column: even
+    a field the product fills itself may arrive from an import)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 class _Echo:
@@ -241,46 +228,69 @@ class _Echo:
         return value
 
 
-def csv_lines(recordings: QuerySet[Recording]):
-    """Yield the CSV of recordings line by line, reading them from the database in chunks."""
+def csv_lines(rows: QuerySet, columns: dict[str, Callable[[object], object]]) -> Iterator[str]:
+    """Yield the CSV of rows line by line (a header, then one line per row with each column's
+    value), reading them from the database in chunks."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    for r in recordings.iterator(chunk_size=CSV_CHUNK_SIZE):
-        yield writer.writerow(
-            (
-                _csv_iso(r.date_created),
-                r.sid,
-                r.room_id,
-                _csv_cell(r.room.unique_name),
-                r.participant_id,
-                _csv_cell(r.participant.identity),
-                _csv_cell(r.track_name),
-                r.type,
-                r.codec,
-                r.container_format,
-                "" if r.duration is None else r.duration,
-                "" if r.size is None else r.size,
-                r.status,
-                _csv_iso(r.date_deleted),
-            )
-        )
+    yield writer.writerow(columns)
+    for row in rows.iterator(chunk_size=CSV_CHUNK_SIZE):
+        yield writer.writerow([csv_cell(value(row)) for value in columns.values()])
 
 
-class RecordingExportView(AccountPageMixin, View):
-    """The filtered set as CSV, streamed: no page size, no limit, never all in memory."""
+class CsvExportView(AccountPageMixin, View):
+    """A Logs page's filtered set as CSV, streamed: no page size, no limit, never all in memory.
+
+    A view names its ``filter_form_class``, its ``columns`` (header → value of a row), the
+    ``list_url`` its bad filters go back to, and its rows (``matching``).
+    """
 
     action = Action.PLAY
+    filter_form_class: type[Form]
+    columns: dict[str, Callable[[object], object]]
+    list_url: str
+    filename: str
+
+    def matching(self, form: Form) -> QuerySet:
+        """Return the account's rows a valid filter form selects, newest first."""
+        raise NotImplementedError
 
     def get(self, request):
-        form = filter_form(request.GET)
+        form = filter_form(request.GET, self.filter_form_class)
         if not form.is_valid():
             messages.error(request, "Correct the filters before exporting.")
-            return redirect(reverse("recordings:list") + "?" + request.GET.urlencode())
-        recordings = recordings_matching(self.account, form).select_related("room", "participant")
-        response = StreamingHttpResponse(csv_lines(recordings), content_type="text/csv")
+            return redirect(reverse(self.list_url) + "?" + request.GET.urlencode())
+        lines = csv_lines(self.matching(form), self.columns)
+        response = StreamingHttpResponse(lines, content_type="text/csv")
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response["Content-Disposition"] = f'attachment; filename="recordings-{stamp}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}-{stamp}.csv"'
         return response
+
+
+class RecordingExportView(CsvExportView):
+    """The Recordings Logs' filtered set as CSV."""
+
+    filter_form_class = RecordingFilterForm
+    list_url = "recordings:list"
+    filename = "recordings"
+    columns = {
+        "date_created": lambda r: r.date_created,
+        "sid": lambda r: r.sid,
+        "room_sid": lambda r: r.room_id,
+        "room_name": lambda r: r.room.unique_name,
+        "participant_sid": lambda r: r.participant_id,
+        "participant_identity": lambda r: r.participant.identity,
+        "track_name": lambda r: r.track_name,
+        "type": lambda r: r.type,
+        "codec": lambda r: r.codec,
+        "container_format": lambda r: r.container_format,
+        "duration": lambda r: r.duration,
+        "size": lambda r: r.size,
+        "status": lambda r: r.status,
+        "date_deleted": lambda r: r.date_deleted,
+    }
+
+    def matching(self, form: RecordingFilterForm) -> QuerySet[Recording]:
+        return recordings_matching(self.account, form).select_related("room", "participant")
 
 
 class RecordingDetailView(AccountPageMixin, TemplateView):
@@ -337,6 +347,7 @@ class RecordingMediaView(AccountPageMixin, View):
             media_store_for(recording).url(
                 base_url=api_base_url(request),
                 key=recording.media_key,
+                sid=recording.sid,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,
                 content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
                 disposition=disposition(request, f"{recording.sid}.{recording.container_format}"),

@@ -99,6 +99,7 @@ def rendition_url(
     return get_media_store().url(
         base_url=base_url,
         key=rendition(recording, format=format, channels=channels),
+        sid=recording.sid,
         ttl=settings.MEDIA_URL_TTL_DEFAULT,
         content_type=MEDIA_TYPES[format],
         disposition=disposition,

@@ -71,6 +71,12 @@ def voice_recording_get(
     return qs.first()
 
 
+def voice_recording_media_servable(*, sid: str) -> bool:
+    """Tell whether a voice recording's audio (any rendition) may still be served (completed:
+    not deleted). Asked by a signed media URL, as ``recording_media_servable`` is."""
+    return VoiceRecording.objects.filter(pk=sid, status=VoiceRecordingStatus.COMPLETED).exists()
+
+
 def call_get(*, account: Account, sid: str) -> Call | None:
     """Return the account's call with this SID, or None (foreign and unknown alike)."""
     return Call.objects.filter(account=account, sid=sid).first() if is_sid(sid, "CA") else None

@@ -13,6 +13,7 @@ SID = r"(?P<sid>RE[0-9a-fA-F]{32})"
 app_name = "voice"
 urlpatterns = [
     path("", views.VoiceRecordingListView.as_view(), name="list"),
+    path("export.csv", views.VoiceRecordingExportView.as_view(), name="export"),
     re_path(rf"^{SID}/$", views.VoiceRecordingDetailView.as_view(), name="detail"),
     re_path(rf"^{SID}/media$", views.VoiceRecordingMediaView.as_view(), name="media"),
     re_path(rf"^{SID}/delete/$", views.VoiceRecordingDeleteView.as_view(), name="delete"),

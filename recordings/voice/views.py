@@ -1,6 +1,7 @@
-"""Voice Recordings Logs: the filtered list, one recording's details, its audio and its deletion.
-Handlers parse the request, call a selector or a service, and render; the list's paging and the
-details' helpers are the video Logs' own (``recordings.views.logs``).
+"""Voice Recordings Logs: the filtered list and its CSV export, one recording's details, its
+audio and its deletion. Handlers parse the request, call a selector or a service, and render; the
+list's paging, the CSV writer and the details' helpers are the video Logs' own
+(``recordings.views.logs``).
 """
 
 from urllib.parse import urlencode
@@ -20,6 +21,7 @@ from recordings.api.paging import api_base_url
 from recordings.exceptions import RecordingNotDeletable
 from recordings.models import BulkDeletion
 from recordings.views.logs import (
+    CsvExportView,
     KeysetListMixin,
     api_context,
     disposition,
@@ -50,6 +52,11 @@ def voice_recording_or_404(account, sid: str) -> VoiceRecording:
     if recording is None:
         raise Http404("No such recording")
     return recording
+
+
+def voice_recordings_matching(account, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
+    """Return the account's voice recordings a valid filter form selects, newest first."""
+    return voice_selectors.voice_recording_list(account=account, **form.selector_kwargs())
 
 
 def downloads(recording: VoiceRecording) -> list[tuple[str, str]]:
@@ -99,11 +106,39 @@ class VoiceRecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
     extra_context = {"product": BulkDeletion.Product.VOICE}
 
     def matching(self, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
-        return voice_selectors.voice_recording_list(account=self.account, **form.selector_kwargs())
+        return voice_recordings_matching(self.account, form)
 
     def present(self, row: VoiceRecording) -> None:
         super().present(row)
         row.purge_date = purge_date(row, settings.VOICE_RECORDING_RETENTION_DAYS)
+
+
+class VoiceRecordingExportView(CsvExportView):
+    """The Voice Recordings Logs' filtered set as CSV, with the 2010-04-01 API's field names."""
+
+    filter_form_class = VoiceRecordingFilterForm
+    list_url = "voice:list"
+    filename = "voice-recordings"
+    columns = {
+        "date_created": lambda r: r.date_created,
+        "sid": lambda r: r.sid,
+        "call_sid": lambda r: r.call_id,
+        "conference_sid": lambda r: r.conference_id,
+        "source": lambda r: r.source,
+        "channels": lambda r: r.channels,
+        "track": lambda r: r.track,
+        "trim": lambda r: r.trim,
+        "start_time": lambda r: r.start_time,
+        "duration": lambda r: r.duration,
+        "price": lambda r: r.price,
+        "price_unit": lambda r: r.price_unit,
+        "error_code": lambda r: r.error_code,
+        "status": lambda r: r.status,
+        "date_deleted": lambda r: r.date_deleted,
+    }
+
+    def matching(self, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
+        return voice_recordings_matching(self.account, form)
 
 
 class VoiceRecordingDetailView(AccountPageMixin, TemplateView):

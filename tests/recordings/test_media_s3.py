@@ -32,6 +32,7 @@ def store(s3_settings) -> S3MediaStore:  # noqa: F811
 def presign(store, *, ttl=60, key=KEY, content_type="audio/x-matroska", disposition=None):
     return store.url(
         key=key,
+        sid="RT1",
         ttl=ttl,
         content_type=content_type,
         disposition=disposition or 'attachment; filename="RT1.mka"',

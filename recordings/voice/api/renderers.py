@@ -1,11 +1,20 @@
 """The 2010-04-01 API's XML: ``<TwilioResponse>`` around the resource (or the ``RestException``),
 each field in PascalCase, nulls as empty elements."""
 
+import re
 from xml.etree import ElementTree
 
 from rest_framework.renderers import BaseRenderer
 
 _ERROR_KEYS = {"code", "message", "more_info", "status"}
+# Characters XML 1.0 does not allow, even escaped: ElementTree writes them as they are, and the
+# document is then not well-formed (a path with %01 in an error message is enough).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: object) -> str:
+    """Return a value as XML text, each character XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _pascal(name: str) -> str:
@@ -20,7 +29,7 @@ def _append(parent: ElementTree.Element, name: str, value) -> None:
     elif isinstance(value, bool):
         element.text = str(value).lower()
     elif value is not None:
-        element.text = str(value)
+        element.text = _text(value)
 
 
 class TwilioXMLRenderer(BaseRenderer):
