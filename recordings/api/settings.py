@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from console.roles import Action
 from recordings.api.errors import invalid_parameter
 from recordings.api.paging import api_base_url
 from recordings.api.params import TwilioBooleanField, require_valid
@@ -85,6 +86,8 @@ def _invalid(exc: InvalidSetting):
 
 
 class RecordingSettingsDefault(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     def render(self, row) -> Response:
         context = {"base_url": api_base_url(self.request)}
         return Response(RecordingSettingsSerializer(row, context=context).data)
@@ -114,6 +117,8 @@ class RecordingSettingsDefault(TwilioAPIView):
 
 
 class PublicKeyList(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     @extend_schema(
         operation_id="ListCredentialPublicKey",
         responses={
