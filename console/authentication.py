@@ -8,7 +8,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from console import selectors
 from console.models import Account
-from console.roles import Action, Scope, scope_allows, scopes_allowing
+from console.roles import Action, scope_allows, scopes_allowing
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class ApiCaller:
 
     account: Account
     credential_sid: str
-    scope: str = Scope.MAIN
+    scope: str
 
     is_authenticated = True
 

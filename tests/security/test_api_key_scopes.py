@@ -182,6 +182,13 @@ def test_api_keys_cannot_use_the_ingest_api(account, scope):
     assert not console_selectors.api_keys_of(account=account).filter(scope="ingest").exists()
 
 
+@pytest.mark.parametrize("scope", ["read", "ingest"])
+def test_unknown_paths_are_404_whatever_the_scope(account, scope):
+    client = key_client(account, scope)
+    assert_twilio_error(client.post("/v1/Nothing", {}), 404, 20404)
+    assert_twilio_error(client.delete("/ingest/v1/Nothing"), 404, 20404)
+
+
 # --- main: everything, as every key could before scopes ------------------------------------------
 
 
