@@ -1,20 +1,24 @@
-"""HTTP Basic authentication the way Twilio does it: AccountSid:AuthToken or ApiKeySid:Secret."""
+"""HTTP Basic authentication the way Twilio does it: AccountSid:AuthToken or ApiKeySid:Secret,
+and the permission that holds every API and ingest request to the caller's scope."""
 
 from dataclasses import dataclass
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from console import selectors
 from console.models import Account
+from console.roles import Action, scope_allows, scopes_allowing
 
 
 @dataclass(frozen=True)
 class ApiCaller:
-    """Who is calling the API: the account, and the key or account SID that authenticated."""
+    """Who is calling the API: the account, the key or account SID that authenticated, and what
+    that credential may do (an auth token is ``main``)."""
 
     account: Account
     credential_sid: str
+    scope: str
 
     is_authenticated = True
 
@@ -34,10 +38,11 @@ class TwilioBasicAuthentication(authentication.BasicAuthentication):
 
     def authenticate_credentials(self, userid, password, request=None):
         """Return (caller, account) for valid credentials; refuse everything else alike."""
-        account = selectors.account_for_credentials(sid=userid, secret=password)
-        if account is None:
+        found = selectors.account_for_credentials(sid=userid, secret=password)
+        if found is None:
             raise exceptions.AuthenticationFailed("Authenticate")
-        return ApiCaller(account=account, credential_sid=userid), account
+        account, scope = found
+        return ApiCaller(account=account, credential_sid=userid, scope=scope), account
 
 
 class TwilioBasicAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -63,3 +68,37 @@ class ApiKeyAuthentication(TwilioBasicAuthentication):
 class ApiKeyAuthenticationScheme(TwilioBasicAuthenticationScheme):
     target_class = ApiKeyAuthentication
     name = "apiKey_secret"
+
+
+def action_for_method(method: str) -> str:
+    """Return the action a request needs by its method alone: reads need VIEW, DELETE needs
+    DELETE, any other write (create a room or a call recording, end or pause one, edit rules)
+    EDIT_RULES."""
+    if method in permissions.SAFE_METHODS:
+        return Action.VIEW
+    return Action.DELETE if method == "DELETE" else Action.EDIT_RULES
+
+
+class ScopeAllowsAction(permissions.BasePermission):
+    """Let a request through only when the caller's scope allows the action it needs.
+
+    A view names that action in ``required_action`` (one action for all its methods, e.g.
+    ``Action.ADMINISTER`` for settings and credentials, ``Action.INGEST`` for /ingest/v1);
+    without it the method decides (``action_for_method``).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        caller = request.user
+        if not isinstance(caller, ApiCaller):
+            return False  # DRF answers 401 to a request that did not authenticate
+        action = getattr(view, "required_action", None) or action_for_method(request.method)
+        if scope_allows(caller.scope, action):
+            return True
+        # DRF raises PermissionDenied with this message; the API renders it as Twilio's 20403.
+        *others, last = scopes_allowing(action)
+        needed = f"{', '.join(others)} or {last}" if others else last
+        self.message = (
+            f"This request needs an API key of scope {needed}; "
+            f"{caller.credential_sid} has scope {caller.scope}"
+        )
+        return False

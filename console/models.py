@@ -7,7 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from console.roles import Role
+from console.roles import Role, Scope
 from console.sealing import unseal
 from console.sids import sid_primary_key
 
@@ -67,11 +67,13 @@ class Membership(models.Model):
 
 
 class ApiKey(models.Model):
-    """An API key (SK…): its secret is shown once at creation and stored only as a digest."""
+    """An API key (SK…): its secret is shown once at creation and stored only as a digest; its
+    scope says what it may do (console.roles)."""
 
     sid = sid_primary_key("SK")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
     friendly_name = models.CharField(max_length=255, blank=True)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.STANDARD)
     secret_hash = models.CharField(max_length=64)
     date_created = models.DateTimeField(auto_now_add=True)
     date_revoked = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,8 @@
-"""The role table: which console actions each role may take. Roles are defined nowhere else."""
+"""The role table: which actions each console role and each API key scope may take.
+
+Roles and scopes are defined nowhere else: console pages check a member's role here, API and
+ingest views check the caller's scope here, against the same actions.
+"""
 
 from django.db import models
 
@@ -13,11 +17,21 @@ class Role(models.TextChoices):
 class Action(models.TextChoices):
     VIEW = "view", "See recordings, rooms, rules and the dashboard"
     PLAY = "play", "Play and download media, export CSV"
-    EDIT_RULES = "edit_rules", "Edit recording rules and end rooms"
+    EDIT_RULES = "edit_rules", "Edit recording rules, start and end rooms and call recordings"
     DELETE = "delete", "Delete one or many recordings"
     ADMINISTER = "administer", "Manage API keys, recording settings, read the audit log"
     INVITE = "invite", "Invite people to the account and revoke pending invitations"
     MANAGE_MEMBERS = "manage_members", "Manage members and roles"
+    INGEST = "ingest", "Report rooms, calls and their media from a media server (/ingest/v1)"
+
+
+class Scope(models.TextChoices):
+    """What an API key may do; the account's own auth token acts as ``main``."""
+
+    MAIN = "main", "Main"
+    STANDARD = "standard", "Standard"
+    READ = "read", "Read"
+    INGEST = "ingest", "Ingest"
 
 
 _VIEWER = {Action.VIEW}
@@ -30,6 +44,18 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.MEMBER: frozenset(_MEMBER),
     Role.ADMIN: frozenset(_ADMIN),
     Role.OWNER: frozenset(_OWNER),
+}
+
+
+_READ = {Action.VIEW, Action.PLAY}
+# Twilio's Standard key: the Video and Voice APIs, but not keys, credentials or settings.
+_STANDARD = _READ | {Action.EDIT_RULES, Action.DELETE}
+
+SCOPE_ACTIONS: dict[str, frozenset[str]] = {
+    Scope.READ: frozenset(_READ),
+    Scope.INGEST: frozenset({Action.INGEST}),
+    Scope.STANDARD: frozenset(_STANDARD),
+    Scope.MAIN: frozenset(Action),
 }
 
 
@@ -49,3 +75,13 @@ ROLE_GRANTS: dict[str, tuple[Role, ...]] = {
 def roles_grantable(role: str) -> tuple[Role, ...]:
     """Return the roles a member with this role may invite someone as."""
     return ROLE_GRANTS.get(role, ())
+
+
+def scope_allows(scope: str, action: str) -> bool:
+    """Tell whether an API caller with this scope may take this action."""
+    return action in SCOPE_ACTIONS.get(scope, frozenset())
+
+
+def scopes_allowing(action: str) -> list[str]:
+    """Return the scopes that may take this action, narrowest first."""
+    return [scope for scope, actions in SCOPE_ACTIONS.items() if action in actions]

@@ -16,21 +16,28 @@ from console.models import (
     Membership,
     secret_digest,
 )
+from console.roles import Scope
 from console.sids import is_sid
 
 
-def account_for_credentials(*, sid: str, secret: str) -> Account | None:
-    """Return the account these Basic credentials authenticate, or None."""
+def account_for_credentials(*, sid: str, secret: str) -> tuple[Account, str] | None:
+    """Return the account these Basic credentials authenticate and their scope, or None.
+
+    The account's auth token acts as a ``main`` key; a key's scope comes with its row, so the
+    check costs no query beyond the lookup.
+    """
     if is_sid(sid, "AC"):
         account = Account.objects.filter(sid=sid).first()
-        return account if account is not None and account.check_auth_token(secret) else None
+        if account is not None and account.check_auth_token(secret):
+            return account, Scope.MAIN
+        return None
     if is_sid(sid, "SK"):
         key = (
             ApiKey.objects.select_related("account")
             .filter(sid=sid, date_revoked__isnull=True)
             .first()
         )
-        return key.account if key is not None and key.check_secret(secret) else None
+        return (key.account, key.scope) if key is not None and key.check_secret(secret) else None
     return None
 
 

@@ -19,7 +19,7 @@ from console.models import (
     new_secret,
     secret_digest,
 )
-from console.roles import Role
+from console.roles import Role, Scope
 
 
 @dataclass(frozen=True)
@@ -107,19 +107,26 @@ class NewApiKey:
 
 @transaction.atomic
 def api_key_create(
-    *, account: Account, friendly_name: str = "", actor: Actor = SYSTEM
+    *,
+    account: Account,
+    friendly_name: str = "",
+    scope: str = Scope.STANDARD,
+    actor: Actor = SYSTEM,
 ) -> NewApiKey:
-    """Create an API key for the account and return its secret once."""
+    """Create an API key of this scope for the account and return its secret once."""
     secret = new_secret() + new_secret()
     key = ApiKey.objects.create(
-        account=account, friendly_name=friendly_name, secret_hash=secret_digest(secret)
+        account=account,
+        friendly_name=friendly_name,
+        scope=Scope(scope),
+        secret_hash=secret_digest(secret),
     )
     audit_record(
         account=account,
         actor=actor,
         action="api_key.create",
         object_sid=key.sid,
-        object_repr=friendly_name,
+        object_repr=f"{friendly_name} ({key.scope})" if friendly_name else key.scope,
     )
     return NewApiKey(key=key, secret=secret)
 

@@ -216,7 +216,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["console.authentication.TwilioBasicAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every API and ingest view is held to the caller's scope (console.roles), unless it says
+    # otherwise.
+    "DEFAULT_PERMISSION_CLASSES": ["console.authentication.ScopeAllowsAction"],
     "DEFAULT_RENDERER_CLASSES": ["recordings.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.FormParser"],
     "EXCEPTION_HANDLER": "recordings.api.errors.twilio_exception_handler",

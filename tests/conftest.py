@@ -90,4 +90,12 @@ def api_key(account):
     return console_services.api_key_create(account=account, friendly_name="test key")
 
 
+@pytest.fixture
+def ingest_key(account):
+    """The key a media server or telephony platform holds: scope ``ingest``."""
+    return console_services.api_key_create(
+        account=account, friendly_name="media server", scope="ingest"
+    )
+
+
 __all__ = ["RecordingStatus", "basic_auth"]

@@ -1,4 +1,4 @@
-"""API keys of the current account: list, create (the secret is shown once), revoke."""
+"""API keys of the current account: list, create with a scope (the secret is shown once), revoke."""
 
 import secrets
 
@@ -14,7 +14,7 @@ from console import selectors, services
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.models import ApiKey
-from console.roles import Action
+from console.roles import Action, Scope
 
 LIST_CAP = 500
 # Form nonces already used to create a key, mapped to that key's SID (never its secret): a
@@ -29,6 +29,18 @@ class KeyCreateForm(forms.Form):
         max_length=255,
         required=False,
         help_text="What the key is for, e.g. “media server eu-1”.",
+    )
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=[
+            (Scope.STANDARD, "Standard: the Video and Voice APIs, not settings or credentials"),
+            (Scope.READ, "Read: GET and HEAD requests on the APIs only"),
+            (Scope.INGEST, "Ingest: only the media-server API (/ingest/v1), for a media server"),
+            (Scope.MAIN, "Main: everything, including recording settings and credentials"),
+        ],
+        initial=Scope.STANDARD,
+        widget=forms.RadioSelect,
+        help_text="Give each application the narrowest scope that does its job.",
     )
     nonce = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
@@ -68,6 +80,7 @@ class KeyCreate(AccountPageMixin, FormView):
         new = services.api_key_create(
             account=self.account,
             friendly_name=form.cleaned_data["friendly_name"],
+            scope=form.cleaned_data["scope"],
             actor=actor_for(self.request),
         )
         if nonce:

@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from console import selectors
+from console.roles import Action
 from recordings.api.errors import invalid_parameter, not_found
 from recordings.api.paging import api_base_url
 from recordings.api.params import TwilioBooleanField, require_valid
@@ -96,6 +97,8 @@ def _invalid(exc: InvalidSetting):
 
 
 class RecordingSettingsDefault(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     def render(self, row) -> Response:
         context = {"base_url": api_base_url(self.request)}
         return Response(RecordingSettingsSerializer(row, context=context).data)
@@ -125,6 +128,8 @@ class RecordingSettingsDefault(TwilioAPIView):
 
 
 class PublicKeyList(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     @extend_schema(
         operation_id="ListCredentialPublicKey",
         responses={
@@ -182,6 +187,8 @@ class AwsCredentialSerializer(serializers.Serializer):
 
 
 class AwsCredentialList(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     @extend_schema(
         operation_id="ListCredentialAws",
         responses={
@@ -218,6 +225,8 @@ class AwsCredentialList(TwilioAPIView):
 
 
 class AwsCredentialInstance(TwilioAPIView):
+    required_action = Action.ADMINISTER
+
     def credential_or_404(self, sid: str):
         credential = selectors.aws_credential_get(account=self.account, sid=sid)
         if credential is None:

@@ -17,10 +17,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.roles import Action
 from console.services import Actor
 from console.sids import is_sid
 from recordings import selectors, services
@@ -94,6 +96,10 @@ def actor_of(request) -> Actor:
 
 class TwilioAPIView(APIView):
     """Base of every /v1 view: the caller's account is ``self.account``."""
+
+    # The one action (console.roles) every method of the view needs from the caller's scope;
+    # None lets the method decide: reads need VIEW, DELETE DELETE, other writes EDIT_RULES.
+    required_action: str | None = None
 
     @property
     def account(self):
@@ -244,6 +250,7 @@ class RecordingInstance(_RecordingInstanceView):
 
 
 class RecordingMedia(_RecordingInstanceView):
+    required_action = Action.PLAY
     serializer_class = RecordingSerializer
 
     @extend_schema(
@@ -289,6 +296,7 @@ class RoomRecordingInstance(_RecordingInstanceView):
 
 
 class RoomRecordingMedia(_RecordingInstanceView):
+    required_action = Action.PLAY
     serializer_class = RoomRecordingSerializer
 
     @extend_schema(
@@ -328,6 +336,7 @@ class RoomRecordingRules(TwilioAPIView):
 
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([IsAuthenticated])  # nothing here, whatever the scope: 404, not 403
 def unknown_path(request, rest):
     """Answer every other path under /v1 with a Twilio 404, after authentication."""
     raise not_found(request.path.removeprefix("/v1"))

@@ -11,11 +11,13 @@ from pathlib import Path
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, authentication_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from console.authentication import ApiKeyAuthentication
+from console.roles import Action
 from recordings import selectors, services
 from recordings.api.errors import (
     REQUEST_TOO_LARGE,
@@ -41,9 +43,10 @@ def _valid(serializer_class, data) -> dict:
 
 
 class IngestView(TwilioAPIView):
-    """Base of the ingest endpoints: API keys only, JSON bodies."""
+    """Base of the ingest endpoints: API keys only (of scope ingest or main), JSON bodies."""
 
     authentication_classes = [ApiKeyAuthentication]
+    required_action = Action.INGEST
     parser_classes = [JSONParser]
 
     def state(self, room, http_status=status.HTTP_200_OK, **extra) -> Response:
@@ -181,6 +184,7 @@ class RecordingFailure(IngestView):
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @authentication_classes([ApiKeyAuthentication])
+@permission_classes([IsAuthenticated])  # nothing here, whatever the scope: 404, not 403
 def unknown_path(request, rest):
     """Answer every other path under /ingest/v1 with a Twilio 404, after authentication."""
     raise not_found(request.path)

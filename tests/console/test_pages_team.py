@@ -85,7 +85,7 @@ POSTS = {
     "member-edit": {"role": "admin"},
     "member-remove": {"confirm": "True"},
     "invitation-revoke": {"confirm": "True"},
-    "key-create": {"friendly_name": "new key"},
+    "key-create": {"friendly_name": "new key", "scope": "standard"},
     "key-revoke": {"confirm": "True"},
     "settings": {"record_participants_on_connect": "on"},
 }
@@ -673,7 +673,8 @@ def test_a_new_keys_secret_is_shown_once_and_only_its_digest_is_kept(
     nonce = re.search(r'name="nonce" value="([^"]+)"', form).group(1)
 
     response = client.post(
-        reverse("team:key-create"), {"friendly_name": "media server", "nonce": nonce}
+        reverse("team:key-create"),
+        {"friendly_name": "media server", "scope": "standard", "nonce": nonce},
     )
 
     assert response.status_code == 200
@@ -692,7 +693,8 @@ def test_a_new_keys_secret_is_shown_once_and_only_its_digest_is_kept(
     assert not AuditEvent.objects.filter(object_repr__contains=secret).exists()
     # Submitting the same form again (a reload) neither shows it again nor makes a second key.
     again = client.post(
-        reverse("team:key-create"), {"friendly_name": "media server", "nonce": nonce}
+        reverse("team:key-create"),
+        {"friendly_name": "media server", "scope": "standard", "nonce": nonce},
     )
     assert again.status_code == 302 and again.url == reverse("team:keys")
     assert ApiKey.objects.filter(account=account, friendly_name="media server").count() == 1
@@ -701,7 +703,9 @@ def test_a_new_keys_secret_is_shown_once_and_only_its_digest_is_kept(
 
 def test_a_created_key_authenticates_the_api_until_it_is_revoked(console_client, account):
     client = console_client("admin")
-    response = client.post(reverse("team:key-create"), {"friendly_name": "ci"}, REMOTE_ADDR=IP)
+    response = client.post(
+        reverse("team:key-create"), {"friendly_name": "ci", "scope": "standard"}, REMOTE_ADDR=IP
+    )
     body = response.content.decode()
     sid = re.search(r"<code>(SK[0-9a-f]{32})</code>", body).group(1)
     secret = re.search(r'id="api-key-secret" value="([0-9a-f]{64})"', body).group(1)

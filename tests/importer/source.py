@@ -235,7 +235,7 @@ class SourceServer:
             "deleted": ("--seconds", "2", "--seed", "2"),
         }
         key, *outputs = self.manage(
-            ("create_api_key", *ac),
+            ("create_api_key", *ac, "--scope", "ingest"),
             *(("simulate_room", *ac, *args) for args in rooms.values()),
             *(("simulate_call", *ac, *args) for args in calls.values()),
         )

@@ -11,15 +11,17 @@ from tests.helpers import client_for
 
 
 @pytest.fixture
-def ingest(api_key) -> APIClient:
-    """The media server or telephony platform: an API key of the account."""
-    return client_for(api_key.key.sid, api_key.secret)
+def ingest(ingest_key) -> APIClient:
+    """The media server or telephony platform: an ingest key of the account."""
+    return client_for(ingest_key.key.sid, ingest_key.secret)
 
 
 @pytest.fixture
 def stranger(other_account) -> APIClient:
     """A media server or platform holding an API key of another account."""
-    key = console_services.api_key_create(account=other_account, friendly_name="theirs")
+    key = console_services.api_key_create(
+        account=other_account, friendly_name="theirs", scope="ingest"
+    )
     return client_for(key.key.sid, key.secret)
 
 

@@ -183,14 +183,11 @@ def test_missing_or_bad_credentials_are_refused(live, authorization):
     assert_error(upload(client, live.audio, AUDIO), 401, 20003)
 
 
-def test_a_wrong_secret_and_a_revoked_key_are_refused(account, api_key, live):
-    assert_error(
-        client_for(api_key.key.sid, api_key.secret + "x").get(f"/ingest/v1/Rooms/{live.sid}"),
-        401,
-        20003,
-    )
-    console_services.api_key_revoke(key=api_key.key)
-    response = client_for(api_key.key.sid, api_key.secret).get(f"/ingest/v1/Rooms/{live.sid}")
+def test_a_wrong_secret_and_a_revoked_key_are_refused(account, ingest_key, live):
+    key, secret = ingest_key.key, ingest_key.secret
+    assert_error(client_for(key.sid, secret + "x").get(f"/ingest/v1/Rooms/{live.sid}"), 401, 20003)
+    console_services.api_key_revoke(key=key)
+    response = client_for(key.sid, secret).get(f"/ingest/v1/Rooms/{live.sid}")
     assert_error(response, 401, 20003)
 
 

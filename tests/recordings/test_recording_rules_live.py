@@ -55,9 +55,9 @@ def api(account) -> APIClient:
 
 
 @pytest.fixture
-def ingest(api_key) -> APIClient:
-    """The media server: an API key of the account, JSON bodies (the ingest API)."""
-    return client_for(api_key.key.sid, api_key.secret)
+def ingest(ingest_key) -> APIClient:
+    """The media server: an ingest key of the account, JSON bodies (the ingest API)."""
+    return client_for(ingest_key.key.sid, ingest_key.secret)
 
 
 class LiveRoom:

@@ -148,7 +148,9 @@ def s3(settings, iam_s3) -> IamS3:
 
 @pytest.fixture
 def ingest(account):
-    key = console_services.api_key_create(account=account, friendly_name="media server")
+    key = console_services.api_key_create(
+        account=account, friendly_name="media server", scope="ingest"
+    )
     return client_for(key.key.sid, key.secret)
 
 

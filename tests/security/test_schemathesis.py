@@ -50,7 +50,9 @@ def seeded(account, make_completed_recording) -> dict[str, str]:
 
 @pytest.fixture
 def ingest_key(account):
-    return console_services.api_key_create(account=account, friendly_name="media server")
+    return console_services.api_key_create(
+        account=account, friendly_name="media server", scope="ingest"
+    )
 
 
 # Read from the URL clients read it from, through the WSGI application (no database is involved);

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from console.roles import Action
 from recordings import selectors
 from recordings.api.errors import not_found
 from recordings.api.paging import api_base_url, parse_page_request
@@ -163,6 +164,8 @@ class RecordingXML(RecordingInstance):
 
 
 class RecordingMedia(VoiceAPIView):
+    required_action = Action.PLAY
+
     @extend_schema(
         parameters=[OpenApiParameter("RequestedChannels", int, enum=[1, 2])],
         responses={302: REDIRECT, 400: ERROR, 404: ERROR},

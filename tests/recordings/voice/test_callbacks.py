@@ -365,9 +365,9 @@ def test_the_simulator_sends_in_progress_and_completed(
 
 
 def test_the_ingest_api_sends_the_callbacks_it_was_asked_for(
-    account, api_key, callback_server, django_capture_on_commit_callbacks
+    account, ingest_key, callback_server, django_capture_on_commit_callbacks
 ):
-    ingest = client_for(api_key.key.sid, api_key.secret)
+    ingest = client_for(ingest_key.key.sid, ingest_key.secret)
     data = io.BytesIO()
     audio.write_wav(audio.speech(3.0, dual=True), data)
     with django_capture_on_commit_callbacks(execute=True):
