@@ -7,8 +7,10 @@ RabbitMQ and S3. See README.md for the table of variables.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -54,12 +56,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "console",
     "recordings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +163,31 @@ AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
 AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 # Upper bound of one request body (form posts); media uploads stream and have their own cap.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+# CONTENT SECURITY POLICY -----------------------------------------------------------------------
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# Pages load script and style only from our own static files: no inline <script>, on* handler or
+# style="" anywhere, so markup injected into a page cannot run. The API docs add data: images
+# (console/urls.py). Media may come from the S3 endpoint or a tenant's own bucket (signed URLs);
+# audio and video cannot run script, so any https origin is allowed for them.
+_MEDIA_ORIGINS = [SELF, "https:"]
+if AWS_S3_ENDPOINT_URL:
+    _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+    _MEDIA_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "media-src": _MEDIA_ORIGINS,
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # CACHE ----------------------------------------------------------------------------------------
 # Shared by every web process (files under DATA_DIR on one machine; CACHE_URL=redis://… beyond).
