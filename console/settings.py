@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "console.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it records failed sign-ins and locks out.
@@ -130,6 +131,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
+# A console session ends after this long without a request (console/sessions.py).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=12 * 3600)
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=300)
 # Behind HTTPS (a https PUBLIC_BASE_URL in production), insist on it.
 _HTTPS = not DEBUG and PUBLIC_BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_HTTPS)

@@ -175,21 +175,23 @@ def test_the_api_docs_run_without_inline_script(client):
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
-def test_a_session_idle_for_12_hours_is_signed_out(owner_client):
+def test_a_session_idle_for_12_hours_is_signed_out(client, owner):
     with time_machine.travel(T0, tick=False) as clock:
-        assert owner_client.get("/").status_code == 200
+        client.force_login(owner)
+        assert client.get("/").status_code == 200
         clock.shift(timedelta(hours=12, minutes=1))
-        response = owner_client.get("/")
+        response = client.get("/")
         assert response.status_code == 302
         assert response.url.startswith("/login/")
 
 
-def test_a_session_in_use_stays_signed_in_past_12_hours(owner_client):
+def test_a_session_in_use_stays_signed_in_past_12_hours(client, owner):
     with time_machine.travel(T0, tick=False) as clock:
+        client.force_login(owner)
         for _ in range(5):
-            assert owner_client.get("/recordings/").status_code == 200
+            assert client.get("/recordings/").status_code == 200
             clock.shift(timedelta(hours=4))
-        assert owner_client.get("/").status_code == 200
+        assert client.get("/").status_code == 200
 
 
 # --- the client's address --------------------------------------------------------------------
