@@ -357,3 +357,20 @@ def test_only_the_owner_may_see_or_rotate_the_auth_token(console_client, client,
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(TOKEN_PAGE)
     assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (2, "192.0.2.9, 198.51.100.1", "192.0.2.9"),  # client, first proxy; peer is the second
+        (2, "6.6.6.6, 192.0.2.9, 198.51.100.1", "192.0.2.9"),  # a forged left-most hop
+        (2, "192.0.2.9", PROXY),  # fewer hops than proxies: not through them all
+        (1, "not-an-address", PROXY),
+    ],
+)
+def test_the_client_address_is_counted_from_the_right(rf, settings, proxies, forwarded, expected):
+    from console.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
