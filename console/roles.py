@@ -17,12 +17,13 @@ class Action(models.TextChoices):
     DELETE = "delete", "Delete one or many recordings"
     ADMINISTER = "administer", "Manage API keys, recording settings, read the audit log"
     MANAGE_MEMBERS = "manage_members", "Manage members and roles"
+    MANAGE_AUTH_TOKEN = "manage_auth_token", "Rotate the account's auth token"
 
 
 _VIEWER = {Action.VIEW}
 _MEMBER = _VIEWER | {Action.PLAY, Action.EDIT_RULES}
 _ADMIN = _MEMBER | {Action.DELETE, Action.ADMINISTER}
-_OWNER = _ADMIN | {Action.MANAGE_MEMBERS}
+_OWNER = _ADMIN | {Action.MANAGE_MEMBERS, Action.MANAGE_AUTH_TOKEN}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(_VIEWER),

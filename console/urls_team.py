@@ -1,8 +1,8 @@
-"""Console pages: members, API keys, recording settings, audit log."""
+"""Console pages: members, API keys, the auth token, recording settings, audit log."""
 
 from django.urls import path
 
-from console.views import api_keys, audit, members, recording_settings
+from console.views import api_keys, audit, auth_token, members, recording_settings
 
 app_name = "team"
 urlpatterns = [
@@ -13,6 +13,14 @@ urlpatterns = [
     path("keys/", api_keys.KeyList.as_view(), name="keys"),
     path("keys/create/", api_keys.KeyCreate.as_view(), name="key-create"),
     path("keys/<str:sid>/revoke/", api_keys.KeyRevoke.as_view(), name="key-revoke"),
+    path("auth-token/", auth_token.AuthTokenPage.as_view(), name="auth-token"),
+    path("auth-token/secondary/", auth_token.SecondaryCreate.as_view(), name="auth-token-create"),
+    path("auth-token/promote/", auth_token.SecondaryPromote.as_view(), name="auth-token-promote"),
+    path(
+        "auth-token/secondary/delete/",
+        auth_token.SecondaryDelete.as_view(),
+        name="auth-token-delete",
+    ),
     path("settings/", recording_settings.RecordingSettingsEdit.as_view(), name="settings"),
     path("audit/", audit.AuditLog.as_view(), name="audit"),
 ]
