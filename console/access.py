@@ -8,6 +8,7 @@ decides. A page of an account the user is not a member of does not exist for the
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
+from console.client_ip import client_ip
 from console.models import Account, Membership
 from console.roles import ROLE_ACTIONS, Action, role_allows
 from console.selectors import memberships_of_user
@@ -74,7 +75,5 @@ def actor_for(request):
     from console.services import Actor
 
     return Actor(
-        name=f"user:{request.user.username}",
-        user=request.user,
-        source_ip=request.META.get("REMOTE_ADDR"),
+        name=f"user:{request.user.username}", user=request.user, source_ip=client_ip(request)
     )

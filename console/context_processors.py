@@ -5,7 +5,8 @@ from console.selectors import memberships_of_user
 
 
 def navigation(request) -> dict:
-    if not request.user.is_authenticated:
+    # DRF pages (the API docs) leave no user at all on an anonymous request.
+    if request.user is None or not request.user.is_authenticated:
         return {}
     return {
         "nav_memberships": memberships_of_user(user=request.user),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from console.roles import Role, Scope
-from console.sealing import unseal
+from console.sealing import seal, unseal
 from console.sids import sid_primary_key
 
 AWS_SECRET_PURPOSE = "aws-credentials"
@@ -28,13 +28,28 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+AUTH_TOKEN_PURPOSE = "auth-token"
+
+
+def auth_token_sealed(token: str) -> tuple[str, str]:
+    """Return the stored forms of an auth token: sealed (to sign with) and digest (to check)."""
+    return seal(token, purpose=AUTH_TOKEN_PURPOSE), secret_digest(token)
+
+
 class Account(models.Model):
     """A tenant: every recording, room and key belongs to exactly one account."""
 
     sid = sid_primary_key("AC")
     friendly_name = models.CharField(max_length=255)
-    # Kept retrievable: callbacks are signed with it (X-Twilio-Signature), like Twilio does.
-    auth_token = models.CharField(max_length=32, default=new_secret)
+    # Callbacks are signed with the auth token (X-Twilio-Signature, like Twilio), so it must stay
+    # retrievable: it is kept sealed with a key that is not in the database, and requests are
+    # checked against its digest (cheap, constant time, no decryption per request).
+    auth_token_sealed = models.TextField(editable=False)
+    auth_token_digest = models.CharField(max_length=64, editable=False)
+    # Twilio's secondary token: it authenticates too, until it is promoted or deleted.
+    secondary_auth_token_sealed = models.TextField(blank=True, editable=False)
+    secondary_auth_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    secondary_auth_token_date_created = models.DateTimeField(null=True, blank=True)
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 
@@ -44,9 +59,31 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"{self.friendly_name} ({self.sid})"
 
+    def save(self, *args, **kwargs):
+        # Every account has an auth token from its first save, whoever creates it.
+        if not self.auth_token_digest:
+            self.auth_token = new_secret()
+        super().save(*args, **kwargs)
+
+    @property
+    def auth_token(self) -> str:
+        """Return the primary auth token in clear (to sign callbacks or hand to its owner)."""
+        if self.__dict__.get("_auth_token_of") != self.auth_token_sealed:
+            self._auth_token = unseal(self.auth_token_sealed, purpose=AUTH_TOKEN_PURPOSE)
+            self._auth_token_of = self.auth_token_sealed
+        return self._auth_token
+
+    @auth_token.setter
+    def auth_token(self, token: str) -> None:
+        self.auth_token_sealed, self.auth_token_digest = auth_token_sealed(token)
+
     def check_auth_token(self, token: str) -> bool:
-        """Tell whether token is this account's auth token, in constant time."""
-        return hmac.compare_digest(self.auth_token.encode(), token.encode())
+        """Tell whether token is this account's primary or secondary auth token, in constant
+        time."""
+        digest = secret_digest(token)
+        primary = hmac.compare_digest(self.auth_token_digest, digest)
+        secondary = hmac.compare_digest(self.secondary_auth_token_digest, digest)
+        return primary or secondary
 
 
 class Membership(models.Model):

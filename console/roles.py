@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     ADMINISTER = "administer", "Manage API keys, recording settings, read the audit log"
     INVITE = "invite", "Invite people to the account and revoke pending invitations"
     MANAGE_MEMBERS = "manage_members", "Manage members and roles"
+    MANAGE_AUTH_TOKEN = "manage_auth_token", "Rotate the account's auth token"
     INGEST = "ingest", "Report rooms, calls and their media from a media server (/ingest/v1)"
 
 
@@ -37,7 +38,7 @@ class Scope(models.TextChoices):
 _VIEWER = {Action.VIEW}
 _MEMBER = _VIEWER | {Action.PLAY, Action.EDIT_RULES}
 _ADMIN = _MEMBER | {Action.DELETE, Action.ADMINISTER, Action.INVITE}
-_OWNER = _ADMIN | {Action.MANAGE_MEMBERS}
+_OWNER = _ADMIN | {Action.MANAGE_MEMBERS, Action.MANAGE_AUTH_TOKEN}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(_VIEWER),

@@ -16,6 +16,7 @@ from console.models import (
     AuditEvent,
     Invitation,
     Membership,
+    auth_token_sealed,
     new_secret,
     secret_digest,
 )
@@ -144,6 +145,86 @@ def api_key_revoke(*, key: ApiKey, actor: Actor = SYSTEM) -> None:
             object_sid=key.sid,
             object_repr=key.friendly_name,
         )
+
+
+# AUTH TOKEN ROTATION ----------------------------------------------------------------------------
+# As Twilio does: create a secondary token, move the applications to it (both authenticate), then
+# promote it, which ends the old primary. Tokens never enter the audit log.
+
+
+class SecondaryTokenExists(Exception):
+    """Refuse a second secondary token: the one shown before would silently stop working."""
+
+
+class NoSecondaryToken(Exception):
+    """Refuse to promote or delete a secondary token the account does not have."""
+
+
+def _account_locked(*, account: Account) -> Account:
+    """Re-read the account under a row lock, so that two rotations run one after the other."""
+    return Account.objects.select_for_update().get(sid=account.sid)
+
+
+_SECONDARY_FIELDS = [
+    "secondary_auth_token_sealed",
+    "secondary_auth_token_digest",
+    "secondary_auth_token_date_created",
+]
+
+
+def _secondary_clear(account: Account) -> None:
+    account.secondary_auth_token_sealed = account.secondary_auth_token_digest = ""
+    account.secondary_auth_token_date_created = None
+
+
+@transaction.atomic
+def account_auth_token_secondary_create(*, account: Account, actor: Actor = SYSTEM) -> str:
+    """Give the account a secondary auth token and return it: the only moment it is shown."""
+    current = _account_locked(account=account)
+    if current.secondary_auth_token_digest:
+        raise SecondaryTokenExists(
+            "This account already has a secondary auth token: promote it or delete it before "
+            "creating another."
+        )
+    token = new_secret()
+    current.secondary_auth_token_sealed, current.secondary_auth_token_digest = auth_token_sealed(
+        token
+    )
+    current.secondary_auth_token_date_created = timezone.now()
+    current.save(update_fields=[*_SECONDARY_FIELDS, "date_updated"])
+    audit_record(
+        account=current, actor=actor, action="auth_token.secondary_create", object_sid=current.sid
+    )
+    return token
+
+
+@transaction.atomic
+def account_auth_token_secondary_promote(*, account: Account, actor: Actor = SYSTEM) -> Account:
+    """Make the secondary auth token the primary one; the old primary authenticates no more."""
+    current = _account_locked(account=account)
+    if not current.secondary_auth_token_digest:
+        raise NoSecondaryToken("There is no secondary auth token to promote: create one first.")
+    current.auth_token_sealed = current.secondary_auth_token_sealed
+    current.auth_token_digest = current.secondary_auth_token_digest
+    _secondary_clear(current)
+    current.save(
+        update_fields=["auth_token_sealed", "auth_token_digest", *_SECONDARY_FIELDS, "date_updated"]
+    )
+    audit_record(account=current, actor=actor, action="auth_token.promote", object_sid=current.sid)
+    return current
+
+
+@transaction.atomic
+def account_auth_token_secondary_delete(*, account: Account, actor: Actor = SYSTEM) -> None:
+    """Delete the secondary auth token: from now on it authenticates nothing."""
+    current = _account_locked(account=account)
+    if not current.secondary_auth_token_digest:
+        raise NoSecondaryToken("There is no secondary auth token to delete.")
+    _secondary_clear(current)
+    current.save(update_fields=[*_SECONDARY_FIELDS, "date_updated"])
+    audit_record(
+        account=current, actor=actor, action="auth_token.secondary_delete", object_sid=current.sid
+    )
 
 
 # MEMBERS AND ROLES ------------------------------------------------------------------------------

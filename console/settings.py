@@ -7,8 +7,10 @@ RabbitMQ and S3. See README.md for the table of variables.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -54,17 +56,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "console",
     "recordings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "console.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it records failed sign-ins and locks out.
@@ -122,10 +127,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# How many reverse proxies in front of Roomvault append to X-Forwarded-For; 0 ignores the header.
+# The lockout and the audit read the client's address the same way (console/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "console.client_ip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
+# A console session ends after this long without a request (console/sessions.py).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=12 * 3600)
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=300)
 # Behind HTTPS (a https PUBLIC_BASE_URL in production), insist on it.
 _HTTPS = not DEBUG and PUBLIC_BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_HTTPS)
@@ -175,6 +187,31 @@ AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
 EXTERNAL_S3_ALLOWED_BUCKETS = env.list("EXTERNAL_S3_ALLOWED_BUCKETS", default=[])
 # Upper bound of one request body (form posts); media uploads stream and have their own cap.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+# CONTENT SECURITY POLICY -----------------------------------------------------------------------
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# Pages load script and style only from our own static files: no inline <script>, on* handler or
+# style="" anywhere, so markup injected into a page cannot run. The API docs add data: images
+# (console/urls.py). Media may come from the S3 endpoint or a tenant's own bucket (signed URLs);
+# audio and video cannot run script, so any https origin is allowed for them.
+_MEDIA_ORIGINS = [SELF, "https:"]
+if AWS_S3_ENDPOINT_URL:
+    _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+    _MEDIA_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "media-src": _MEDIA_ORIGINS,
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # CACHE ----------------------------------------------------------------------------------------
 # Shared by every web process (files under DATA_DIR on one machine; CACHE_URL=redis://… beyond).

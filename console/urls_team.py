@@ -1,9 +1,17 @@
-"""Console pages: members and invitations, API keys, recording settings, AWS credentials, audit
-log."""
+"""Console pages: members and invitations, API keys, the auth token, recording settings, AWS
+credentials, audit log."""
 
 from django.urls import path
 
-from console.views import api_keys, audit, aws_credentials, invitations, members, recording_settings
+from console.views import (
+    api_keys,
+    audit,
+    auth_token,
+    aws_credentials,
+    invitations,
+    members,
+    recording_settings,
+)
 
 app_name = "team"
 urlpatterns = [
@@ -20,6 +28,14 @@ urlpatterns = [
     path("keys/", api_keys.KeyList.as_view(), name="keys"),
     path("keys/create/", api_keys.KeyCreate.as_view(), name="key-create"),
     path("keys/<str:sid>/revoke/", api_keys.KeyRevoke.as_view(), name="key-revoke"),
+    path("auth-token/", auth_token.AuthTokenPage.as_view(), name="auth-token"),
+    path("auth-token/secondary/", auth_token.SecondaryCreate.as_view(), name="auth-token-create"),
+    path("auth-token/promote/", auth_token.SecondaryPromote.as_view(), name="auth-token-promote"),
+    path(
+        "auth-token/secondary/delete/",
+        auth_token.SecondaryDelete.as_view(),
+        name="auth-token-delete",
+    ),
     path("settings/", recording_settings.RecordingSettingsEdit.as_view(), name="settings"),
     path("aws-credentials/", aws_credentials.AwsCredentialList.as_view(), name="aws-credentials"),
     path(

@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from console.client_ip import client_ip
 from console.roles import Action
 from console.services import Actor
 from console.sids import is_sid
@@ -91,7 +92,7 @@ def list_response(name: str, serializer, key: str = "recordings"):
 
 def actor_of(request) -> Actor:
     """Return how the audit log records the API caller of this request."""
-    return Actor(name=request.user.actor, source_ip=request.META.get("REMOTE_ADDR"))
+    return Actor(name=request.user.actor, source_ip=client_ip(request))
 
 
 class TwilioAPIView(APIView):
