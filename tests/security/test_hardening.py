@@ -228,7 +228,7 @@ def test_without_trusted_proxies_a_forged_forwarded_for_does_not_dodge_the_locko
 def test_without_trusted_proxies_the_audit_records_the_peer_address(owner_client, account):
     owner_client.post(
         "/team/keys/create/",
-        {"friendly_name": "k"},
+        {"friendly_name": "k", "scope": "standard"},
         REMOTE_ADDR="203.0.113.7",
         HTTP_X_FORWARDED_FOR="192.0.2.1",
     )
@@ -252,7 +252,7 @@ def test_behind_one_proxy_the_audit_records_the_client_address(
     settings.TRUSTED_PROXY_COUNT = 1
     owner_client.post(
         "/team/keys/create/",
-        {"friendly_name": "k"},
+        {"friendly_name": "k", "scope": "standard"},
         REMOTE_ADDR=PROXY,
         HTTP_X_FORWARDED_FOR="9.9.9.9, 192.0.2.44",
     )
