@@ -2,10 +2,11 @@
 
 from django.db import transaction
 
+from console import outbound
 from console.models import Account
 from console.services import SYSTEM, Actor, audit_record
 from recordings.media.encryption import load_public_key
-from recordings.media.external import parse_s3_url
+from recordings.media.external import on_configured_endpoint, parse_s3_url
 from recordings.models import PublicKey, RecordingSettings
 
 UNSET = object()
@@ -32,6 +33,12 @@ def _check(row: RecordingSettings) -> None:
         raise InvalidSetting("encryption_key_sid", "is required when encryption is enabled")
     if row.aws_s3_url:
         parse_s3_url(row.aws_s3_url)  # InvalidS3Url is a ValueError: re-raised below
+        # A tenant's URL naming an internal host is refused; our own S3 server is the operator's.
+        if not on_configured_endpoint(row.aws_s3_url):
+            try:
+                outbound.check_url(row.aws_s3_url)
+            except outbound.OutboundRefused as exc:
+                raise InvalidSetting("aws_s3_url", exc.reason) from None
     if row.aws_storage_enabled and not row.aws_s3_url:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
 
