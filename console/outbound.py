@@ -43,7 +43,8 @@ _REFUSED_KINDS = {
 
 
 class OutboundRefused(Exception):
-    """A URL may not be called; ``reason`` says why in a line (no secret in it)."""
+    """A URL may not be called; ``reason`` says why in a few words ("10.0.0.1 is a private
+    address")."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -85,7 +86,8 @@ def refusal(address: Address) -> str | None:
     # An IPv6 address carrying an IPv4 one reaches that one: judge both.
     judged = [address]
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        teredo = address.teredo  # (server, client): the client is the one reached
+        embedded = address.ipv4_mapped or address.sixtofour or (teredo[1] if teredo else None)
         if address in _NAT64:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
@@ -114,10 +116,10 @@ def check_url(url: str) -> None:
     except ValueError:  # a malformed IPv6 literal
         scheme, host = "", None
     if scheme not in ("http", "https") or not host:
-        raise OutboundRefused("only http:// and https:// URLs with a host are called")
+        raise OutboundRefused("not an http:// or https:// URL with a host")
     address = literal_address(host)
     if address is not None and (why := refusal(address)):
-        raise OutboundRefused(f"refused: {host} is {why}")
+        raise OutboundRefused(f"{host} is {why}")
 
 
 def resolve(host: str, port: int) -> str:
@@ -132,7 +134,7 @@ def resolve(host: str, port: int) -> str:
     for candidate in addresses:
         if why := refusal(candidate):
             named = f"{host} is" if address else f"{host} resolves to {candidate},"
-            raise OutboundRefused(f"refused: {named} {why}")
+            raise OutboundRefused(f"{named} {why}")
     return str(addresses[0])
 
 

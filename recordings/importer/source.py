@@ -119,7 +119,7 @@ class Source:
             raise DownloadFailed(f"media download failed ({type(exc).__name__})") from None
         except outbound.OutboundRefused as exc:
             path.unlink(missing_ok=True)
-            raise DownloadFailed(f"media link {exc.reason}") from None
+            raise DownloadFailed(f"media link refused ({exc.reason})") from None
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -134,11 +134,9 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, TwilioException) and len(exc.args) > 1:
         return f"the source answered {_status(exc.args[1].status_code)}"
     if isinstance(exc, outbound.OutboundRefused):
-        return f"the source's address is {exc.reason}"
+        return f"the source's address is refused ({exc.reason})"
     if isinstance(exc, requests.ConnectionError):
         return "the source could not be reached (connection refused or timed out, retries spent)"
-    if isinstance(exc, TwilioException | requests.RequestException):
-        return type(exc).__name__  # its text may quote what the source sent
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -112,7 +112,7 @@ def callback_attempt(*, delivery_id: int) -> None:
         status_code = response.status_code
     except outbound.OutboundRefused as exc:
         # Policy, not a passing fault: retrying would only ask DNS again for another answer.
-        error, refused = exc.reason[:255], True
+        error, refused = f"refused by the outbound guard: {exc.reason}"[:255], True
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:255]
     CallbackAttempt.objects.create(

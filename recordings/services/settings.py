@@ -38,7 +38,9 @@ def _check(row: RecordingSettings) -> None:
             try:
                 outbound.check_url(row.aws_s3_url)
             except outbound.OutboundRefused as exc:
-                raise InvalidSetting("aws_s3_url", exc.reason) from None
+                raise InvalidSetting(
+                    "aws_s3_url", f"names an internal address: {exc.reason}"
+                ) from None
     if row.aws_storage_enabled and not row.aws_s3_url:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
 

@@ -366,6 +366,22 @@ def test_a_console_import_from_an_internal_api_base_url_is_refused(
     assert receiver.requests == [] and trap.requests == []
 
 
+def test_a_console_import_whose_source_name_resolves_inside_fails_and_sends_nothing(
+    console_client, receiver, names, django_capture_on_commit_callbacks
+):
+    names["source.tenant.test"] = ["127.0.0.1"]
+    client = console_client("admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _start(client, f"http://source.tenant.test:{receiver.port}")
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    assert "refused" in job.error and "127.0.0.1" in job.error
+    assert receiver.requests == []
+    page = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "loopback" in page
+
+
 def _twilio_source(server: Receiver, *, media: str) -> None:
     """Serve one completed video recording whose media link is ``media``."""
     recording = {
