@@ -314,6 +314,12 @@ CALLBACK_TIMEOUT_SECONDS = env.float("CALLBACK_TIMEOUT_SECONDS", default=10.0)
 CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=6)
 CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=5.0)
 
+# OUTBOUND --------------------------------------------------------------------------------------
+# Private networks (CIDRs, comma-separated) that URLs given by tenants may reach: status callbacks,
+# console imports and their media. Loopback, private, link-local (cloud metadata) and other
+# non-public addresses are refused otherwise; e.g. 127.0.0.0/8 for a developer's own receivers.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+
 # INGEST ----------------------------------------------------------------------------------------
 # Largest media file a media server may upload (bytes); uploads stream to disk, never to memory.
 INGEST_MAX_UPLOAD_BYTES = env.int("INGEST_MAX_UPLOAD_BYTES", default=8 * 1024**3)

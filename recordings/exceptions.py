@@ -9,6 +9,10 @@ class ServiceError(Exception):
         self.message = message
 
 
+class CallbackUrlRefused(ServiceError):
+    """A status callback URL names an address Roomvault never calls (the outbound guard)."""
+
+
 class RecordingStillProcessing(ServiceError):
     """A recording that is still being captured cannot be deleted."""
 

@@ -31,6 +31,7 @@ REQUEST_TOO_LARGE = 20413
 INTERNAL_ERROR = 20500
 SERVICE_UNAVAILABLE = 20503
 INVALID_CALL_STATE = 21220
+INVALID_STATUS_CALLBACK = 21609
 INVALID_PAGE_TOKEN = 21481
 ROOM_FULL = 53105
 ROOM_EXISTS = 53113
@@ -39,6 +40,7 @@ RULES_NOT_SUPPORTED_FOR_ROOM_TYPE = 53122
 
 # How a service's refusal reads on the wire: (Twilio code, HTTP status).
 SERVICE_ERRORS: dict[type[Exception], tuple[int, int]] = {
+    exceptions_.CallbackUrlRefused: (INVALID_STATUS_CALLBACK, 400),
     exceptions_.RecordingStillProcessing: (CONFLICT, 409),
     exceptions_.RecordingNotAwaitingMedia: (CONFLICT, 409),
     exceptions_.MediaRejected: (INVALID_PARAMETER, 400),

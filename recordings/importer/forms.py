@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 
+from console import outbound
 from console.sids import is_sid
 from recordings.importer.source import TWILIO_API
 
@@ -92,6 +93,14 @@ class ImportStartForm(forms.Form):
                 "Enter the server's base address only, without a query or fragment.",
                 code="invalid",
             )
+        try:
+            outbound.check_url(value)
+        except outbound.OutboundRefused as exc:
+            raise forms.ValidationError(
+                f"Roomvault does not call internal addresses ({exc.reason}): enter the "
+                "server's public address.",
+                code="refused",
+            ) from None
         return value.rstrip("/")
 
     def clean(self):

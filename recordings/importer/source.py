@@ -1,9 +1,16 @@
 """The source side of an import: the official ``twilio`` client pointed at any Twilio-compatible
 API, and streamed media downloads, both retrying 429 and 5xx answers with backoff and honouring
-``Retry-After`` (urllib3's ``Retry``, mounted on the client's own session)."""
+``Retry-After`` (urllib3's ``Retry``, mounted on the client's own session).
+
+A source given by a tenant (a console import) is reached through the outbound guard, media links
+and their redirects included; only the operator's ``import_twilio`` command may reach any address.
+A failure is described by its status code and a short reason: the source's own words (its
+response body) are never shown, since they may come from a server the tenant should not read.
+"""
 
 import tempfile
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 import requests
@@ -13,6 +20,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.util.retry import Retry
+
+from console import outbound
 
 TWILIO_API = "https://api.twilio.com"
 TWILIO_VIDEO = "https://video.twilio.com"
@@ -30,7 +39,7 @@ class DownloadFailed(Exception):
         self.reason = reason
 
 
-def _retrying_session(backoff: float) -> requests.Session:
+def _retrying_session(backoff: float, *, any_address: bool) -> requests.Session:
     retry = Retry(
         total=RETRIES,
         connect=RETRIES,
@@ -42,6 +51,8 @@ def _retrying_session(backoff: float) -> requests.Session:
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+    if not any_address:
+        return outbound.session(max_retries=retry, pool_maxsize=32)
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=32)
     session.mount("http://", adapter)
@@ -51,16 +62,21 @@ def _retrying_session(backoff: float) -> requests.Session:
 
 @dataclass
 class Source:
-    """One source account: its client (Video and Api domains) and an HTTP session for media."""
+    """One source account: its client (Video and Api domains) and an HTTP session for media.
+
+    ``any_address`` (the operator's command only) lets it reach addresses the outbound guard
+    refuses to tenants.
+    """
 
     account_sid: str
     auth_token: str
     api_base_url: str | None = None
     backoff: float = field(default_factory=lambda: settings.IMPORT_RETRY_BACKOFF_SECONDS)
+    any_address: bool = False
 
     def __post_init__(self):
         http_client = TwilioHttpClient(pool_connections=True, timeout=60)
-        http_client.session = _retrying_session(self.backoff)
+        http_client.session = _retrying_session(self.backoff, any_address=self.any_address)
         self.client = Client(self.account_sid, self.auth_token, http_client=http_client)
         # Edge and region would rewrite the host of a non-Twilio base URL.
         self.client.edge = self.client.region = None
@@ -68,7 +84,7 @@ class Source:
             base = self.api_base_url.rstrip("/")
             self.client.video.base_url = base
             self.client.api.base_url = base
-        self.session = _retrying_session(self.backoff)
+        self.session = _retrying_session(self.backoff, any_address=self.any_address)
         self.session.auth = (self.account_sid, self.auth_token)
 
     @property
@@ -86,7 +102,7 @@ class Source:
         try:
             with open(fd, "wb") as file, self.session.get(url, stream=True, timeout=60) as response:
                 if response.status_code != 200:
-                    raise DownloadFailed(f"media answered HTTP {response.status_code}")
+                    raise DownloadFailed(f"media answered {_status(response.status_code)}")
                 announced = response.headers.get("Content-Length")
                 received = 0
                 for chunk in response.iter_content(CHUNK_SIZE):
@@ -101,6 +117,9 @@ class Source:
         except requests.RequestException as exc:
             path.unlink(missing_ok=True)
             raise DownloadFailed(f"media download failed ({type(exc).__name__})") from None
+        except outbound.OutboundRefused as exc:
+            path.unlink(missing_ok=True)
+            raise DownloadFailed(f"media link refused ({exc.reason})") from None
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -108,12 +127,21 @@ class Source:
 
 
 def describe_failure(exc: BaseException) -> str:
-    """Say in a line why talking to the source failed (what an operator can act on)."""
+    """Say in a line why talking to the source failed (what an operator can act on): its status
+    code and reason phrase, never its body."""
     if isinstance(exc, TwilioRestException):
-        return f"the source answered HTTP {exc.status}: {exc.msg}"
+        return f"the source answered {_status(exc.status)}"
     if isinstance(exc, TwilioException) and len(exc.args) > 1:
-        response = exc.args[1]
-        return f"the source answered HTTP {response.status_code}: {response.text[:200]}"
+        return f"the source answered {_status(exc.args[1].status_code)}"
+    if isinstance(exc, outbound.OutboundRefused):
+        return f"the source's address is refused ({exc.reason})"
     if isinstance(exc, requests.ConnectionError):
         return "the source could not be reached (connection refused or timed out, retries spent)"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _status(code: int) -> str:
+    try:
+        return f"HTTP {code} ({HTTPStatus(code).phrase})"
+    except ValueError:
+        return f"HTTP {code}"

@@ -43,6 +43,12 @@ class S3Location:
     prefix: str  # "" or ending in "/"
 
 
+def on_configured_endpoint(url: str) -> bool:
+    """Tell whether a URL is on this installation's own S3 server (``AWS_S3_ENDPOINT_URL``)."""
+    endpoint = urlsplit(settings.AWS_S3_ENDPOINT_URL or "")
+    return bool(endpoint.netloc) and urlsplit(url).netloc.lower() == endpoint.netloc.lower()
+
+
 def parse_s3_url(url: str) -> S3Location:
     """Return the bucket and key prefix an AwsS3Url names, or raise InvalidS3Url."""
     parts = urlsplit(url)
@@ -50,10 +56,7 @@ def parse_s3_url(url: str) -> S3Location:
         raise InvalidS3Url("must be an http(s) URL")
     host = parts.hostname.lower()
     path = unquote(parts.path).lstrip("/")
-    endpoint = urlsplit(settings.AWS_S3_ENDPOINT_URL or "")
-    if (endpoint.netloc and parts.netloc.lower() == endpoint.netloc.lower()) or _PATH_STYLE.match(
-        host
-    ):
+    if on_configured_endpoint(url) or _PATH_STYLE.match(host):
         bucket, _, path = path.partition("/")
     elif match := _VIRTUAL_HOSTED.match(host):
         bucket = match["bucket"]

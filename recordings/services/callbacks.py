@@ -9,12 +9,24 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from console import outbound
 from recordings import callbacks, tasks
+from recordings.exceptions import CallbackUrlRefused
 from recordings.models import CallbackAttempt, CallbackDelivery, Room
 
 
 class CallbackFailed(Exception):
     """An attempt failed and another one is due."""
+
+
+def callback_url_check(url: str | None) -> None:
+    """Refuse a status callback URL naming an address never called (loopback, private, cloud
+    metadata…), when it is set; a name resolving there is refused when the callback is sent."""
+    if url:
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundRefused as exc:
+            raise CallbackUrlRefused(f"Invalid StatusCallback URL: {exc.reason}") from None
 
 
 def callback_enqueue(
@@ -86,17 +98,21 @@ def callback_attempt(*, delivery_id: int) -> None:
         "User-Agent": "Roomvault/1 (status callbacks)",
     }
     started = time.monotonic()
-    status_code, error = None, ""
+    status_code, error, refused = None, "", False
     try:
-        response = requests.request(
-            delivery.method,
-            callbacks.request_url(delivery.url, delivery.method, delivery.params),
-            data=delivery.params if delivery.method == "POST" else None,
-            headers=headers,
-            timeout=settings.CALLBACK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
+        with outbound.session() as http:
+            response = http.request(
+                delivery.method,
+                callbacks.request_url(delivery.url, delivery.method, delivery.params),
+                data=delivery.params if delivery.method == "POST" else None,
+                headers=headers,
+                timeout=settings.CALLBACK_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
         status_code = response.status_code
+    except outbound.OutboundRefused as exc:
+        # Policy, not a passing fault: retrying would only ask DNS again for another answer.
+        error, refused = f"refused by the outbound guard: {exc.reason}"[:255], True
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:255]
     CallbackAttempt.objects.create(
@@ -109,7 +125,7 @@ def callback_attempt(*, delivery_id: int) -> None:
     delivered = status_code is not None and 200 <= status_code < 300
     if delivered:
         delivery.status = CallbackDelivery.Status.DELIVERED
-    elif number >= settings.CALLBACK_MAX_ATTEMPTS:
+    elif refused or number >= settings.CALLBACK_MAX_ATTEMPTS:
         delivery.status = CallbackDelivery.Status.FAILED
     delivery.save(update_fields=["status", "date_updated"])
     if delivery.status == CallbackDelivery.Status.PENDING:

@@ -36,7 +36,7 @@ from recordings.models import (
     Room,
     Track,
 )
-from recordings.services.callbacks import callback_enqueue
+from recordings.services.callbacks import callback_enqueue, callback_url_check
 from recordings.services.recordings import recording_start, recording_stop
 
 GROUP_TYPES = (RoomType.GROUP, RoomType.GROUP_SMALL)
@@ -66,8 +66,10 @@ def room_create(
 ) -> Room:
     """Open a room. Unset RecordParticipantsOnConnect takes the account's default (seed 001).
 
-    Raises RoomNameInUse, RulesNotSupported, or ``rules.InvalidRules`` (nothing is created).
+    Raises RoomNameInUse, RulesNotSupported, CallbackUrlRefused, or ``rules.InvalidRules``
+    (nothing is created).
     """
+    callback_url_check(status_callback)
     sid = new_sid("RM")
     unique_name = unique_name or sid
     if type not in GROUP_TYPES:

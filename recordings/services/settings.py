@@ -5,12 +5,17 @@ import re
 
 from django.db import transaction
 
+from console import outbound
 from console.models import AWS_SECRET_PURPOSE, Account, AwsCredential
 from console.sealing import seal
 from console.services import SYSTEM, Actor, audit_record
 from recordings.exceptions import CredentialsInUse
 from recordings.media.encryption import load_public_key
-from recordings.media.external import operator_credentials_allowed, parse_s3_url
+from recordings.media.external import (
+    on_configured_endpoint,
+    operator_credentials_allowed,
+    parse_s3_url,
+)
 from recordings.models import PublicKey, RecordingSettings
 
 # Twilio's form: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".
@@ -46,6 +51,12 @@ def _check(row: RecordingSettings) -> None:
     ):
         raise InvalidSetting("aws_credentials_sid", "is not AWS credentials of this account")
     location = parse_s3_url(row.aws_s3_url) if row.aws_s3_url else None  # InvalidS3Url: below
+    # A tenant's URL naming an internal host is refused; our own S3 server is the operator's.
+    if location is not None and not on_configured_endpoint(row.aws_s3_url):
+        try:
+            outbound.check_url(row.aws_s3_url)
+        except outbound.OutboundRefused as exc:
+            raise InvalidSetting("aws_s3_url", f"names an internal address: {exc.reason}") from None
     if row.aws_storage_enabled and location is None:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
     if (

@@ -29,7 +29,7 @@ from recordings.exceptions import (
 )
 from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
-from recordings.services.callbacks import callback_send
+from recordings.services.callbacks import callback_send, callback_url_check
 from recordings.services.recordings import mark_deleted
 from recordings.voice import audio, media
 from recordings.voice import selectors as voice_selectors
@@ -150,7 +150,9 @@ def voice_recording_start(
     """Start recording a call (or a conference) in progress: a new RE SID, status processing.
 
     Only a call's two legs can be split into two channels, and only when both are recorded.
+    Raises CallNotInProgress, or CallbackUrlRefused for a status callback to an internal address.
     """
+    callback_url_check(status_callback)
     subject = call or conference
     locked = type(subject).objects.select_for_update().get(pk=subject.pk)
     if locked.status != CallStatus.IN_PROGRESS:

@@ -48,6 +48,8 @@ def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
         "CALLBACK_TIMEOUT_SECONDS": "1",
         "CALLBACK_RETRY_BASE_SECONDS": "0.2",
         "CALLBACK_MAX_ATTEMPTS": "6",
+        # The tests' callback receivers listen on loopback.
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
     # Old messages from an earlier, interrupted run must not reach this worker.
     subprocess.run(

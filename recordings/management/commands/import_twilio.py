@@ -56,7 +56,8 @@ class Command(BaseCommand):
             raise CommandError("--auth-token (or TWILIO_AUTH_TOKEN) is required")
         if not 1 <= options["concurrency"] <= 32:
             raise CommandError("--concurrency must be between 1 and 32")
-        source = Source(sid, token, options["api_base_url"])
+        # The operator's own command: any address is theirs to reach (not a tenant's URL).
+        source = Source(sid, token, options["api_base_url"], any_address=True)
         window = {
             "since": options["since"],
             "until": options["until"],
