@@ -292,9 +292,9 @@ def test_a_voice_recording_status_callback_to_an_internal_address_is_refused_whe
 
 
 def test_the_platforms_recording_status_callback_to_an_internal_address_is_refused(
-    account, api_key
+    account, ingest_key
 ):
-    ingest = client_for(api_key.key.sid, api_key.secret)
+    ingest = client_for(ingest_key.key.sid, ingest_key.secret)
     call = voice_services.call_start(account=account)
     response = ingest.post(
         f"/ingest/v1/Calls/{call.sid}/Recordings",
