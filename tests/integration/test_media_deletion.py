@@ -42,6 +42,6 @@ def test_worker_deletion_is_idempotent_when_media_already_gone(
     celery_worker, integration_settings, api, make_completed_recording
 ):
     recording = make_completed_recording()
-    get_media_store().delete(recording.media_key)
+    get_media_store().delete(recording.media_key, account_sid=recording.account_id)
     assert api.delete(f"/v1/Recordings/{recording.sid}").status_code == 204
     assert wait_for(lambda: Recording.objects.get(sid=recording.sid).media_key == "")
