@@ -224,8 +224,10 @@ def transcode(path: Path, out: BinaryIO, *, format: str, channels: int) -> None:
     parts = chunks(path)
     first = next(parts)
     layout = 1 if channels == 1 else first.shape[0]
-    mixed = (downmix(Audio(chunk)).samples for chunk in itertools.chain([first], parts))
-    _write(mixed, out, channels=layout, format=format)
+    every = itertools.chain([first], parts)
+    if channels == 1:
+        every = (downmix(Audio(chunk)).samples for chunk in every)
+    _write(every, out, channels=layout, format=format)
 
 
 def _truncation(path: Path, format_name: str, stated: float | None, duration: float) -> str | None:

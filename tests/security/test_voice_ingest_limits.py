@@ -195,5 +195,3 @@ def test_ingesting_hours_of_silence_does_not_take_memory_in_proportion(tmp_path)
     assert (figures["status"], figures["duration"]) == ("completed", LONG_SECONDS)
     growth_mb = (figures["after_kb"] - figures["before_kb"]) / 1024
     assert growth_mb < PEAK_GROWTH_BOUND_MB, f"ingest grew the peak by {growth_mb:.0f} MB"
-
-
