@@ -163,7 +163,8 @@ def _open(source: str | Path | BinaryIO):
             container_options=OPEN_OPTIONS,
         )
     except av.ArgumentError:
-        # What FFmpeg answers for a format off the list (and for nothing else at this point).
+        # What FFmpeg answers for a format off the list (and a few demuxers for a header they
+        # cannot take: refused all the same).
         raise InvalidAudio(
             "The file is not audio we can read: it is not in an audio format we take "
             "(WAV, MP3, FLAC, Ogg, Matroska or WebM, MP4 or M4A, AAC, AMR, AIFF or CAF)."
@@ -305,11 +306,15 @@ def _ebml_size(file: BinaryIO) -> int | None:
 
 def apply_pauses(audio: Audio, pauses: Sequence[tuple[float, float | None, str]]) -> Audio:
     """Apply pause spans (start s, end s, behavior 'skip'|'silence') from the recording's start."""
-    return Audio(_paused(audio.samples, pauses, first=0), audio.sample_rate)
+    return Audio(_paused(audio.samples, pauses, first=0, rate=audio.sample_rate), audio.sample_rate)
 
 
 def _paused(
-    samples: np.ndarray, pauses: Sequence[tuple[float, float | None, str]], *, first: int
+    samples: np.ndarray,
+    pauses: Sequence[tuple[float, float | None, str]],
+    *,
+    first: int,
+    rate: int = SAMPLE_RATE,
 ) -> np.ndarray:
     """Apply pause spans to the samples that start ``first`` samples into the recording."""
     n = samples.shape[1]
@@ -318,8 +323,8 @@ def _paused(
     # on the original timeline before anything is cut.
     keep = np.ones(n, dtype=bool)
     for start, end, behavior in pauses:
-        begin = max(round(start * SAMPLE_RATE), 0)
-        finish = None if end is None else max(round(end * SAMPLE_RATE), begin)
+        begin = max(round(start * rate), 0)
+        finish = None if end is None else max(round(end * rate), begin)
         # The span within these samples (empty when it lies before or after them).
         span = slice(
             min(max(begin - first, 0), n), n if finish is None else min(max(finish - first, 0), n)

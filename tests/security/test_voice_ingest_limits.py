@@ -69,16 +69,18 @@ def upload(platform, sid: str, data: bytes):
     return platform.generic("PUT", path, data=data, content_type=OCTETS)
 
 
-def assert_refused_and_secret_unread(platform, settings, body: bytes, pcm: bytes):
+def assert_refused_and_secret_unread(platform, settings, body: bytes, pcm: bytes) -> str:
+    """Upload the body as a recording's audio; return the refusal's message."""
     call, sid = ended_recording(platform)
 
     response = upload(platform, sid, body)
 
-    assert_twilio_error(response, 400, 20001)
+    error = assert_twilio_error(response, 400, 20001)
     stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
     assert not any(pcm in p.read_bytes() for p in stored)
     # Still awaiting its audio: nothing was taken as the recording.
     assert platform.get(f"/ingest/v1/Calls/{call}").json()["awaiting_audio"] == [sid]
+    return error["message"]
 
 
 @pytest.mark.parametrize("name", ["secret.wav", "{spool}/secret.wav"], ids=["relative", "absolute"])
@@ -88,7 +90,9 @@ def test_an_ffconcat_body_naming_a_file_in_the_temp_folder_is_refused_unread(
     pcm = write_secret(spool)
     body = f"ffconcat version 1.0\nfile {name.format(spool=spool)}\n".encode()
 
-    assert_refused_and_secret_unread(platform, settings, body, pcm)
+    message = assert_refused_and_secret_unread(platform, settings, body, pcm)
+
+    assert "not in an audio format we take" in message
 
 
 @pytest.mark.parametrize("name", ["secret.mp3", "{spool}/secret.mp3", "file:{spool}/secret.mp3"])
