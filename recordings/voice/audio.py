@@ -4,7 +4,7 @@ Twilio's call recordings are 8 kHz, 16-bit PCM WAV (``audio/x-wav``) or 32 kbps 
 (``audio/mpeg``), in one channel or two (the inbound leg in channel 0, the outbound in 1). PyAV
 does every decode, resample, downmix and encode; numpy does the sample arithmetic in between.
 
-Uploads and stored files are read a chunk (a decoded frame) at a time and written as they are
+Uploads and stored files are read a chunk (ten seconds) at a time and written as they are
 read, through a raw PCM file on disk where a step needs the whole (trimming): a call of hours
 takes no more memory than one of seconds. The whole-``Audio`` functions are the same steps on one
 chunk.
@@ -34,8 +34,9 @@ SILENCE_THRESHOLD = round(32768 * 10 ** (-40 / 20))
 TRUNCATION_TOLERANCE = 0.1
 # Frames of one second keep PyAV's buffers small however long the call was.
 FRAME_SAMPLES = SAMPLE_RATE
-# Raw PCM is read back from disk ten seconds at a time.
-READ_SAMPLES = 10 * SAMPLE_RATE
+# Audio is handled ten seconds at a time: few Python steps an hour (a decoded frame may be an
+# eighth of a second), and a third of a megabyte of samples at most.
+CHUNK_SAMPLES = 10 * SAMPLE_RATE
 # Streaming WAV writers cannot know the data size up front and leave one of these in its place.
 UNKNOWN_WAV_SIZES = (0, 0xFFFFFFFF)
 # The EBML header and Segment IDs that open a Matroska file.
@@ -114,7 +115,7 @@ def measure(path: Path, *, max_seconds: float = MAX_SECONDS) -> tuple[int, float
 
 def chunks(path: Path, *, max_seconds: float = MAX_SECONDS) -> Iterator[np.ndarray]:
     """Yield any audio file PyAV can decode as 8 kHz int16 chunks (channels, n) in 1 or 2
-    channels, one decoded frame at a time.
+    channels, of about CHUNK_SAMPLES each.
 
     Raise InvalidAudio for what is not a whole call recording no longer than ``max_seconds``, as
     soon as it shows: a file cut short is only known after its last chunk, so a caller keeps
@@ -135,15 +136,19 @@ def chunks(path: Path, *, max_seconds: float = MAX_SECONDS) -> Iterator[np.ndarr
             resampler = av.AudioResampler(
                 format="s16p", layout=LAYOUTS[stream.channels], rate=SAMPLE_RATE
             )
-            samples, limit = 0, max_seconds * SAMPLE_RATE
+            # Samples decoded in all, and those since the last chunk was yielded.
+            samples, since, held = 0, 0, []
             for decoded in itertools.chain(container.decode(stream), [None]):
                 for frame in resampler.resample(decoded):
-                    samples += frame.samples
-                    yield frame.to_ndarray()
-                if samples > limit:
+                    samples, since = samples + frame.samples, since + frame.samples
+                    held.append(frame.to_ndarray())
+                if samples > max_seconds * SAMPLE_RATE:
                     raise InvalidAudio(
                         f"The audio is longer than {max_seconds / 3600:g} hours: no call is."
                     )
+                if held and (since >= CHUNK_SAMPLES or decoded is None):
+                    yield np.concatenate(held, axis=1)
+                    since, held = 0, []
             stated = container.duration / av.time_base if container.duration else None
             format_name = container.format.name
         if samples == 0:
@@ -213,7 +218,7 @@ def cut(
 def _pcm_chunks(pcm: BinaryIO, channels: int, samples: int) -> Iterator[np.ndarray]:
     """Yield the next ``samples`` of interleaved s16 PCM from a file, as (channels, n) chunks."""
     while samples > 0:
-        count = min(samples, READ_SAMPLES)
+        count = min(samples, CHUNK_SAMPLES)
         data = np.frombuffer(pcm.read(count * channels * 2), dtype="<i2")
         yield data.reshape(-1, channels).T.astype(np.int16)
         samples -= count
