@@ -556,3 +556,26 @@ def test_transcode_is_the_encoding_of_the_whole_audio(padded_call_wav, tmp_path,
 
     assert np.array_equal(audio.decode(out).samples, expected.samples)
     assert audio.measure(out) == (channels, pytest.approx(whole.duration))
+
+
+@pytest.mark.parametrize(
+    ("format", "codec", "rate"),
+    [
+        ("flac", "flac", 8000),
+        ("ogg", "libopus", 48000),
+        ("mp4", "aac", 16000),
+        ("adts", "aac", 16000),
+    ],
+)
+def test_decode_takes_the_audio_containers_a_platform_may_send(tmp_path, format, codec, rate):
+    # The demuxers are an allowlist: each container a platform records in must stay on it.
+    samples = np.tile(tone(2, 300, rate=rate), (2, 1))
+    path = tmp_path / "call"
+    path.write_bytes(pyav_file(samples, rate=rate, layout="stereo", format=format, codec=codec))
+
+    back = audio.decode(path)
+
+    assert back.channels == 2
+    # AAC in ADTS has no edit list to drop its encoder's priming (~0.1 s).
+    assert abs(back.duration - 2) < 0.15
+    assert abs(dominant_frequency(back.samples[0], SAMPLE_RATE) - 300) < 5
