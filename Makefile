@@ -47,6 +47,7 @@ bench: $(BENCH_STAMP)
 # Tiny sizes, every answer checked, no timing asserted (run by CI).
 bench-smoke: $(BENCH_STAMP)
 	$(PY) -m bench.run --smoke
+	$(PY) -m bench.voice_memory --smoke
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -64,17 +64,13 @@ def existing_verdict(*, account: Account, meta) -> bool:
 def check_audio(meta: VoiceMeta, path: Path) -> None:
     """Raise ImportRefused unless the file is whole audio of the recording's channels and length."""
     try:
-        sound = audio.decode(path)
+        channels, duration = audio.measure(path)
     except audio.InvalidAudio as exc:
         raise ImportRefused(f"audio rejected: {exc.reason}") from None
-    if sound.channels != meta.channels:
-        raise ImportRefused(
-            f"audio has {sound.channels} channels, the recording says {meta.channels}"
-        )
-    if meta.duration is not None and abs(sound.duration - meta.duration) > DURATION_TOLERANCE:
-        raise ImportRefused(
-            f"audio lasts {sound.duration:.1f} s, the recording says {meta.duration} s"
-        )
+    if channels != meta.channels:
+        raise ImportRefused(f"audio has {channels} channels, the recording says {meta.channels}")
+    if meta.duration is not None and abs(duration - meta.duration) > DURATION_TOLERANCE:
+        raise ImportRefused(f"audio lasts {duration:.1f} s, the recording says {meta.duration} s")
 
 
 @transaction.atomic

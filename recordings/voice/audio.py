@@ -3,12 +3,19 @@
 Twilio's call recordings are 8 kHz, 16-bit PCM WAV (``audio/x-wav``) or 32 kbps MP3
 (``audio/mpeg``), in one channel or two (the inbound leg in channel 0, the outbound in 1). PyAV
 does every decode, resample, downmix and encode; numpy does the sample arithmetic in between.
+
+Uploads and stored files are read a chunk (ten seconds) at a time and written as they are
+read, through a raw PCM file on disk where a step needs the whole (trimming): a call of hours
+takes no more memory than one of seconds. The whole-``Audio`` functions are the same steps on one
+chunk.
 """
 
 import io
+import itertools
 import math
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -27,11 +34,21 @@ SILENCE_THRESHOLD = round(32768 * 10 ** (-40 / 20))
 TRUNCATION_TOLERANCE = 0.1
 # Frames of one second keep PyAV's buffers small however long the call was.
 FRAME_SAMPLES = SAMPLE_RATE
+# Audio is handled ten seconds at a time: few Python steps an hour (a decoded frame may be an
+# eighth of a second), and a third of a megabyte of samples at most.
+CHUNK_SAMPLES = 10 * SAMPLE_RATE
 # Streaming WAV writers cannot know the data size up front and leave one of these in its place.
 UNKNOWN_WAV_SIZES = (0, 0xFFFFFFFF)
 # The EBML header and Segment IDs that open a Matroska file.
 MATROSKA_EBML = bytes.fromhex("1a45dfa3")
 MATROSKA_SEGMENT = bytes.fromhex("18538067")
+# The only demuxers a file is read with: audio containers. FFmpeg still probes with all of its own,
+# but refuses one off this list before reading past the probe: a concat list (ffconcat) or a
+# playlist (HLS, DASH) would open the files it names, the server's own among them. Only the file
+# protocol, so that no allowed container reaches out either.
+AUDIO_DEMUXERS = "wav,w64,aiff,caf,mp3,flac,ogg,matroska,webm,mov,mp4,m4a,aac,amr"
+OPEN_OPTIONS = {"format_whitelist": AUDIO_DEMUXERS, "protocol_whitelist": "file"}
+ENCODINGS = {"wav": ("wav", "pcm_s16le", None), "mp3": ("mp3", "libmp3lame", MP3_BIT_RATE)}
 
 
 class InvalidAudio(Exception):
@@ -68,18 +85,46 @@ class Audio:
         return self.samples.shape[1] / self.sample_rate
 
 
-# The longest audio decoded: held in memory as 8 kHz int16 (115 MB an hour in two channels), so
-# a call longer than Twilio's longest (24 h) is refused rather than allowed to exhaust memory.
+# The longest audio taken: a call longer than Twilio's longest (24 h) is refused rather than
+# allowed to fill the disk (115 MB an hour in two channels as 8 kHz int16) and a worker's time.
 MAX_SECONDS = 24 * 3600
 
 
+@dataclass(frozen=True)
+class Cut:
+    """What cut() wrote: its length (seconds) and channels, and whether anything was heard
+    before trimming."""
+
+    duration: float
+    channels: int
+    had_sound: bool
+
+
 def decode(path: Path, *, max_seconds: float = MAX_SECONDS) -> Audio:
-    """Read any audio file PyAV can decode into 8 kHz int16, keeping 1 or 2 channels; refuse
-    audio longer than ``max_seconds``."""
+    """Read a whole audio file into memory (see chunks(); only for files known to be short)."""
+    return Audio(np.concatenate(list(chunks(path, max_seconds=max_seconds)), axis=1))
+
+
+def measure(path: Path, *, max_seconds: float = MAX_SECONDS) -> tuple[int, float]:
+    """Return an audio file's channels and length in seconds, read a chunk at a time."""
+    channels, samples = 0, 0
+    for chunk in chunks(path, max_seconds=max_seconds):
+        channels, samples = chunk.shape[0], samples + chunk.shape[1]
+    return channels, samples / SAMPLE_RATE
+
+
+def chunks(path: Path, *, max_seconds: float = MAX_SECONDS) -> Iterator[np.ndarray]:
+    """Yield any audio file PyAV can decode as 8 kHz int16 chunks (channels, n) in 1 or 2
+    channels, of about CHUNK_SAMPLES each.
+
+    Raise InvalidAudio for what is not a whole call recording no longer than ``max_seconds``, as
+    soon as it shows: a file cut short is only known after its last chunk, so a caller keeps
+    nothing it wrote until the chunks are done.
+    """
     try:
         if os.path.getsize(path) == 0:
             raise InvalidAudio("The file is empty.")
-        with av.open(str(path)) as container:
+        with _open(path) as container:
             if not container.streams.audio:
                 kinds = ", ".join(stream.type for stream in container.streams) or "nothing"
                 raise InvalidAudio(f"The file holds no audio stream (it holds {kinds}).")
@@ -91,27 +136,104 @@ def decode(path: Path, *, max_seconds: float = MAX_SECONDS) -> Audio:
             resampler = av.AudioResampler(
                 format="s16p", layout=LAYOUTS[stream.channels], rate=SAMPLE_RATE
             )
-            chunks, samples, limit = [], 0, max_seconds * SAMPLE_RATE
-            for decoded in container.decode(stream):
+            # Samples decoded in all, and those since the last chunk was yielded.
+            samples, since, held = 0, 0, []
+            for decoded in itertools.chain(container.decode(stream), [None]):
                 for frame in resampler.resample(decoded):
-                    chunks.append(frame.to_ndarray())
-                    samples += frame.samples
-                if samples > limit:
+                    samples, since = samples + frame.samples, since + frame.samples
+                    held.append(frame.to_ndarray())
+                if samples > max_seconds * SAMPLE_RATE:
                     raise InvalidAudio(
                         f"The audio is longer than {max_seconds / 3600:g} hours: no call is."
                     )
-            chunks += [frame.to_ndarray() for frame in resampler.resample(None)]
+                if held and (since >= CHUNK_SAMPLES or decoded is None):
+                    yield np.concatenate(held, axis=1)
+                    since, held = 0, []
             stated = container.duration / av.time_base if container.duration else None
             format_name = container.format.name
-        if sum(chunk.shape[1] for chunk in chunks) == 0:
+        if samples == 0:
             raise InvalidAudio("The file holds no audio samples.")
-        audio = Audio(np.concatenate(chunks, axis=1))
-        reason = _truncation(path, format_name, stated, audio.duration)
+        reason = _truncation(path, format_name, stated, samples / SAMPLE_RATE)
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise _unreadable(exc) from None
     if reason:
         raise InvalidAudio(reason)
-    return audio
+
+
+def _open(source: str | Path | BinaryIO):
+    """Open a file for reading with the audio demuxers alone."""
+    try:
+        return av.open(
+            source if isinstance(source, io.IOBase) else str(source),
+            container_options=OPEN_OPTIONS,
+        )
+    except av.ArgumentError:
+        # What FFmpeg answers for a format off the list (and a few demuxers for a header they
+        # cannot take: refused all the same).
+        raise InvalidAudio(
+            "The file is not audio we can read: it is not in an audio format we take "
+            "(WAV, MP3, FLAC, Ogg, Matroska or WebM, MP4 or M4A, AAC, AMR, AIFF or CAF)."
+        ) from None
+
+
+def cut(
+    path: Path,
+    out: BinaryIO,
+    *,
+    track: str,
+    channels: int,
+    pauses: Sequence[tuple[float, float | None, str]],
+    trim: bool,
+    max_seconds: float = MAX_SECONDS,
+) -> Cut:
+    """Write to out, as an 8 kHz WAV, what a recording keeps of an uploaded file: its track in its
+    channels (select_track), its pauses (apply_pauses) and, when ``trim``, less its leading and
+    trailing silence (trim_silence).
+
+    A chunk at a time: the kept samples go to a raw PCM file on disk, since where the audio
+    starts and ends once trimmed is only known after its last chunk. Raises InvalidAudio as
+    chunks() does; out is then left incomplete.
+    """
+    loudness, read, kept, layout = _Loudness(), 0, 0, channels
+    with tempfile.TemporaryFile(prefix="roomvault-pcm-") as pcm:
+        for chunk in chunks(path, max_seconds=max_seconds):
+            picked = select_track(Audio(chunk), track=track, channels=channels).samples
+            # Pauses are placed on the upload's timeline, where this chunk starts at ``read``.
+            samples = _paused(picked, pauses, first=read)
+            read += chunk.shape[1]
+            layout, kept = samples.shape[0], kept + samples.shape[1]
+            loudness.feed(samples)
+            pcm.write(samples.T.astype("<i2").tobytes())
+        loudness.end()
+        start, stop = loudness.span(kept) if trim else (0, kept)
+        pcm.seek(start * layout * 2)
+        _write(_pcm_chunks(pcm, layout, stop - start), out, channels=layout, format="wav")
+    return Cut(
+        duration=(stop - start) / SAMPLE_RATE,
+        channels=layout,
+        had_sound=loudness.first is not None,
+    )
+
+
+def _pcm_chunks(pcm: BinaryIO, channels: int, samples: int) -> Iterator[np.ndarray]:
+    """Yield the next ``samples`` of interleaved s16 PCM from a file, as (channels, n) chunks."""
+    while samples > 0:
+        count = min(samples, CHUNK_SAMPLES)
+        data = np.frombuffer(pcm.read(count * channels * 2), dtype="<i2")
+        yield data.reshape(-1, channels).T.astype(np.int16)
+        samples -= count
+
+
+def transcode(path: Path, out: BinaryIO, *, format: str, channels: int) -> None:
+    """Encode an audio file as 'wav' or 'mp3' (see encode) into out, downmixed when ``channels``
+    is 1, a chunk at a time."""
+    parts = chunks(path)
+    first = next(parts)
+    layout = 1 if channels == 1 else first.shape[0]
+    every = itertools.chain([first], parts)
+    if channels == 1:
+        every = (downmix(Audio(chunk)).samples for chunk in every)
+    _write(every, out, channels=layout, format=format)
 
 
 def _truncation(path: Path, format_name: str, stated: float | None, duration: float) -> str | None:
@@ -189,26 +311,77 @@ def _ebml_size(file: BinaryIO) -> int | None:
 
 def apply_pauses(audio: Audio, pauses: Sequence[tuple[float, float | None, str]]) -> Audio:
     """Apply pause spans (start s, end s, behavior 'skip'|'silence') from the recording's start."""
-    n = audio.samples.shape[1]
-    samples = audio.samples.copy()
+    return Audio(_paused(audio.samples, pauses, first=0, rate=audio.sample_rate), audio.sample_rate)
+
+
+def _paused(
+    samples: np.ndarray,
+    pauses: Sequence[tuple[float, float | None, str]],
+    *,
+    first: int,
+    rate: int = SAMPLE_RATE,
+) -> np.ndarray:
+    """Apply pause spans to the samples that start ``first`` samples into the recording."""
+    n = samples.shape[1]
+    samples = samples.copy()
     # A mask cuts overlapping skips once and makes their order irrelevant; every span is placed
     # on the original timeline before anything is cut.
     keep = np.ones(n, dtype=bool)
     for start, end, behavior in pauses:
-        first = min(max(round(start * audio.sample_rate), 0), n)
-        last = n if end is None else min(max(round(end * audio.sample_rate), first), n)
+        begin = max(round(start * rate), 0)
+        finish = None if end is None else max(round(end * rate), begin)
+        # The span within these samples (empty when it lies before or after them).
+        span = slice(
+            min(max(begin - first, 0), n), n if finish is None else min(max(finish - first, 0), n)
+        )
         if behavior == "silence":
-            samples[:, first:last] = 0
+            samples[:, span] = 0
         elif behavior == "skip":
-            keep[first:last] = False
+            keep[span] = False
         else:
             raise ValueError(f"Unknown pause behavior {behavior!r}: 'skip' or 'silence'")
-    return Audio(samples[:, keep], audio.sample_rate)
+    return samples[:, keep]
 
 
-def _loud_windows(audio: Audio) -> np.ndarray:
+class _Loudness:
+    """Find the first and last loud 20 ms window of audio given a chunk at a time."""
+
+    def __init__(self) -> None:
+        self.windows = 0
+        self.first: int | None = None
+        self.last: int | None = None
+        self._rest: np.ndarray | None = None
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Take the next samples; whole windows are judged now, the rest with what follows."""
+        if self._rest is not None:
+            samples = np.concatenate([self._rest, samples], axis=1)
+        whole = samples.shape[1] // WINDOW * WINDOW
+        self._judge(samples[:, :whole])
+        self._rest = samples[:, whole:]
+
+    def end(self) -> None:
+        """Judge the last, shorter window."""
+        if self._rest is not None:
+            self._judge(self._rest)
+            self._rest = None
+
+    def span(self, samples: int) -> tuple[int, int]:
+        """Return the first and past-the-last sample of audio this long, trimmed of silence."""
+        if self.first is None:
+            return 0, 0
+        return self.first * WINDOW, min((self.last + 1) * WINDOW, samples)
+
+    def _judge(self, samples: np.ndarray) -> None:
+        loud = np.flatnonzero(_loud_windows(samples))
+        if loud.size:
+            self.first = self.windows + loud[0] if self.first is None else self.first
+            self.last = self.windows + loud[-1]
+        self.windows += math.ceil(samples.shape[1] / WINDOW)
+
+
+def _loud_windows(samples: np.ndarray) -> np.ndarray:
     """Return, per 20 ms window, whether any channel peaks at or above the silence threshold."""
-    samples = audio.samples
     if samples.shape[1] == 0:
         return np.zeros(0, dtype=bool)
     starts = np.arange(0, samples.shape[1], WINDOW)
@@ -220,15 +393,16 @@ def _loud_windows(audio: Audio) -> np.ndarray:
 
 def trim_silence(audio: Audio) -> Audio:
     """Cut leading and trailing silence (every channel below a threshold, in 20 ms windows)."""
-    loud = np.flatnonzero(_loud_windows(audio))
-    if loud.size == 0:
-        return Audio(audio.samples[:, :0], audio.sample_rate)
-    return Audio(audio.samples[:, loud[0] * WINDOW : (loud[-1] + 1) * WINDOW], audio.sample_rate)
+    loudness = _Loudness()
+    loudness.feed(audio.samples)
+    loudness.end()
+    start, stop = loudness.span(audio.samples.shape[1])
+    return Audio(audio.samples[:, start:stop], audio.sample_rate)
 
 
 def is_silent(audio: Audio) -> bool:
     """Tell whether no 20 ms window of any channel rises above the silence threshold."""
-    return not _loud_windows(audio).any()
+    return not _loud_windows(audio.samples).any()
 
 
 def select_track(audio: Audio, *, track: str, channels: int) -> Audio:
@@ -252,55 +426,54 @@ def downmix(audio: Audio) -> Audio:
     if audio.channels == 1:
         return audio
     resampler = av.AudioResampler(format="s16p", layout="mono", rate=audio.sample_rate)
-    chunks = [
+    mixed = [
         frame.to_ndarray()
-        for decoded in [*_frames(audio), None]
+        for decoded in [*_frames(audio.samples, first=0, rate=audio.sample_rate), None]
         for frame in resampler.resample(decoded)
     ]
-    if not chunks:
+    if not mixed:
         return Audio(np.zeros((1, 0), dtype=np.int16), audio.sample_rate)
-    return Audio(np.concatenate(chunks, axis=1), audio.sample_rate)
+    return Audio(np.concatenate(mixed, axis=1), audio.sample_rate)
 
 
-def _frames(audio: Audio) -> list[av.AudioFrame]:
-    """Split the audio into PyAV frames of one second."""
+def _frames(samples: np.ndarray, *, first: int, rate: int = SAMPLE_RATE) -> list[av.AudioFrame]:
+    """Split samples that start ``first`` samples into the audio into PyAV frames of a second."""
     frames = []
-    for first in range(0, audio.samples.shape[1], FRAME_SAMPLES):
-        chunk = np.ascontiguousarray(audio.samples[:, first : first + FRAME_SAMPLES])
-        frame = av.AudioFrame.from_ndarray(chunk, format="s16p", layout=LAYOUTS[audio.channels])
-        frame.sample_rate = audio.sample_rate
-        frame.pts = first
+    for at in range(0, samples.shape[1], FRAME_SAMPLES):
+        chunk = np.ascontiguousarray(samples[:, at : at + FRAME_SAMPLES])
+        frame = av.AudioFrame.from_ndarray(chunk, format="s16p", layout=LAYOUTS[samples.shape[0]])
+        frame.sample_rate = rate
+        frame.pts = first + at
         frames.append(frame)
     return frames
 
 
 def write_wav(audio: Audio, out: BinaryIO) -> None:
     """Write the audio as a PCM s16le WAV (8 kHz) with PyAV."""
-    _write(audio, out, container_format="wav", codec="pcm_s16le")
+    encode(audio, format="wav", out=out)
 
 
 def encode(audio: Audio, *, format: str, out: BinaryIO) -> None:
     """Encode the audio as 'wav' (PCM s16le, 8 kHz) or 'mp3' (libmp3lame, 32 kbps) into out."""
-    if format == "wav":
-        write_wav(audio, out)
-    elif format == "mp3":
-        _write(audio, out, container_format="mp3", codec="libmp3lame", bit_rate=MP3_BIT_RATE)
-    else:
+    _write([audio.samples], out, channels=audio.channels, format=format)
+
+
+def _write(chunks: Iterable[np.ndarray], out: BinaryIO, *, channels: int, format: str) -> None:
+    """Encode (channels, n) int16 chunks at 8 kHz as 'wav' or 'mp3' into out, as they come."""
+    if format not in ENCODINGS:
         raise ValueError(f"Unknown audio format {format!r}: 'wav' or 'mp3'")
-
-
-def _write(
-    audio: Audio, out: BinaryIO, *, container_format: str, codec: str, bit_rate: int | None = None
-) -> None:
-    """Encode the audio at 8 kHz with a codec into a container written to out."""
+    container_format, codec, bit_rate = ENCODINGS[format]
     with av.open(out, mode="w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=SAMPLE_RATE, layout=LAYOUTS[audio.channels])
+        stream = container.add_stream(codec, rate=SAMPLE_RATE, layout=LAYOUTS[channels])
         if bit_rate is not None:
             stream.bit_rate = bit_rate
         # PyAV writes the header with the first packet: an empty Audio would leave out empty.
         container.start_encoding()
-        for frame in _frames(audio):
-            container.mux(stream.encode(frame))
+        first = 0
+        for chunk in chunks:
+            for frame in _frames(chunk, first=first):
+                container.mux(stream.encode(frame))
+            first += chunk.shape[1]
         container.mux(stream.encode(None))
 
 
@@ -342,9 +515,9 @@ def _syllable(length: int, pitch: float, rng: np.random.Generator) -> np.ndarray
 
 def info(data_or_path: bytes | Path) -> dict:
     """Return what a media file is: format, codec, channels, sample rate, duration and bit rate."""
-    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path)
+    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
     try:
-        with av.open(source) as container:
+        with _open(source) as container:
             if not container.streams.audio:
                 raise InvalidAudio("The file holds no audio stream.")
             stream = container.streams.audio[0]

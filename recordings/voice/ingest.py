@@ -227,7 +227,8 @@ class RecordingAudio(VoiceIngestView):
     )
     def put(self, request, sid):
         """Upload the audio captured over a stopped recording's whole span (channel 0 the
-        inbound leg, channel 1 the outbound one; any format PyAV reads)."""
+        inbound leg, channel 1 the outbound one; WAV, MP3, FLAC, Ogg, Matroska or WebM, MP4 or M4A,
+        AAC, AMR, AIFF or CAF)."""
         # A deleted or completed recording is found, and refused by the service (409).
         recording = self.recording_or_404(sid, include_deleted=True)
         length = content_length(request)

@@ -53,8 +53,8 @@ def rendition(recording: VoiceRecording, *, format: str, channels: int) -> str:
 
 
 def renditions_make(recording: VoiceRecording, *, wanted: list[tuple[str, int]] | None = None):
-    """Make the missing renditions (every one, unless ``wanted`` names some) from one decoding
-    of the original.
+    """Make the missing renditions (every one, unless ``wanted`` names some) from one copy of
+    the original, each transcoded a chunk at a time (memory stays flat whatever its length).
 
     A recording deleted meanwhile keeps none: its media deletion may have run before they were
     saved, and nothing else would remove them.
@@ -73,12 +73,10 @@ def renditions_make(recording: VoiceRecording, *, wanted: list[tuple[str, int]] 
         with store.open(original_key(recording)) as stream, source.open("wb") as out:
             while chunk := stream.read(1024 * 1024):
                 out.write(chunk)
-        original = audio.decode(source)
         for format, channels in missing:
-            sound = audio.downmix(original) if channels == 1 else original
             target = Path(folder, f"rendition-{channels}.{format}")
             with target.open("wb") as out:
-                audio.encode(sound, format=format, out=out)
+                audio.transcode(source, out, format=format, channels=channels)
             key = rendition_key(recording, format=format, channels=channels)
             # Made meanwhile by a download that came first: the same audio, already there.
             with target.open("rb") as stream, contextlib.suppress(MediaKeyTaken):

@@ -247,29 +247,29 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
     # As it is now, not as the caller last saw it.
     recording = VoiceRecording.objects.get(pk=recording.pk)
     _require_awaiting_audio(recording)
-    try:
-        sound = audio.decode(path)
-    except audio.InvalidAudio as exc:
-        raise MediaRejected(exc.reason) from None
-    sound = audio.select_track(sound, track=recording.track, channels=recording.channels)
-    sound = audio.apply_pauses(sound, [tuple(p) for p in recording.pauses])
-    error_code = None
-    if recording.trim == Trim.TRIM_SILENCE:
-        had_sound = not audio.is_silent(sound)
-        sound = audio.trim_silence(sound)
-        if sound.duration < MIN_SECONDS:
-            error_code = ABSENT_TOO_SHORT if had_sound else ABSENT_SILENT
-    elif sound.duration < MIN_SECONDS:
-        error_code = ABSENT_TOO_SHORT
+    trim = recording.trim == Trim.TRIM_SILENCE
     with tempfile.TemporaryFile(prefix="roomvault-voice-") as wav:
-        if error_code is None:
-            audio.write_wav(sound, wav)
-            wav.seek(0)
+        try:
+            kept = audio.cut(
+                path,
+                wav,
+                track=recording.track,
+                channels=recording.channels,
+                pauses=[tuple(p) for p in recording.pauses],
+                trim=trim,
+            )
+        except audio.InvalidAudio as exc:
+            raise MediaRejected(exc.reason) from None
+        error_code = None
+        if kept.duration < MIN_SECONDS:
+            # Silence is only told apart where it was trimmed away.
+            error_code = ABSENT_SILENT if trim and not kept.had_sound else ABSENT_TOO_SHORT
+        wav.seek(0)
         return _complete(
             recording,
             wav,
-            duration=sound.duration,
-            channels=sound.channels,
+            duration=kept.duration,
+            channels=kept.channels,
             error_code=error_code,
         )
 

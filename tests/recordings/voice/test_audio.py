@@ -489,3 +489,93 @@ def test_decode_refuses_audio_longer_than_its_limit(tmp_path):
     assert audio.decode(path, max_seconds=3).duration == pytest.approx(3)
     with pytest.raises(audio.InvalidAudio, match="longer than"):
         audio.decode(path, max_seconds=2)
+
+
+# --- cut and transcode: the same steps a chunk at a time --------------------------------------
+
+
+@pytest.fixture
+def padded_call_wav(tmp_path):
+    """A dual call with silence around it, as a WAV file (FFmpeg decodes it in many chunks)."""
+    talk = audio.speech(6, dual=True, seed=8)
+    padded = Audio(np.concatenate([quiet(1.3, 2), talk.samples, quiet(0.9, 2)], axis=1))
+    path = tmp_path / "padded.wav"
+    path.write_bytes(wav_of(padded))
+    return path
+
+
+@pytest.mark.parametrize("trim", [False, True])
+@pytest.mark.parametrize(
+    ("track", "channels"), [("both", 2), ("both", 1), ("inbound", 1), ("outbound", 2)]
+)
+def test_cut_writes_what_the_whole_audio_steps_make(
+    padded_call_wav, tmp_path, track, channels, trim
+):
+    # Spans that start and end within chunks, overlap, and run past the end.
+    pauses = [
+        (0.3337, 1.2, "skip"),
+        (2.0, 2.77, "silence"),
+        (2.5, 3.01, "skip"),
+        (7.7, None, "skip"),
+    ]
+    whole = audio.select_track(audio.decode(padded_call_wav), track=track, channels=channels)
+    whole = audio.apply_pauses(whole, pauses)
+    expected = audio.trim_silence(whole) if trim else whole
+    out = tmp_path / "cut.wav"
+
+    with out.open("wb") as file:
+        kept = audio.cut(
+            padded_call_wav, file, track=track, channels=channels, pauses=pauses, trim=trim
+        )
+
+    assert np.array_equal(audio.decode(out).samples, expected.samples)
+    assert (kept.channels, kept.duration) == (expected.channels, expected.duration)
+    assert kept.had_sound
+
+
+def test_cut_of_silence_says_nothing_was_heard_and_writes_an_empty_wav(tmp_path):
+    path = tmp_path / "silence.wav"
+    path.write_bytes(wav_of(Audio(quiet(3, 2, noise=200))))
+    out = io.BytesIO()
+
+    kept = audio.cut(path, out, track="both", channels=2, pauses=[], trim=True)
+
+    assert (kept.duration, kept.channels, kept.had_sound) == (0, 2, False)
+    with wave.open(io.BytesIO(out.getvalue())) as parsed:
+        assert (parsed.getnchannels(), parsed.getnframes()) == (2, 0)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_transcode_is_the_encoding_of_the_whole_audio(padded_call_wav, tmp_path, channels):
+    whole = audio.decode(padded_call_wav)
+    expected = audio.downmix(whole) if channels == 1 else whole
+    out = tmp_path / "rendition.wav"
+
+    with out.open("wb") as file:
+        audio.transcode(padded_call_wav, file, format="wav", channels=channels)
+
+    assert np.array_equal(audio.decode(out).samples, expected.samples)
+    assert audio.measure(out) == (channels, pytest.approx(whole.duration))
+
+
+@pytest.mark.parametrize(
+    ("format", "codec", "rate"),
+    [
+        ("flac", "flac", 8000),
+        ("ogg", "libopus", 48000),
+        ("mp4", "aac", 16000),
+        ("adts", "aac", 16000),
+    ],
+)
+def test_decode_takes_the_audio_containers_a_platform_may_send(tmp_path, format, codec, rate):
+    # The demuxers are an allowlist: each container a platform records in must stay on it.
+    samples = np.tile(tone(2, 300, rate=rate), (2, 1))
+    path = tmp_path / "call"
+    path.write_bytes(pyav_file(samples, rate=rate, layout="stereo", format=format, codec=codec))
+
+    back = audio.decode(path)
+
+    assert back.channels == 2
+    # AAC in ADTS has no edit list to drop its encoder's priming (~0.1 s).
+    assert abs(back.duration - 2) < 0.15
+    assert abs(dominant_frequency(back.samples[0], SAMPLE_RATE) - 300) < 5
