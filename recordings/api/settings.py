@@ -6,7 +6,7 @@ what ``EncryptionKeySid`` names, AWS credentials' SID what ``AwsCredentialsSid``
 secret is taken once and never answered again.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -80,7 +80,10 @@ class PublicKeyParams(serializers.Serializer):
     FriendlyName = serializers.CharField(required=False, max_length=64, allow_blank=True)
 
 
-class PublicKeySerializer(serializers.Serializer):
+class CredentialSerializer(serializers.Serializer):
+    """A credential resource of ``/v1/Credentials/{path}``: never its key material."""
+
+    path: str
     sid = serializers.CharField()
     account_sid = serializers.CharField(source="account_id")
     friendly_name = serializers.CharField()
@@ -88,8 +91,18 @@ class PublicKeySerializer(serializers.Serializer):
     date_updated = TwilioDateTimeField()
     url = serializers.SerializerMethodField()
 
-    def get_url(self, key) -> str:
-        return f"{self.context['base_url']}/v1/Credentials/PublicKeys/{key.sid}"
+    def get_url(self, credential) -> str:
+        return f"{self.context['base_url']}/v1/Credentials/{self.path}/{credential.sid}"
+
+
+class PublicKeySerializer(CredentialSerializer):
+    path = "PublicKeys"
+
+
+class AwsCredentialSerializer(CredentialSerializer):
+    """The ``accounts.v1.credential_aws`` resource: no key ID, no secret."""
+
+    path = "AWS"
 
 
 def _invalid(exc: InvalidSetting):
@@ -127,42 +140,6 @@ class RecordingSettingsDefault(TwilioAPIView):
         return self.render(row)
 
 
-class PublicKeyList(TwilioAPIView):
-    required_action = Action.ADMINISTER
-
-    @extend_schema(
-        operation_id="ListCredentialPublicKey",
-        responses={
-            200: inline_serializer(
-                "ListCredentialPublicKeyResponse", {"credentials": PublicKeySerializer(many=True)}
-            )
-        },
-    )
-    def get(self, request):
-        keys = PublicKey.objects.filter(account=self.account).order_by("-date_created", "-sid")
-        data = PublicKeySerializer(keys[:1000], many=True, context=self.serializer_context()).data
-        return Response({"credentials": data})
-
-    @extend_schema(
-        operation_id="CreateCredentialPublicKey",
-        request=PublicKeyParams,
-        responses={201: PublicKeySerializer, 400: ERROR},
-    )
-    def post(self, request):
-        params = require_valid(PublicKeyParams(data=request.data))
-        try:
-            key = public_key_create(
-                account=self.account,
-                public_key=params.validated_data["PublicKey"],
-                friendly_name=params.validated_data.get("FriendlyName", ""),
-                actor=actor_of(request),
-            )
-        except InvalidSetting as exc:
-            raise _invalid(exc) from None
-        data = PublicKeySerializer(key, context=self.serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
-
-
 class AwsCredentialParams(serializers.Serializer):
     Credentials = serializers.CharField(max_length=300, trim_whitespace=False)
     FriendlyName = serializers.CharField(required=False, max_length=64, allow_blank=True)
@@ -172,56 +149,84 @@ class AwsCredentialUpdateParams(serializers.Serializer):
     FriendlyName = serializers.CharField(max_length=64, allow_blank=True)
 
 
-class AwsCredentialSerializer(serializers.Serializer):
-    """The ``accounts.v1.credential_aws`` resource: no key ID, no secret."""
+class CredentialList(TwilioAPIView):
+    """List (the newest 1,000) and create one kind of the account's credentials."""
 
-    sid = serializers.CharField()
-    account_sid = serializers.CharField(source="account_id")
-    friendly_name = serializers.CharField()
-    date_created = TwilioDateTimeField()
-    date_updated = TwilioDateTimeField()
-    url = serializers.SerializerMethodField()
-
-    def get_url(self, credential) -> str:
-        return f"{self.context['base_url']}/v1/Credentials/AWS/{credential.sid}"
-
-
-class AwsCredentialList(TwilioAPIView):
     required_action = Action.ADMINISTER
+    params_class: type[serializers.Serializer]
+    serializer_class: type[CredentialSerializer]
 
-    @extend_schema(
-        operation_id="ListCredentialAws",
-        responses={
-            200: inline_serializer(
-                "ListCredentialAwsResponse", {"credentials": AwsCredentialSerializer(many=True)}
-            )
-        },
-    )
+    def credentials(self):
+        raise NotImplementedError
+
+    def create(self, params: dict, *, actor):
+        raise NotImplementedError
+
     def get(self, request):
-        credentials = selectors.aws_credentials_of(account=self.account)[:1000]
         context = self.serializer_context()
-        return Response(
-            {"credentials": AwsCredentialSerializer(credentials, many=True, context=context).data}
-        )
+        data = self.serializer_class(self.credentials()[:1000], many=True, context=context).data
+        return Response({"credentials": data})
 
-    @extend_schema(
-        operation_id="CreateCredentialAws",
-        request=AwsCredentialParams,
-        responses={201: AwsCredentialSerializer, 400: ERROR},
-    )
     def post(self, request):
-        params = require_valid(AwsCredentialParams(data=request.data))
+        params = require_valid(self.params_class(data=request.data))
         try:
-            credential = aws_credential_create(
-                account=self.account,
-                credentials=params.validated_data["Credentials"],
-                friendly_name=params.validated_data.get("FriendlyName", ""),
-                actor=actor_of(request),
-            )
+            credential = self.create(params.validated_data, actor=actor_of(request))
         except InvalidSetting as exc:
             raise _invalid(exc) from None
-        data = AwsCredentialSerializer(credential, context=self.serializer_context()).data
+        data = self.serializer_class(credential, context=self.serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+def _credential_schema(name: str, params, serializer):
+    return extend_schema_view(
+        get=extend_schema(
+            operation_id=f"ListCredential{name}",
+            responses={
+                200: inline_serializer(
+                    f"ListCredential{name}Response", {"credentials": serializer(many=True)}
+                )
+            },
+        ),
+        post=extend_schema(
+            operation_id=f"CreateCredential{name}",
+            request=params,
+            responses={201: serializer, 400: ERROR},
+        ),
+    )
+
+
+@_credential_schema("PublicKey", PublicKeyParams, PublicKeySerializer)
+class PublicKeyList(CredentialList):
+    params_class = PublicKeyParams
+    serializer_class = PublicKeySerializer
+
+    def credentials(self):
+        return PublicKey.objects.filter(account=self.account).order_by("-date_created", "-sid")
+
+    def create(self, params: dict, *, actor):
+        return public_key_create(
+            account=self.account,
+            public_key=params["PublicKey"],
+            friendly_name=params.get("FriendlyName", ""),
+            actor=actor,
+        )
+
+
+@_credential_schema("Aws", AwsCredentialParams, AwsCredentialSerializer)
+class AwsCredentialList(CredentialList):
+    params_class = AwsCredentialParams
+    serializer_class = AwsCredentialSerializer
+
+    def credentials(self):
+        return selectors.aws_credentials_of(account=self.account)
+
+    def create(self, params: dict, *, actor):
+        return aws_credential_create(
+            account=self.account,
+            credentials=params["Credentials"],
+            friendly_name=params.get("FriendlyName", ""),
+            actor=actor,
+        )
 
 
 class AwsCredentialInstance(TwilioAPIView):
