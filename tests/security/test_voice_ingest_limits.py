@@ -41,8 +41,8 @@ def spool(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def platform(api_key):
-    return client_for(api_key.key.sid, api_key.secret)
+def platform(ingest_key):
+    return client_for(ingest_key.key.sid, ingest_key.secret)
 
 
 def write_secret(folder: Path) -> bytes:
