@@ -8,6 +8,17 @@ from recordings.choices import Codec, MediaType, RecordingStatus
 PAGE_SIZES = (25, 50, 100, 200)
 
 
+def _sid_or_name(value: str, *, prefix: str, kind: str) -> str:
+    """Return a SID in its stored spelling (people paste either case), or a name as typed;
+    refuse a SID of another kind, which would otherwise filter silently to nothing."""
+    value = value.strip()
+    if not ANY_SID.match(value):
+        return value
+    if value[:2].upper() != prefix:
+        raise forms.ValidationError(f"A {kind} SID is {prefix} followed by 32 hex digits.")
+    return prefix + value[2:].lower()
+
+
 class RecordingFilterForm(forms.Form):
     """The Recordings Logs filters (all optional; they live in the URL)."""
 
@@ -40,6 +51,12 @@ class RecordingFilterForm(forms.Form):
         # SIDs are stored with lowercase hex; people paste either case.
         return sid[:2] + sid[2:].lower()
 
+    def clean_room(self):
+        return _sid_or_name(self.cleaned_data["room"], prefix="RM", kind="room")
+
+    def clean_participant(self):
+        return _sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
+
     def selector_kwargs(self) -> dict[str, object]:
         """Return the keywords of ``selectors.recording_list`` for the valid filters."""
         data = self.cleaned_data
@@ -58,7 +75,6 @@ class RecordingFilterForm(forms.Form):
             (data["room"], "room_name"),
             (data["participant"], "participant_identity"),
         ):
-            value = value.strip()
             if value and ANY_SID.match(value):
                 grouping.append(value)
             elif value:

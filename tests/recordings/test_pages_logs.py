@@ -234,6 +234,29 @@ def test_a_malformed_filter_shows_the_error_not_a_500(console_client, logs):
     assert "These filters cannot be applied" in page
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("room", "PA" + "a" * 32, "A room SID is RM followed by 32 hex digits."),
+        ("participant", "RM" + "a" * 32, "A participant SID is PA followed by 32 hex digits."),
+    ],
+)
+def test_a_sid_of_the_wrong_kind_is_a_field_error_not_a_silent_filter(
+    console_client, logs, field, value, message
+):
+    response = console_client("viewer").get(reverse("recordings:list"), {field: value})
+    page = response.content.decode()
+    assert rows_of(response) == []
+    assert message in page
+    assert "These filters cannot be applied" in page
+
+
+def test_room_and_participant_sids_are_taken_in_either_case(console_client, logs):
+    room = logs.r3.room_id
+    upper = console_client("viewer").get(reverse("recordings:list"), {"room": room.upper()})
+    assert logs.r3.sid in rows_of(upper)
+
+
 def test_filters_stay_in_the_form(console_client, logs):
     page = (
         console_client("viewer")
