@@ -10,7 +10,7 @@
 from django.http import JsonResponse
 from rest_framework import generics, pagination, serializers
 
-from recordings import selectors
+from recordings import keyset, selectors
 from recordings.api.filters import RecordingFilterSet, selector_filters
 from recordings.models import Recording
 
@@ -27,7 +27,7 @@ class NaiveRecordingSerializer(serializers.ModelSerializer):
 
 
 class NaiveCursorPagination(pagination.CursorPagination):
-    ordering = selectors.LIST_ORDER
+    ordering = keyset.LIST_ORDER
     page_size = 50
     page_size_query_param = "PageSize"
     max_page_size = 1000

@@ -256,9 +256,9 @@ REST_FRAMEWORK = {
     # Every API and ingest view is held to the caller's scope (console.roles), unless it says
     # otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["console.authentication.ScopeAllowsAction"],
-    "DEFAULT_RENDERER_CLASSES": ["recordings.api.renderers.ORJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["recordings.twilio_api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.FormParser"],
-    "EXCEPTION_HANDLER": "recordings.api.errors.twilio_exception_handler",
+    "EXCEPTION_HANDLER": "recordings.twilio_api.errors.twilio_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -78,5 +78,5 @@ urlpatterns = [
     ),
 ]
 
-handler400 = "recordings.api.errors.bad_request"
-handler500 = "recordings.api.errors.server_error"
+handler400 = "recordings.twilio_api.errors.bad_request"
+handler500 = "recordings.twilio_api.errors.server_error"

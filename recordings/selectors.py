@@ -6,17 +6,15 @@ same at any depth and at any table size.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 
 from console.models import Account
 from console.sids import is_sid
 from recordings.choices import ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.keyset import LIST_ORDER
 from recordings.models import Participant, Recording, RecordingRules, Room, Track
-
-LIST_ORDER = ("-date_created", "-sid")
 
 
 def recording_list(
@@ -212,47 +210,6 @@ def rooms_idle(*, now: datetime) -> list[Room]:
 def recording_rules_get(*, room: Room) -> RecordingRules | None:
     """Return the rules stored for a room, or None if none were ever set."""
     return RecordingRules.objects.filter(room=room).first()
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A position in a list: the (date_created, sid) of a row and the direction to read from it."""
-
-    date_created: datetime
-    sid: str
-    forward: bool = True
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of rows in list order, and whether rows exist beyond each end."""
-
-    rows: list
-    has_next: bool
-    has_previous: bool
-
-
-def beyond_cursor(qs: QuerySet, cursor: Cursor) -> QuerySet:
-    """Return the rows of ``qs`` past the cursor in its direction, in reading order.
-
-    The bound is written as ``date <= t AND (date < t OR sid < s)``: the first term is a range on
-    the index, so the database starts reading at the cursor instead of filtering from the top.
-    """
-    t, s = cursor.date_created, cursor.sid
-    if cursor.forward:
-        return qs.filter(date_created__lte=t).filter(Q(date_created__lt=t) | Q(sid__lt=s))
-    return qs.filter(date_created__gte=t).filter(Q(date_created__gt=t) | Q(sid__gt=s)).reverse()
-
-
-def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
-    """Return the page of ``qs`` (ordered by LIST_ORDER) that starts past ``cursor``."""
-    if cursor is None:
-        rows = list(qs[: page_size + 1])
-        return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=False)
-    rows = list(beyond_cursor(qs, cursor)[: page_size + 1])
-    if cursor.forward:
-        return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=True)
-    return Page(rows=rows[:page_size][::-1], has_next=True, has_previous=len(rows) > page_size)
 
 
 def callback_deliveries_for(*, account: Account, recording_sid: str) -> QuerySet:

@@ -24,7 +24,7 @@ BIG_PAGE = 1000
 def deep_token(account, pages: int) -> tuple[str, list[str]]:
     """Return the PageToken of page ``pages`` (0-based) of the unfiltered list and its SIDs."""
     from recordings import selectors
-    from recordings.api.paging import encode_token
+    from recordings.twilio_api.tokens import encode_token
 
     qs = selectors.recording_list(account=account)
     start = pages * PAGE_SIZE

@@ -12,9 +12,9 @@ from django.core.validators import RegexValidator
 from django_filters.fields import IsoDateTimeField
 
 from console.sids import ANY_SID
-from recordings.api.params import require_valid
 from recordings.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
 from recordings.models import Recording
+from recordings.twilio_api.params import require_valid
 
 
 class SidListField(forms.Field):

@@ -5,17 +5,8 @@ from django.core.validators import RegexValidator, URLValidator
 from rest_framework import serializers
 
 from console.sids import ANY_SID
-from recordings.api.errors import invalid_parameter
 from recordings.choices import CallbackMethod, RoomStatus, RoomType
-
-
-class TwilioBooleanField(serializers.BooleanField):
-    """``true`` or ``false`` as Twilio takes them; absent stays absent (not False, as DRF would
-    make a missing form checkbox)."""
-
-    default_empty_html = serializers.empty
-    TRUE_VALUES = {"true", "True", "TRUE", True}
-    FALSE_VALUES = {"false", "False", "FALSE", False}
+from recordings.twilio_api.params import TwilioBooleanField
 
 
 class CreateRoomParams(serializers.Serializer):
@@ -67,11 +58,3 @@ class UpdateRoomParams(serializers.Serializer):
     """``POST /v1/Rooms/{Sid}``: the only change a room takes is being completed."""
 
     Status = serializers.ChoiceField(choices=[RoomStatus.COMPLETED])
-
-
-def require_valid(validator):
-    """Return a form or serializer if valid, else raise Twilio 20001 naming its first bad field."""
-    if not validator.is_valid():
-        name, errors = next(iter(validator.errors.items()))
-        raise invalid_parameter(name, " ".join(str(error) for error in errors))
-    return validator

@@ -7,19 +7,14 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from recordings import selectors, services
-from recordings.api.errors import not_found
 from recordings.api.filters import ParticipantFilterSet, RoomFilterSet
-from recordings.api.params import CreateRoomParams, UpdateRoomParams, require_valid
+from recordings.api.params import CreateRoomParams, UpdateRoomParams
 from recordings.api.serializers import ParticipantSerializer, RoomSerializer
-from recordings.api.views import (
-    ERROR,
-    PAGING_PARAMETERS,
-    TwilioAPIView,
-    TwilioListView,
-    actor_of,
-    list_response,
-)
+from recordings.api.views import RoomAPIView, TwilioListView, list_response
 from recordings.choices import ParticipantStatus, RoomStatus
+from recordings.twilio_api.errors import not_found
+from recordings.twilio_api.params import require_valid
+from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, actor_of
 
 DATE_FILTERS = [
     OpenApiParameter("DateCreatedAfter", str, description="ISO 8601, inclusive"),
@@ -61,7 +56,7 @@ class RoomList(TwilioListView):
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class RoomInstance(TwilioAPIView):
+class RoomInstance(RoomAPIView):
     @extend_schema(operation_id="FetchRoom", responses={200: RoomSerializer, 404: ERROR})
     def get(self, request, room):
         room = self.room_or_404(room, by_name=True)
@@ -114,7 +109,7 @@ class ParticipantList(TwilioListView):
         return self.paged(functools.partial(selectors.participant_list, room=room, **default))
 
 
-class ParticipantInstance(TwilioAPIView):
+class ParticipantInstance(RoomAPIView):
     @extend_schema(
         operation_id="FetchRoomParticipant", responses={200: ParticipantSerializer, 404: ERROR}
     )

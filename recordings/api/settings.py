@@ -12,11 +12,7 @@ from rest_framework.response import Response
 
 from console import selectors
 from console.roles import Action
-from recordings.api.errors import invalid_parameter, not_found
-from recordings.api.paging import api_base_url
-from recordings.api.params import TwilioBooleanField, require_valid
 from recordings.api.serializers import TwilioDateTimeField
-from recordings.api.views import ERROR, TwilioAPIView, actor_of
 from recordings.models import PublicKey, RecordingSettings
 from recordings.services.settings import (
     InvalidSetting,
@@ -26,6 +22,10 @@ from recordings.services.settings import (
     public_key_create,
     recording_settings_update,
 )
+from recordings.twilio_api.errors import invalid_parameter, not_found
+from recordings.twilio_api.paging import api_base_url
+from recordings.twilio_api.params import TwilioBooleanField, require_valid
+from recordings.twilio_api.views import ERROR, TwilioAPIView, actor_of
 
 CREDENTIAL_SID = r"^CR[0-9a-fA-F]{32}$"
 PARAMETER_FOR_FIELD = {

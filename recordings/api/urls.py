@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from recordings.api import rooms, settings, views
+from recordings.twilio_api.views import unknown_path
 
 urlpatterns = [
     path("Rooms", rooms.RoomList.as_view()),
@@ -20,8 +21,8 @@ urlpatterns = [
     path("Credentials/PublicKeys", settings.PublicKeyList.as_view()),
     path("Credentials/AWS", settings.AwsCredentialList.as_view()),
     path("Credentials/AWS/<str:sid>", settings.AwsCredentialInstance.as_view()),
-    re_path(r"^(?P<rest>.*)$", views.unknown_path),
+    re_path(r"^(?P<rest>.*)$", unknown_path),
 ]
 bare_root = [
-    re_path(r"^v1$", views.unknown_path, {"rest": ""}),
+    re_path(r"^v1$", unknown_path, {"rest": ""}),
 ]

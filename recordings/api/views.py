@@ -9,27 +9,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
-from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from console.client_ip import client_ip
 from console.roles import Action
-from console.services import Actor
 from console.sids import is_sid
-from recordings import selectors, services
-from recordings.api.errors import invalid_parameter, not_found
+from recordings import keyset, selectors, services
 from recordings.api.filters import RecordingFilterSet, RoomRecordingFilterSet, selector_filters
-from recordings.api.paging import api_base_url, list_meta, parse_page_request
 from recordings.api.serializers import (
     RECORDING_COLUMNS,
     ListMetaSerializer,
@@ -40,20 +28,16 @@ from recordings.api.serializers import (
 )
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER
 from recordings.media.external import media_store_for
+from recordings.twilio_api.errors import invalid_parameter, not_found
+from recordings.twilio_api.paging import api_base_url, list_meta, parse_page_request
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    REDIRECT,
+    TwilioAPIView,
+    actor_of,
+)
 
-PAGING_PARAMETERS = [
-    OpenApiParameter(
-        "PageSize",
-        {"type": "integer", "minimum": 1, "maximum": settings.API_PAGE_SIZE_MAX},
-        description=f"1 to {settings.API_PAGE_SIZE_MAX}, default {settings.API_PAGE_SIZE_DEFAULT}",
-    ),
-    OpenApiParameter(
-        "Page",
-        {"type": "integer", "format": "int64", "minimum": 0},
-        description="The page index, for client state",
-    ),
-    OpenApiParameter("PageToken", str, description="The page token, provided by the API"),
-]
 ROOM_RECORDING_FILTERS = [
     OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),
     OpenApiParameter("SourceSid", str, description="A track SID (MT…)"),
@@ -69,45 +53,15 @@ MEDIA_PARAMETERS = [
     OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
     OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
 ]
-ERROR = OpenApiResponse(
-    inline_serializer(
-        "TwilioError",
-        {
-            "code": drf_serializers.IntegerField(),
-            "message": drf_serializers.CharField(),
-            "more_info": drf_serializers.URLField(),
-            "status": drf_serializers.IntegerField(),
-        },
-    )
-)
-REDIRECT = OpenApiResponse(
-    inline_serializer("MediaRedirect", {"redirect_to": drf_serializers.URLField()}),
-    description="302 with `Location` set to a signed, expiring URL of the media file",
-)
 
 
 def list_response(name: str, serializer, key: str = "recordings"):
     return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
 
 
-def actor_of(request) -> Actor:
-    """Return how the audit log records the API caller of this request."""
-    return Actor(name=request.user.actor, source_ip=client_ip(request))
-
-
-class TwilioAPIView(APIView):
-    """Base of every /v1 view: the caller's account is ``self.account``."""
-
-    # The one action (console.roles) every method of the view needs from the caller's scope;
-    # None lets the method decide: reads need VIEW, DELETE DELETE, other writes EDIT_RULES.
-    required_action: str | None = None
-
-    @property
-    def account(self):
-        return self.request.auth
-
-    def serializer_context(self) -> dict[str, str]:
-        return {"base_url": api_base_url(self.request)}
+class RoomAPIView(TwilioAPIView):
+    # Base of the views that address one of the caller's rooms, by SID or unique name. No
+    # docstring: drf-spectacular would publish it as the description of each of their operations.
 
     def room_or_404(self, sid_or_name: str, *, by_name: bool = False):
         room = (
@@ -120,7 +74,7 @@ class TwilioAPIView(APIView):
         return room
 
 
-class TwilioListView(TwilioAPIView):
+class TwilioListView(RoomAPIView):
     """Base of list endpoints: Twilio filters onto a selector, keyset pages, a ``meta`` block."""
 
     key: str
@@ -137,7 +91,7 @@ class TwilioListView(TwilioAPIView):
         qs = selector(**filters)
         if self.columns:
             qs = qs.values_list(*self.columns, named=True)
-        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        page = keyset.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
         data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
         meta = list_meta(
             self.request,
@@ -159,7 +113,7 @@ class _RecordingListView(TwilioListView):
         )
 
 
-class _RecordingInstanceView(TwilioAPIView):
+class _RecordingInstanceView(RoomAPIView):
     serializer_class: type
 
     def recording_or_404(self, sid: str, room_sid: str | None):
@@ -309,7 +263,7 @@ class RoomRecordingMedia(_RecordingInstanceView):
         return self.media(sid, self.room_or_404(room_sid).sid)
 
 
-class RoomRecordingRules(TwilioAPIView):
+class RoomRecordingRules(RoomAPIView):
     @extend_schema(
         operation_id="FetchRoomRecordingRule", responses={200: RecordingRulesSerializer, 404: ERROR}
     )
@@ -333,11 +287,3 @@ class RoomRecordingRules(TwilioAPIView):
         actor = actor_of(request)
         rules = services.recording_rules_update(room=room, document=document, actor=actor)
         return Response(RecordingRulesSerializer(rules).data)
-
-
-@extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
-@permission_classes([IsAuthenticated])  # nothing here, whatever the scope: 404, not 403
-def unknown_path(request, rest):
-    """Answer every other path under /v1 with a Twilio 404, after authentication."""
-    raise not_found(request.path.removeprefix("/v1"))

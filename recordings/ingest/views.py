@@ -19,15 +19,8 @@ from rest_framework.response import Response
 from console.authentication import ApiKeyAuthentication
 from console.roles import Action
 from recordings import selectors, services
-from recordings.api.errors import (
-    REQUEST_TOO_LARGE,
-    TwilioAPIError,
-    invalid_parameter,
-    not_found,
-)
-from recordings.api.params import require_valid
 from recordings.api.serializers import RecordingSerializer
-from recordings.api.views import ERROR, TwilioAPIView, actor_of
+from recordings.api.views import RoomAPIView
 from recordings.ingest.serializers import (
     FailureIn,
     ParticipantIn,
@@ -36,13 +29,21 @@ from recordings.ingest.serializers import (
     TrackIn,
 )
 from recordings.media.store import CHUNK_SIZE
+from recordings.twilio_api.errors import (
+    REQUEST_TOO_LARGE,
+    TwilioAPIError,
+    invalid_parameter,
+    not_found,
+)
+from recordings.twilio_api.params import require_valid
+from recordings.twilio_api.views import ERROR, actor_of
 
 
 def _valid(serializer_class, data) -> dict:
     return require_valid(serializer_class(data=data)).validated_data
 
 
-class IngestView(TwilioAPIView):
+class IngestView(RoomAPIView):
     """Base of the ingest endpoints: API keys only (of scope ingest or main), JSON bodies."""
 
     authentication_classes = [ApiKeyAuthentication]

@@ -9,9 +9,9 @@ import re
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from recordings.api.errors import json_error
 from recordings.media.signed import read_grant, still_servable
 from recordings.media.store import CHUNK_SIZE, get_media_store
+from recordings.twilio_api.errors import json_error
 
 # A position of more than 100 digits is treated as malformed: int() of thousands of digits raises.
 _RANGE = re.compile(r"bytes=([0-9]{0,100})-([0-9]{0,100})")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from console.models import Account
 from console.services import Actor, audit_record
 from console.sids import is_sid
-from recordings import selectors, tasks
+from recordings import keyset, selectors, tasks
 from recordings.choices import RecordingStatus
 from recordings.exceptions import ServiceError
 from recordings.forms import RecordingFilterForm
@@ -204,8 +204,8 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         product=bulk.product,
     ).filter(date_created__lte=bulk.date_created)
     if bulk.cursor_sid:
-        cursor = selectors.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
-        qs = selectors.beyond_cursor(qs, cursor)
+        cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
+        qs = keyset.beyond_cursor(qs, cursor)
     size = bulk.chunk_size
     rows = list(
         qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]

@@ -23,14 +23,15 @@ from django.views.generic import TemplateView, View
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
-from recordings import selectors, services
-from recordings.api.errors import TwilioAPIError
-from recordings.api.paging import api_base_url, decode_token, encode_token
+from recordings import keyset, selectors, services
 from recordings.api.serializers import RecordingSerializer
 from recordings.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.forms import RecordingFilterForm
 from recordings.media.external import media_store_for
 from recordings.models import BulkDeletion, Recording
+from recordings.twilio_api.errors import TwilioAPIError
+from recordings.twilio_api.paging import api_base_url
+from recordings.twilio_api.tokens import decode_token, encode_token
 
 # The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
 TOKEN = "token"
@@ -146,7 +147,7 @@ class KeysetListMixin:
     def page_context(self, qs: QuerySet, page_size: int) -> dict[str, object]:
         """Return one keyset page of ``qs``, the links around it and the (capped) count."""
         cursor = self.cursor()
-        page = selectors.keyset_page(self.for_display(qs), page_size=page_size, cursor=cursor)
+        page = keyset.keyset_page(self.for_display(qs), page_size=page_size, cursor=cursor)
         rows = page.rows
         for row in rows:
             self.present(row)
@@ -162,7 +163,7 @@ class KeysetListMixin:
         }
 
     @staticmethod
-    def count(qs: QuerySet, page: selectors.Page, *, first: bool) -> dict[str, object]:
+    def count(qs: QuerySet, page: keyset.Page, *, first: bool) -> dict[str, object]:
         """Count the matches up to COUNT_CAP with a LIMITed subquery; the first page holding
         every match needs no query at all."""
         if first and not page.has_next:

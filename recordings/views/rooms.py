@@ -15,14 +15,14 @@ from django.views.generic import TemplateView
 
 from console.access import AccountPageMixin, actor_for
 from console.roles import Action
-from recordings import selectors, services, stats
-from recordings.api.errors import TwilioAPIError
-from recordings.api.paging import decode_token, encode_token
+from recordings import keyset, selectors, services, stats
 from recordings.choices import ParticipantStatus, RoomStatus
 from recordings.exceptions import RulesNotSupported
 from recordings.models import Room
 from recordings.rules import InvalidRules
 from recordings.services.rooms import GROUP_TYPES
+from recordings.twilio_api.errors import TwilioAPIError
+from recordings.twilio_api.tokens import decode_token, encode_token
 
 PAGE_SIZE = 50
 PARTICIPANTS_SHOWN = 100
@@ -61,7 +61,7 @@ def room_or_404(account, sid: str) -> Room:
     return room
 
 
-def page_cursor(request) -> selectors.Cursor | None:
+def page_cursor(request) -> keyset.Cursor | None:
     """Return the cursor of the page this request asks for (None: the first page)."""
     token = request.GET.get("page")
     try:
@@ -129,7 +129,7 @@ class RoomListView(AccountPageMixin, TemplateView):
         form = RoomFilterForm(self.request.GET)
         filters = form.selector_kwargs() if form.is_valid() else {}
         rooms = stats.with_room_figures(selectors.room_list(account=self.account, **filters))
-        page = selectors.keyset_page(rooms, page_size=PAGE_SIZE, cursor=page_cursor(self.request))
+        page = keyset.keyset_page(rooms, page_size=PAGE_SIZE, cursor=page_cursor(self.request))
         return super().get_context_data(
             form=form,
             filtered=bool(filters),

@@ -17,9 +17,9 @@ from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
 from recordings import selectors
-from recordings.api.paging import api_base_url
 from recordings.exceptions import RecordingNotDeletable
 from recordings.models import BulkDeletion
+from recordings.twilio_api.paging import api_base_url
 from recordings.views.logs import (
     CsvExportView,
     KeysetListMixin,

@@ -13,8 +13,8 @@ from django.db import connection
 from console.sids import new_sid
 from recordings import selectors
 from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.keyset import Cursor, beyond_cursor
 from recordings.models import Participant, Recording, Room, Track
-from recordings.selectors import Cursor, beyond_cursor
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.models import Call, Conference, VoiceRecording
 from tests.factories import AccountFactory

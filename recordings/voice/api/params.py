@@ -3,14 +3,12 @@
 from datetime import UTC, datetime, time, timedelta
 
 from django.core.validators import URLValidator
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from console.sids import is_sid
-from recordings.api.errors import invalid_parameter
-from recordings.api.params import TwilioBooleanField
 from recordings.choices import CallbackMethod
+from recordings.twilio_api.errors import invalid_parameter
+from recordings.twilio_api.params import boolean_param, moment_param, sid_param
 from recordings.voice.choices import (
     CallbackEvent,
     CaptureState,
@@ -89,28 +87,7 @@ class UpdateRecordingParams(serializers.Serializer):
 
 def include_soft_deleted(query) -> bool:
     """Read IncludeSoftDeleted (``true``/``false``; absent is false)."""
-    raw = query.get("IncludeSoftDeleted")
-    if raw in (None, ""):
-        return False
-    field = TwilioBooleanField()
-    try:
-        return field.to_internal_value(raw)
-    except serializers.ValidationError:
-        raise invalid_parameter("IncludeSoftDeleted", "must be true or false") from None
-
-
-def _moment(name: str, raw: str) -> tuple[datetime, bool]:
-    """Return (the moment, whether only a date was given) of a DateCreated value."""
-    try:
-        day = parse_date(raw) if len(raw) == 10 else None
-        moment = None if day else parse_datetime(raw)
-    except ValueError:  # well formed but impossible, like month 13
-        day = moment = None
-    if day is not None:
-        return datetime.combine(day, time(), tzinfo=UTC), True
-    if moment is None:
-        raise invalid_parameter(name, "must be a date (YYYY-MM-DD) or a date and time in GMT")
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), False
+    return boolean_param(query, "IncludeSoftDeleted")
 
 
 def list_filters(query) -> dict[str, object]:
@@ -124,15 +101,15 @@ def list_filters(query) -> dict[str, object]:
     after: list[datetime] = []
     before: list[datetime] = []
     if raw := query.get("DateCreated"):
-        moment, _ = _moment("DateCreated", raw)
+        moment, _ = moment_param("DateCreated", raw)
         day = datetime.combine(moment.date(), time(), tzinfo=UTC)
         after.append(day)
         before.append(day + timedelta(days=1))
     if raw := query.get("DateCreated<"):
-        moment, date_only = _moment("DateCreated<", raw)
+        moment, date_only = moment_param("DateCreated<", raw)
         before.append(moment + (timedelta(days=1) if date_only else timedelta(seconds=1)))
     if raw := query.get("DateCreated>"):
-        after.append(_moment("DateCreated>", raw)[0])
+        after.append(moment_param("DateCreated>", raw)[0])
     if after:
         kwargs["date_created_after"] = max(after)
     if before:
@@ -141,10 +118,8 @@ def list_filters(query) -> dict[str, object]:
         ("CallSid", "call_sid", "CA"),
         ("ConferenceSid", "conference_sid", "CF"),
     ):
-        if raw := query.get(name):
-            if not is_sid(raw, prefix):
-                raise invalid_parameter(name, f"must be {prefix} followed by 32 hex digits")
-            kwargs[keyword] = raw
+        if sid := sid_param(query, name, prefix):
+            kwargs[keyword] = sid
     kwargs["include_deleted"] = include_soft_deleted(query)
     return kwargs
 

@@ -6,7 +6,7 @@ before the bare media route, which would otherwise take ``RE….json`` for a SID
 
 from django.urls import path, re_path
 
-from recordings.api import views as v1_views
+from recordings.twilio_api.views import unknown_path
 from recordings.voice.api import views
 
 urlpatterns = [
@@ -34,4 +34,4 @@ urlpatterns = [
 ]
 
 # Any other path under /2010-04-01: a Twilio 404, after authentication.
-fallback = [re_path(r"^2010-04-01(?P<rest>/.*|)$", v1_views.unknown_path)]
+fallback = [re_path(r"^2010-04-01(?P<rest>/.*|)$", unknown_path)]

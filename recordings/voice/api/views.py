@@ -12,16 +12,21 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from console.roles import Action
-from recordings import selectors
-from recordings.api.errors import not_found
-from recordings.api.paging import api_base_url, parse_page_request
-from recordings.api.params import require_valid
-from recordings.api.views import ERROR, PAGING_PARAMETERS, REDIRECT, TwilioAPIView, actor_of
+from recordings import keyset
+from recordings.twilio_api.errors import not_found
+from recordings.twilio_api.paging import api_base_url, page_fields, parse_page_request
+from recordings.twilio_api.params import require_valid
+from recordings.twilio_api.renderers import TwilioXMLRenderer
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    REDIRECT,
+    TwilioAPIView,
+    actor_of,
+)
 from recordings.voice import media, services
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.api import params
-from recordings.voice.api.paging import page_fields
-from recordings.voice.api.renderers import TwilioXMLRenderer
 from recordings.voice.api.serializers import (
     call_recording_body,
     conference_recording_body,
@@ -83,7 +88,7 @@ class VoiceAPIView(VoiceLookups, TwilioAPIView):
     def paged(self, qs: QuerySet, *, key: str, render: Callable, filter_names=()) -> Response:
         """Answer one keyset page of ``qs`` in the 2010-04-01 list format."""
         paging = parse_page_request(self.request)
-        page = selectors.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        page = keyset.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
         fields = page_fields(self.request, filter_names=filter_names, paging=paging, page=page)
         return Response({key: [render(row) for row in page.rows], **fields})
 

@@ -1,10 +1,23 @@
-"""The 2010-04-01 API's XML: ``<TwilioResponse>`` around the resource (or the ``RestException``),
-each field in PascalCase, nulls as empty elements."""
+"""Renderers of Twilio's bodies: compact JSON with orjson (several times faster than the standard
+library on list pages) and the 2010-04-01 API's XML (``<TwilioResponse>`` around the resource or
+the ``RestException``, each field in PascalCase, nulls as empty elements)."""
 
 import re
 from xml.etree import ElementTree
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+
+class ORJSONRenderer(JSONRenderer):
+    """Render API bodies as compact UTF-8 JSON, as DRF's JSONRenderer does, only faster.
+
+    Bodies hold only str, int, bool, None, lists and dicts: serializers format dates themselves.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return b"" if data is None else orjson.dumps(data)
+
 
 _ERROR_KEYS = {"code", "message", "more_info", "status"}
 # Characters XML 1.0 does not allow, even escaped: ElementTree writes them as they are, and the

@@ -1,27 +1,21 @@
-"""Twilio paging: ``PageSize``, ``Page`` and an opaque ``PageToken``, answered with ``meta``.
+"""Twilio paging: ``PageSize``, ``Page`` and ``PageToken`` in; out, the /v1 ``meta`` block or the
+2010-04-01 page fields (``page``, ``page_size``, ``start``, ``end``, ``uri``, ``first_page_uri``,
+``next_page_uri``, ``previous_page_uri``, with URIs relative to the API root as Twilio gives them).
 
-The token is a signed keyset cursor (the date and SID of the row a page starts after), so a page
-deep in a list costs what the first one does, and a token cannot be forged or mistyped into reading
-something else.
+Both APIs page by the same signed keyset cursor (tokens.py), so a deep page costs what the first
+one does.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from rest_framework.request import Request
 
-from recordings.api.errors import (
-    INVALID_PAGE_SIZE,
-    INVALID_PAGE_TOKEN,
-    TwilioAPIError,
-    invalid_parameter,
-)
-from recordings.selectors import Cursor, Page
+from recordings.keyset import Cursor, Page
+from recordings.twilio_api.errors import INVALID_PAGE_SIZE, TwilioAPIError, invalid_parameter
+from recordings.twilio_api.tokens import decode_token, encode_token
 
-_TOKEN_SALT = "roomvault.api.page-token"
 # Page is echoed back, and the 2010-04-01 API adds the indexes of its first and last rows: each
 # must fit in a signed 64-bit integer, the largest JSON number we render and most clients read.
 _INT64_LIMIT = 2**63
@@ -62,21 +56,6 @@ def _integer(raw: str | None, name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise invalid_parameter(name, f"{raw!r} is not an integer") from None
-
-
-def encode_token(row, *, forward: bool) -> str:
-    """Return the token of the page that starts after (or, backwards, before) ``row``."""
-    payload = [row.date_created.isoformat(), row.sid, 1 if forward else 0]
-    return signing.dumps(payload, salt=_TOKEN_SALT, compress=False)
-
-
-def decode_token(token: str) -> Cursor:
-    """Return the cursor in a token, or raise error 21481 for anything we did not issue."""
-    try:
-        date_created, sid, forward = signing.loads(token, salt=_TOKEN_SALT)
-        return Cursor(datetime.fromisoformat(date_created), str(sid), bool(forward))
-    except (signing.BadSignature, ValueError, TypeError):
-        raise TwilioAPIError(INVALID_PAGE_TOKEN, f"Invalid PageToken: {token[:64]}") from None
 
 
 def api_base_url(request: Request) -> str:
@@ -140,4 +119,24 @@ def list_meta(
         "url": links.current,
         "next_page_url": links.next,
         "key": key,
+    }
+
+
+def page_fields(
+    request: Request, *, filter_names: tuple[str, ...], paging: PageRequest, page: Page
+) -> dict[str, object]:
+    """Return the paging fields of one page of a 2010-04-01 list (URIs relative to the root)."""
+    links = page_links(
+        request, path=request.path, filter_names=filter_names, paging=paging, page=page
+    )
+    start = paging.page * paging.page_size
+    return {
+        "page": paging.page,
+        "page_size": paging.page_size,
+        "start": start,
+        "end": start + max(len(page.rows) - 1, 0),
+        "uri": links.current,
+        "first_page_uri": links.first,
+        "next_page_uri": links.next,
+        "previous_page_uri": links.previous,
     }

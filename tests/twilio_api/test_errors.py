@@ -34,10 +34,10 @@ def test_django_level_handlers_answer_twilio_bodies_under_v1_only(rf):
     from django.core.exceptions import RequestDataTooBig
 
     from console import urls
-    from recordings.api import errors
+    from recordings.twilio_api import errors
 
-    assert urls.handler500 == "recordings.api.errors.server_error"
-    assert urls.handler400 == "recordings.api.errors.bad_request"
+    assert urls.handler500 == "recordings.twilio_api.errors.server_error"
+    assert urls.handler400 == "recordings.twilio_api.errors.bad_request"
     assert errors.server_error(rf.get("/v1/Recordings")).status_code == 500
     assert errors.server_error(rf.get("/v1/Recordings"))["Content-Type"] == "application/json"
     too_big = errors.bad_request(rf.post("/v1/Rooms/x/RecordingRules"), RequestDataTooBig())

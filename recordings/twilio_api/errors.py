@@ -1,4 +1,4 @@
-"""The Twilio error body and the handlers that make every /v1 failure answer in it.
+"""The Twilio error body and the handlers that make every API failure answer in it.
 
 Twilio answers errors as ``{"code", "message", "more_info", "status"}``. The official helper library
 raises ``TwilioRestException`` from exactly these keys; a body that also had ``type`` and ``title``
@@ -6,17 +6,13 @@ would be parsed as an RFC 9457 problem instead, so those keys are never added.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-
-from recordings import exceptions as exceptions_
-from recordings.media.external import ExternalStoreFailed
-from recordings.media.store import MediaStoreUnavailable
-from recordings.rules import InvalidRules
 
 logger = logging.getLogger(__name__)
 
@@ -37,26 +33,6 @@ ROOM_FULL = 53105
 ROOM_EXISTS = 53113
 INVALID_RECORDING_RULES = 53120
 RULES_NOT_SUPPORTED_FOR_ROOM_TYPE = 53122
-
-# How a service's refusal reads on the wire: (Twilio code, HTTP status).
-SERVICE_ERRORS: dict[type[Exception], tuple[int, int]] = {
-    exceptions_.CallbackUrlRefused: (INVALID_STATUS_CALLBACK, 400),
-    exceptions_.RecordingStillProcessing: (CONFLICT, 409),
-    exceptions_.RecordingNotAwaitingMedia: (CONFLICT, 409),
-    exceptions_.MediaRejected: (INVALID_PARAMETER, 400),
-    exceptions_.RoomNotInProgress: (CONFLICT, 409),
-    exceptions_.ParticipantNotConnected: (CONFLICT, 409),
-    exceptions_.RoomNameInUse: (ROOM_EXISTS, 400),
-    exceptions_.RoomFull: (ROOM_FULL, 400),
-    exceptions_.RulesNotSupported: (RULES_NOT_SUPPORTED_FOR_ROOM_TYPE, 400),
-    exceptions_.InvalidTrack: (INVALID_PARAMETER, 400),
-    exceptions_.CallNotInProgress: (INVALID_CALL_STATE, 400),
-    exceptions_.RecordingNotActive: (INVALID_CALL_STATE, 400),
-    exceptions_.AmbiguousCurrentRecording: (INVALID_CALL_STATE, 400),
-    exceptions_.UnsupportedForConference: (INVALID_PARAMETER, 400),
-    exceptions_.RecordingNotDeletable: (CONFLICT, 409),
-    exceptions_.CredentialsInUse: (CONFLICT, 409),
-}
 
 
 def error_body(code: int, message: str, http_status: int) -> dict[str, object]:
@@ -92,21 +68,38 @@ def invalid_parameter(name: str, detail: str = "") -> TwilioAPIError:
     return TwilioAPIError(INVALID_PARAMETER, message)
 
 
+# How exceptions raised below the API read on the wire: exception type → (Twilio code, HTTP
+# status, message). The apps that raise them fill it in AppConfig.ready(), so that this package
+# never imports domain code; it is written once at start-up and only read afterwards.
+_REGISTERED: dict[type[Exception], tuple[int, int, Callable[[Exception], str]]] = {}
+
+
+def register_error(
+    exc_type: type[Exception],
+    *,
+    code: int,
+    http_status: int,
+    message: Callable[[Exception], str] = str,
+) -> None:
+    """Answer ``exc_type`` (and subclasses registered under no other entry) with this error."""
+    _REGISTERED[exc_type] = (code, http_status, message)
+
+
+def _registered(exc: Exception) -> TwilioAPIError | None:
+    """Return the registered error of the most specific registered class of ``exc``, if any."""
+    for cls in type(exc).__mro__:
+        if cls in _REGISTERED:
+            code, http_status, message = _REGISTERED[cls]
+            return TwilioAPIError(code, message(exc), http_status)
+    return None
+
+
 def _translate(exc: Exception, path: str) -> TwilioAPIError | None:
-    """Map framework exceptions onto Twilio errors; None for ones we do not know."""
+    """Map registered and framework exceptions onto Twilio errors; None for ones we do not know."""
     if isinstance(exc, TwilioAPIError):
         return exc
-    if isinstance(exc, exceptions_.ServiceError):
-        code, http_status = SERVICE_ERRORS[type(exc)]
-        return TwilioAPIError(code, exc.message, http_status)
-    if isinstance(exc, ExternalStoreFailed):
-        return TwilioAPIError(SERVICE_UNAVAILABLE, f"{exc}; try again later", 503)
-    if isinstance(exc, MediaStoreUnavailable):
-        return TwilioAPIError(
-            SERVICE_UNAVAILABLE, "The media store is unavailable; try again later", 503
-        )
-    if isinstance(exc, InvalidRules):
-        return TwilioAPIError(INVALID_RECORDING_RULES, f"Invalid Recording Rule(s): {exc.reason}")
+    if (registered := _registered(exc)) is not None:
+        return registered
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return TwilioAPIError(AUTHENTICATION_FAILED, "Authenticate", status.HTTP_401_UNAUTHORIZED)
     if isinstance(exc, exceptions.MethodNotAllowed):
