@@ -27,6 +27,13 @@ from recordings.twilio_api.views import (
 from recordings.voice import media, services
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.api import params
+from recordings.voice.api.schema import (
+    V2010CallRecording,
+    V2010ConferenceRecording,
+    V2010Recording,
+    V2010Transcription,
+    page_of,
+)
 from recordings.voice.api.serializers import (
     call_recording_body,
     conference_recording_body,
@@ -39,7 +46,6 @@ from recordings.voice.models import VoiceRecording
 CURRENT = "Twilio.CURRENT"
 # Bodies are built by plain functions (serializers.py) and checked against Twilio's own schema in
 # the tests, so our schema describes them only as objects.
-OBJECT = OpenApiTypes.OBJECT
 INCLUDE_SOFT_DELETED = OpenApiParameter("IncludeSoftDeleted", bool)
 LIST_PARAMETERS = [
     OpenApiParameter("DateCreated", str, description="YYYY-MM-DD (that day) or a date-time"),
@@ -122,7 +128,7 @@ class RecordingList(VoiceAPIView):
     @extend_schema(
         operation_id="V2010ListRecording",
         parameters=LIST_PARAMETERS,
-        responses={200: OBJECT, 400: ERROR},
+        responses={200: page_of("V2010RecordingPage", "recordings", V2010Recording), 400: ERROR},
     )
     def get(self, request, account_sid):
         """Read the account's recordings (DateCreated, CallSid, ConferenceSid filters)."""
@@ -133,7 +139,7 @@ class RecordingInstance(VoiceAPIView):
     @extend_schema(
         operation_id="V2010FetchRecording",
         parameters=[INCLUDE_SOFT_DELETED],
-        responses={200: OBJECT, 404: ERROR},
+        responses={200: V2010Recording, 404: ERROR},
     )
     def get(self, request, account_sid, sid, ext):
         """Fetch a recording's metadata."""
@@ -200,7 +206,10 @@ class TranscriptionList(VoiceAPIView):
     @extend_schema(
         operation_id="V2010ListRecordingTranscription",
         parameters=PAGING_PARAMETERS,
-        responses={200: OBJECT, 404: ERROR},
+        responses={
+            200: page_of("V2010TranscriptionPage", "transcriptions", V2010Transcription),
+            404: ERROR,
+        },
     )
     def get(self, request, account_sid, sid):
         """Read a recording's transcriptions."""
@@ -214,7 +223,8 @@ class TranscriptionList(VoiceAPIView):
 
 class TranscriptionInstance(VoiceAPIView):
     @extend_schema(
-        operation_id="V2010FetchRecordingTranscription", responses={200: OBJECT, 404: ERROR}
+        operation_id="V2010FetchRecordingTranscription",
+        responses={200: V2010Transcription, 404: ERROR},
     )
     def get(self, request, account_sid, recording_sid, sid):
         """Fetch one of a recording's transcriptions."""
@@ -230,7 +240,11 @@ class CallRecordingList(VoiceAPIView):
     @extend_schema(
         operation_id="V2010ListCallRecording",
         parameters=LIST_PARAMETERS,
-        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+        responses={
+            200: page_of("V2010CallRecordingPage", "recordings", V2010CallRecording),
+            400: ERROR,
+            404: ERROR,
+        },
     )
     def get(self, request, account_sid, call_sid):
         """Read a call's recordings."""
@@ -240,7 +254,7 @@ class CallRecordingList(VoiceAPIView):
     @extend_schema(
         operation_id="V2010CreateCallRecording",
         request=params.CreateCallRecordingParams,
-        responses={201: OBJECT, 400: ERROR, 404: ERROR},
+        responses={201: V2010CallRecording, 400: ERROR, 404: ERROR},
     )
     def post(self, request, account_sid, call_sid):
         """Start recording a call in progress."""
@@ -261,7 +275,9 @@ class CallRecordingInstance(VoiceAPIView):
             return services.voice_recording_current(call=call)
         return self.recording_or_404(sid, call_sid=call.sid)
 
-    @extend_schema(operation_id="V2010FetchCallRecording", responses={200: OBJECT, 404: ERROR})
+    @extend_schema(
+        operation_id="V2010FetchCallRecording", responses={200: V2010CallRecording, 404: ERROR}
+    )
     def get(self, request, account_sid, call_sid, sid):
         """Fetch one of a call's recordings."""
         return Response(call_recording_body(self.recording(call_sid, sid)))
@@ -269,7 +285,7 @@ class CallRecordingInstance(VoiceAPIView):
     @extend_schema(
         operation_id="V2010UpdateCallRecording",
         request=params.UpdateRecordingParams,
-        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+        responses={200: V2010CallRecording, 400: ERROR, 404: ERROR},
     )
     def post(self, request, account_sid, call_sid, sid):
         """Pause, resume or stop a call recording (``Twilio.CURRENT`` for its only one)."""
@@ -287,7 +303,11 @@ class ConferenceRecordingList(VoiceAPIView):
     @extend_schema(
         operation_id="V2010ListConferenceRecording",
         parameters=LIST_PARAMETERS,
-        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+        responses={
+            200: page_of("V2010ConferenceRecordingPage", "recordings", V2010ConferenceRecording),
+            400: ERROR,
+            404: ERROR,
+        },
     )
     def get(self, request, account_sid, conference_sid):
         """Read a conference's recordings."""
@@ -303,7 +323,8 @@ class ConferenceRecordingInstance(VoiceAPIView):
         return self.recording_or_404(sid, conference_sid=conference.sid)
 
     @extend_schema(
-        operation_id="V2010FetchConferenceRecording", responses={200: OBJECT, 404: ERROR}
+        operation_id="V2010FetchConferenceRecording",
+        responses={200: V2010ConferenceRecording, 404: ERROR},
     )
     def get(self, request, account_sid, conference_sid, sid):
         """Fetch one of a conference's recordings."""
@@ -312,7 +333,7 @@ class ConferenceRecordingInstance(VoiceAPIView):
     @extend_schema(
         operation_id="V2010UpdateConferenceRecording",
         request=params.UpdateRecordingParams,
-        responses={200: OBJECT, 400: ERROR, 404: ERROR},
+        responses={200: V2010ConferenceRecording, 400: ERROR, 404: ERROR},
     )
     def post(self, request, account_sid, conference_sid, sid):
         """Pause or resume a conference recording (stopping one is refused, seed 003)."""

@@ -31,6 +31,7 @@ from recordings.voice.models import Transcription, VoiceRecording
 from tests.recordings.twilio_helpers import (
     API_V2010,
     reference_response_schema,
+    resolve_refs,
     schema_errors,
     twilio_client,
 )
@@ -275,6 +276,53 @@ def test_fetch_parses_every_field(client, live_server, account, world):
     assert_schema(raw, INSTANCE)
     assert email.utils.parsedate_to_datetime(raw["date_created"]) == days(1)
     assert raw["date_created"] == "Tue, 03 Mar 2026 09:00:00 +0000"
+
+
+def test_bodies_validate_against_our_served_schema(client, live_server, account, world):
+    served = requests.get(f"{live_server.url}/api/schema/", params={"format": "json"}).json()
+
+    def check(path: str, served_path: str) -> None:
+        operation = served["paths"][served_path]["get"]
+        schema = resolve_refs(
+            operation["responses"]["200"]["content"]["application/json"]["schema"], served
+        )
+        document = body(client, live_server.url + path)
+        assert schema_errors(document, schema) == []
+        # Every key is described, not merely allowed by an open "object".
+        assert set(document) == set(schema.get("properties", ()))
+        for key, value in document.items():
+            if isinstance(value, list) and value:
+                assert set(value[0]) == set(schema["properties"][key]["items"]["properties"])
+
+    accounts = f"/2010-04-01/Accounts/{account.sid}"
+    ours = "/2010-04-01/Accounts/{account_sid}"
+    Transcription.objects.create(
+        account=account,
+        recording=world.mono,
+        transcription_text="hello",
+        duration=2,
+        date_created=days(0, 10),
+        date_updated=days(0, 10),
+    )
+    check(f"{accounts}/Recordings.json?IncludeSoftDeleted=true", f"{ours}/Recordings.json")
+    for recording in (world.mono, world.dual, world.conf, world.live, world.absent):
+        check(f"{accounts}/Recordings/{recording.sid}.json", f"{ours}/Recordings/{{sid}}.json")
+    check(
+        f"{accounts}/Recordings/{world.mono.sid}/Transcriptions.json",
+        f"{ours}/Recordings/{{sid}}/Transcriptions.json",
+    )
+    check(
+        f"{accounts}/Calls/{world.live_call.sid}/Recordings.json",
+        f"{ours}/Calls/{{call_sid}}/Recordings.json",
+    )
+    check(
+        f"{accounts}/Calls/{world.mono_call.sid}/Recordings/{world.mono.sid}.json",
+        f"{ours}/Calls/{{call_sid}}/Recordings/{{sid}}.json",
+    )
+    check(
+        f"{accounts}/Conferences/{world.conference.sid}/Recordings.json",
+        f"{ours}/Conferences/{{conference_sid}}/Recordings.json",
+    )
 
 
 def test_statuses_as_a_fetch_shows_them(client, world):
