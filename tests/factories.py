@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from console.models import Account
@@ -13,7 +14,9 @@ from recordings.choices import (
     ParticipantStatus,
     RecordingStatus,
 )
-from recordings.models import Participant, Recording, Room, Track
+from recordings.importer.models import ImportItem, ImportJob
+from recordings.models import Participant, Recording, RecordingSettings, Room, Track
+from recordings.voice.models import Transcription
 
 
 class AccountFactory(factory.django.DjangoModelFactory):
@@ -21,6 +24,25 @@ class AccountFactory(factory.django.DjangoModelFactory):
         model = Account
 
     friendly_name = factory.Sequence(lambda n: f"Account {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A console login (the email is the username); memberships come from ``member_set``."""
+
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+
+
+class RecordingSettingsFactory(factory.django.DjangoModelFactory):
+    """A settings row as stored, checks bypassed: for rows the services would refuse today."""
+
+    class Meta:
+        model = RecordingSettings
+
+    account = factory.SubFactory(AccountFactory)
 
 
 class RoomFactory(factory.django.DjangoModelFactory):
@@ -85,3 +107,36 @@ class RecordingFactory(factory.django.DjangoModelFactory):
         lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
     )
     date_updated = factory.SelfAttribute("date_created")
+
+
+class TranscriptionFactory(factory.django.DjangoModelFactory):
+    """A transcription of a voice recording (nothing here makes them: they come from imports)."""
+
+    class Meta:
+        model = Transcription
+
+    account = factory.SelfAttribute("recording.account")
+    transcription_text = "hello"
+    date_created = factory.LazyFunction(timezone.now)
+    date_updated = factory.SelfAttribute("date_created")
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    account = factory.SubFactory(AccountFactory)
+    kind = ImportJob.Kind.TWILIO
+    source = "https://video.twilio.com"
+    options = factory.LazyFunction(
+        lambda: {"voice": False, "include_deleted": False, "since": None, "until": None}
+    )
+
+
+class ImportItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportItem
+
+    job = factory.SubFactory(ImportJobFactory)
+    sid = factory.Sequence(lambda n: f"RT{n:032x}")
+    result = ImportItem.Result.IMPORTED

@@ -32,6 +32,7 @@ from recordings import services
 from recordings.choices import MediaType
 from recordings.models import Recording, RecordingSettings, Room
 from tests.conftest import basic_auth
+from tests.factories import UserFactory
 
 FORM = "application/x-www-form-urlencoded"
 ROLES = ["viewer", "member", "admin", "owner"]
@@ -810,7 +811,7 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def events(account):
     """Five events over five days, by a user, an API key and the system, oldest first."""
-    user = get_user_model().objects.create(username="alice@example.com")
+    user = UserFactory(username="alice@example.com")
     specs = [
         (Actor("user:alice@example.com", user, "198.51.100.1"), "member.set", "", "bob: viewer"),
         (Actor("api:SK" + "a" * 32, None, "198.51.100.2"), "api_key.create", "SK" + "1" * 32, ""),
@@ -1019,7 +1020,7 @@ def test_the_audit_page_costs_the_same_queries_for_any_number_of_events(
 ):
     client = console_client("admin")
     few = queries_for(client, reverse("team:audit"))
-    users = [get_user_model().objects.create(username=f"u{n}@example.com") for n in range(5)]
+    users = UserFactory.create_batch(5)
     for n in range(120):
         user = users[n % 5]
         console_services.audit_record(

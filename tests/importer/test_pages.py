@@ -20,7 +20,7 @@ from recordings.importer import services
 from recordings.importer import source as import_source
 from recordings.importer.models import ImportItem, ImportJob
 from recordings.voice.simulator import simulate_call
-from tests.factories import RecordingFactory
+from tests.factories import ImportItemFactory, ImportJobFactory, RecordingFactory
 from tests.helpers import form_data
 
 ROLES = ["viewer", "member", "admin", "owner"]
@@ -54,7 +54,7 @@ def _job(account, **fields) -> ImportJob:
         "options": {"voice": False, "include_deleted": False, "since": None, "until": None},
     }
     values.update(fields)
-    return ImportJob.objects.create(account=account, **values)
+    return ImportJobFactory(account=account, **values)
 
 
 def _job_url(job) -> str:
@@ -124,7 +124,7 @@ def test_the_sidebar_links_imports_for_admins_and_owners_only(role, console_clie
 
 def test_another_accounts_job_does_not_exist_here(account, other_account, console_client):
     foreign = _job(other_account, source_account_sid="AC" + "f" * 32)
-    ImportItem.objects.create(job=foreign, sid="RT" + "e" * 32, result="failed", reason="secret")
+    ImportItemFactory(job=foreign, sid="RT" + "e" * 32, result="failed", reason="secret")
     client = console_client("owner")
 
     assert client.get(_job_url(foreign)).status_code == 404
@@ -358,15 +358,15 @@ def test_the_job_page_shows_counts_failures_and_links_to_what_was_imported(
     gone = "RT" + "d" * 32  # imported, since removed (not in this account any more)
     foreign = RecordingFactory(track__participant__room__account=other_account)
     for sid, size in [(video.sid, 2048), (voice.sid, 4096), (gone, 10), (foreign.sid, 0)]:
-        ImportItem.objects.create(job=job, sid=sid, result="imported", bytes=size)
-    ImportItem.objects.create(job=job, sid="RT" + "a" * 32, result="skipped_existing")
+        ImportItemFactory(job=job, sid=sid, result="imported", bytes=size)
+    ImportItemFactory(job=job, sid="RT" + "a" * 32, result="skipped_existing")
     failures = {
         "RT" + "b" * 32: "media truncated: 10 of 20 bytes",
         "RT" + "c" * 32: "RT" + "c" * 32 + " exists in another account",
         "RE" + "e" * 32: "still processing at the source",
     }
     for sid, reason in failures.items():
-        ImportItem.objects.create(job=job, sid=sid, result="failed", reason=reason)
+        ImportItemFactory(job=job, sid=sid, result="failed", reason=reason)
     client = console_client("admin")
 
     page = client.get(_job_url(job)).content.decode()

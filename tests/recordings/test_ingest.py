@@ -25,7 +25,8 @@ from console import services as console_services
 from recordings import services
 from recordings.media.demo import opus_mka, vp8_mkv
 from recordings.media.store import CHUNK_SIZE, get_media_store
-from recordings.models import Recording, RecordingSettings
+from recordings.models import Recording
+from recordings.services.settings import recording_settings_update
 from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error as assert_error
 from tests.helpers import client_for
@@ -246,7 +247,7 @@ def test_an_ad_hoc_room_can_record_on_connect(ingest, api):
     ("flag", "records"), [({}, True), ({"record_participants_on_connect": False}, False)]
 )
 def test_an_ad_hoc_room_takes_the_account_default_unless_told(ingest, account, flag, records):
-    RecordingSettings.objects.create(account=account, record_participants_on_connect=True)
+    recording_settings_update(account=account, record_participants_on_connect=True)
     response = ingest.post("/ingest/v1/Rooms", {"unique_name": "adhoc", **flag}, format="json")
     assert response.status_code == 201, response.content
     sid = response.json()["room_sid"]

@@ -1,8 +1,7 @@
 """The /v1 Rooms and Participants endpoints, driven by the official ``twilio`` client.
 
-Live rooms are built with the services (the one ORM write is an account's RecordingSettings,
-which has no service yet), under ``time_machine`` so that dates, durations and list order are
-exact. Bodies are checked against Twilio's official OpenAPI
+Live rooms and an account's recording settings are built with the services, under
+``time_machine`` so that dates, durations and list order are exact. Bodies are checked against Twilio's official OpenAPI
 (``video.v1.room`` and ``video.v1.room.room_participant``); raw cases use the DRF client.
 """
 
@@ -32,6 +31,7 @@ from recordings.models import (
     Track,
 )
 from recordings.rules import RECORD_ALL
+from recordings.services.settings import recording_settings_update
 from tests.factories import ParticipantFactory, RoomFactory
 from tests.recordings.twilio_helpers import (
     TWILIO_TIMESTAMP,
@@ -360,11 +360,8 @@ def test_record_participants_on_connect_is_honoured(client, account, flag, recor
 def test_record_participants_on_connect_unset_takes_the_accounts_default(
     client, account, account_default, param
 ):
-    # There is no service for recording settings yet: the row is written directly.
     if account_default is not None:
-        RecordingSettings.objects.create(
-            account=account, record_participants_on_connect=account_default
-        )
+        recording_settings_update(account=account, record_participants_on_connect=account_default)
     kwargs = {} if param is None else {"record_participants_on_connect": param}
 
     room = client.video.v1.rooms.create(**kwargs)
@@ -377,7 +374,7 @@ def test_record_participants_on_connect_unset_takes_the_accounts_default(
 
 @pytest.mark.parametrize("room_type", ["go", "peer-to-peer"])
 def test_record_participants_on_connect_is_ignored_outside_group_rooms(client, account, room_type):
-    RecordingSettings.objects.create(account=account, record_participants_on_connect=True)
+    recording_settings_update(account=account, record_participants_on_connect=True)
 
     explicit = client.video.v1.rooms.create(type=room_type, record_participants_on_connect=True)
     by_default = client.video.v1.rooms.create(type=room_type)

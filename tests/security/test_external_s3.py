@@ -34,6 +34,7 @@ from recordings.choices import RecordingStatus
 from recordings.media.demo import opus_mka
 from recordings.media.s3 import s3_client
 from recordings.models import Recording, RecordingSettings
+from tests.factories import RecordingSettingsFactory
 from tests.helpers import assert_twilio_error, client_for
 from tests.recordings.twilio_helpers import twilio_client
 
@@ -207,7 +208,7 @@ def test_an_account_cannot_point_the_operators_credentials_at_any_bucket(api, ac
 
 def test_a_setting_saved_before_the_fix_writes_nothing_into_the_bucket(account, ingest, s3):
     # A row as the old code accepted it: no credentials, a bucket the operator never allowed.
-    RecordingSettings.objects.create(
+    RecordingSettingsFactory(
         account=account, aws_s3_url=bucket_url(s3, VICTIM_BUCKET), aws_storage_enabled=True
     )
     recording = stopped_recording(account)

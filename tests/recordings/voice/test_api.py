@@ -27,7 +27,8 @@ from console.services import SYSTEM
 from recordings.media.store import get_media_store
 from recordings.voice import audio, media, services
 from recordings.voice.choices import RecordingSource
-from recordings.voice.models import Transcription, VoiceRecording
+from recordings.voice.models import VoiceRecording
+from tests.factories import TranscriptionFactory
 from tests.recordings.twilio_helpers import (
     API_V2010,
     reference_response_schema,
@@ -296,14 +297,7 @@ def test_bodies_validate_against_our_served_schema(client, live_server, account,
 
     accounts = f"/2010-04-01/Accounts/{account.sid}"
     ours = "/2010-04-01/Accounts/{account_sid}"
-    Transcription.objects.create(
-        account=account,
-        recording=world.mono,
-        transcription_text="hello",
-        duration=2,
-        date_created=days(0, 10),
-        date_updated=days(0, 10),
-    )
+    TranscriptionFactory(recording=world.mono, duration=2)
     check(f"{accounts}/Recordings.json?IncludeSoftDeleted=true", f"{ours}/Recordings.json")
     for recording in (world.mono, world.dual, world.conf, world.live, world.absent):
         check(f"{accounts}/Recordings/{recording.sid}.json", f"{ours}/Recordings/{{sid}}.json")
@@ -638,8 +632,7 @@ def test_call_recording_bodies_match_the_reference(client, account, live_server,
 
 def test_transcriptions_of_a_recording(client, live_server, account, world):
     assert client.recordings(world.mono.sid).transcriptions.list() == []
-    kept = Transcription.objects.create(
-        account=account,
+    kept = TranscriptionFactory(
         recording=world.mono,
         transcription_text="HELLO THERE",
         duration=2,

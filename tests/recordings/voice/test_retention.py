@@ -21,6 +21,7 @@ from recordings.services.retention import recordings_media_sweep, recordings_pur
 from recordings.voice import media, services
 from recordings.voice.models import Call, Transcription, VoiceRecording
 from recordings.voice.simulator import simulate_call
+from tests.factories import TranscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +145,7 @@ def test_the_purge_is_audited_as_voice_recordings(deleted_voice, deleted_video):
 
 def test_the_purge_takes_the_recordings_transcriptions_with_it(deleted_voice):
     recording = deleted_voice()
-    Transcription.objects.create(
-        account_id=recording.account_id,
-        recording=recording,
-        transcription_text="hello",
-        date_created=T0,
-        date_updated=T0,
-    )
+    TranscriptionFactory(recording=recording, date_created=T0)
     assert recordings_purge(now=T0 + 41 * DAY) == 1
     assert not Transcription.objects.exists()
 
