@@ -3,6 +3,8 @@ for a bounded time, and a slice stopped by the soft time limit keeps what it set
 rest to the next slice instead of failing the job. Run eagerly here (each slice queues the next in
 place); tests/integration/test_import_slices.py runs them on a real worker."""
 
+import tempfile
+
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
@@ -14,6 +16,7 @@ from recordings.importer.models import ImportJob
 from recordings.importer.twilio import STILL_PROCESSING
 from recordings.media.store import get_media_store
 from recordings.models import Recording, VoiceRecording
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,8 +69,11 @@ def assert_all_imported(job: ImportJob, source, *, but: set[str] = frozenset()) 
 
 
 def test_a_download_that_overruns_its_time_fails_alone_with_the_reason(
-    source_server, faulty_proxy, settings, slices
+    source_server, faulty_proxy, settings, slices, tmp_path, monkeypatch
 ):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(downloads))
     settings.IMPORT_DOWNLOAD_SECONDS = 1
     faulty_proxy.slow(1, seconds=6, path=MEDIA)  # the first media download stalls
 
@@ -81,6 +87,8 @@ def test_a_download_that_overruns_its_time_fails_alone_with_the_reason(
     assert not VoiceRecording.objects.filter(sid=overran.sid).exists()
     assert job.imported == 15
     assert_all_imported(job, source_server, but={overran.sid})
+    # The given-up download arrives later, in its thread, which deletes it: nothing is left.
+    assert wait_for(lambda: not any(downloads.iterdir()), seconds=20), list(downloads.iterdir())
 
 
 def test_a_soft_time_limit_ends_the_slice_and_the_next_one_finishes_the_job(
