@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -303,9 +304,28 @@ LOGGING = {
 # IMPORTS ---------------------------------------------------------------------------------------
 # The first wait before retrying a source's 429 or 5xx answer; each further one doubles it.
 IMPORT_RETRY_BACKOFF_SECONDS = env.float("IMPORT_RETRY_BACKOFF_SECONDS", default=1.0)
-# A console import runs in tasks of at most this long each (then queues the next), far inside the
-# broker's visibility timeout.
-IMPORT_TASK_SECONDS = env.float("IMPORT_TASK_SECONDS", default=300.0)
+# A console import runs as a chain of tasks (slices). A slice takes new recordings for
+# IMPORT_TASK_SECONDS, then waits for the downloads still in flight, each of which may run for
+# IMPORT_DOWNLOAD_SECONDS (one that takes longer fails with that reason), and queues the next.
+# Both must fit inside the import task's own soft time limit, the rest of which is left for writing
+# what arrived last; its hard limit comes after, far inside the broker's visibility timeout.
+IMPORT_TASK_SECONDS = env.float("IMPORT_TASK_SECONDS", default=120.0)
+IMPORT_DOWNLOAD_SECONDS = env.float("IMPORT_DOWNLOAD_SECONDS", default=600.0)
+IMPORT_TASK_SOFT_TIME_LIMIT = env.float("IMPORT_TASK_SOFT_TIME_LIMIT", default=840.0)
+IMPORT_TASK_TIME_LIMIT = env.float("IMPORT_TASK_TIME_LIMIT", default=900.0)
+if IMPORT_TASK_SECONDS + IMPORT_DOWNLOAD_SECONDS >= IMPORT_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"IMPORT_TASK_SECONDS ({IMPORT_TASK_SECONDS:g}) plus IMPORT_DOWNLOAD_SECONDS "
+        f"({IMPORT_DOWNLOAD_SECONDS:g}) must be less than IMPORT_TASK_SOFT_TIME_LIMIT "
+        f"({IMPORT_TASK_SOFT_TIME_LIMIT:g}): an import slice and the downloads it leaves in flight "
+        "must end before the task's soft time limit stops them"
+    )
+if IMPORT_TASK_TIME_LIMIT <= IMPORT_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"IMPORT_TASK_TIME_LIMIT ({IMPORT_TASK_TIME_LIMIT:g}) must be more than "
+        f"IMPORT_TASK_SOFT_TIME_LIMIT ({IMPORT_TASK_SOFT_TIME_LIMIT:g}): a slice stopped by the "
+        "soft limit needs time to keep its progress and queue the next one"
+    )
 
 # CALLBACKS -------------------------------------------------------------------------------------
 # Status callbacks: each attempt waits this long; failures are retried with exponential backoff

@@ -69,10 +69,27 @@ def make_voice_renditions(recording_sid: str) -> None:
     voice_services.voice_recording_renditions_make(recording_sid=recording_sid)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Its own limits, which the settings check its slice budget against (not the default ones).
+    soft_time_limit=settings.IMPORT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+)
 def run_import(job_id: int) -> None:
-    """Run an import started from the console; a redelivered task continues the same job."""
+    """Run a slice of an import started from the console, queuing the next; a redelivered task
+    continues the same job."""
     import_services.import_job_execute(job_id=job_id)
+
+
+def run_import_queue(job_id: int) -> None:
+    """Queue the next slice of an import under the time limits of the worker that runs it.
+
+    Celery puts the sender's limits in the message, and they win over the worker's: the web
+    process that queues the first slice would impose its own, not those the worker's settings
+    checked its slice budget against.
+    """
+    run_import.apply_async((job_id,), soft_time_limit=None, time_limit=None)
 
 
 class _BulkDeletionTask(Task):

@@ -4,9 +4,13 @@ next one.
 
 Media downloads run in a pool of threads; every database write happens in the calling thread, one
 recording per transaction, so the database sees one writer whatever the concurrency. At most
-twice the concurrency downloads are in flight or waiting, each streamed to a temporary file.
+twice the concurrency downloads are in flight or waiting, each streamed to a temporary file. A
+run given a time budget waits a bounded time for them (see ``import_run``), so a console import's
+slices fit their task's time limits.
 """
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -14,6 +18,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +35,8 @@ from recordings.importer.common import UNSTORABLE, ImportRefused, Work
 from recordings.importer.models import ImportItem, ImportJob
 from recordings.importer.source import TWILIO_API, DownloadFailed, Source, describe_failure
 from recordings.importer.twilio import video_works, voice_works
+
+logger = logging.getLogger(__name__)
 
 
 def credentials_seal(auth_token: str) -> str:
@@ -75,19 +82,26 @@ def import_run(
     dry_run: bool = False,
     progress: Callable[[ImportJob], None] | None = None,
     seconds: float | None = None,
+    download_seconds: float | None = None,
     retry_failed: bool = True,
 ) -> ImportJob:
     """Settle every recording ``works`` yields into the job's account; return the job, done.
 
     Given ``seconds``, stop taking new recordings once they have passed and return the job still
-    ``running``: a later run of it goes on from there (what is settled is passed over). A run
-    tries again what failed in an earlier one unless ``retry_failed`` is off (a slice of a job,
-    going on where the last slice stopped, must not).
+    ``running``: a later run of it goes on from there (what is settled is passed over). Fetches
+    not yet started by then are left to that later run. Given ``download_seconds``, a recording
+    whose fetch runs longer is counted as failed with that reason and no longer waited for, so a
+    run ends at most ``download_seconds`` after ``seconds`` (plus the writes of what arrived).
+    A run tries again what failed in an earlier one unless ``retry_failed`` is off (a slice of a
+    job, going on where the last slice stopped, must not).
 
     A recording the job has already settled is passed over; one already in the account is counted
     as skipped (never fetched); one whose SID is here with different content, or whose media does
     not arrive whole, is counted as failed with its reason and nothing of it is written. With
     ``dry_run`` nothing is fetched or written: the counts say what a run would do.
+
+    A task's soft time limit (SoftTimeLimitExceeded) ends the run as ``seconds`` would: what is
+    settled stays, the job stays ``running`` and the rest is left to a later run.
     """
     settled = set()
     if job.pk:
@@ -96,38 +110,161 @@ def import_run(
             items = items.exclude(result=ImportItem.Result.FAILED)
         settled = set(items.values_list("sid", flat=True))
     _set_status(job, ImportJob.Status.RUNNING)
-    pending: dict[Future, Work] = {}
     report = progress or (lambda job: None)
-    deadline = None if seconds is None else time.monotonic() + seconds
-    finished, taken = True, 0
+    budget_end = None if seconds is None else time.monotonic() + seconds
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    flight = _InFlight(job, report, pool, cap=2 * max(1, concurrency), seconds=download_seconds)
+    works, taken = iter(works), 0
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            for work in works:
-                if work.sid in settled:
-                    continue
-                # Each run takes at least one recording: slices always move the job on.
-                if taken and deadline is not None and time.monotonic() > deadline:
-                    finished = False
-                    break
-                taken += 1
-                if _settled_unfetched(job, work, dry_run=dry_run):
-                    report(job)
-                    continue
-                pending[pool.submit(work.fetch)] = work
-                while len(pending) >= 2 * max(1, concurrency):
-                    _drain(job, pending, report)
-            while pending:
-                _drain(job, pending, report)
+        # The clock is read before the next recording is asked for: asking may fetch a page.
+        # Each run takes at least one recording: slices always move the job on.
+        while True:
+            if taken and _passed(budget_end):
+                flight.left = True
+                break
+            work = next(works, None)
+            if work is None:
+                break
+            if work.sid in settled:
+                continue
+            taken += 1
+            if _settled_unfetched(job, work, dry_run=dry_run):
+                report(job)
+                continue
+            flight.submit(work)
+            while flight.full and not _passed(budget_end):
+                flight.collect(until=budget_end)
+        while flight.pending:
+            if _passed(budget_end):
+                flight.leave_unstarted()
+            flight.collect(until=budget_end if not _passed(budget_end) else None)
+    except SoftTimeLimitExceeded:
+        flight.abandon()
+        logger.warning("Import %s: the task's soft time limit ended its slice", job.pk)
+        return job
     except BaseException as exc:
-        for future in pending:
-            future.cancel()
-        _discard(pending)
+        flight.abandon()
         job.error = describe_failure(exc)[:255]
         _set_status(job, ImportJob.Status.FAILED)
         raise
-    if finished:
+    finally:
+        # Abandoned fetches finish in their threads, which delete what they fetched.
+        pool.shutdown(wait=False, cancel_futures=True)
+    if not flight.left:
         _set_status(job, ImportJob.Status.DONE)
     return job
+
+
+def _passed(moment: float | None) -> bool:
+    return moment is not None and time.monotonic() > moment
+
+
+class _Fetch:
+    """One recording's fetch, run in a pool thread, that the run may stop waiting for."""
+
+    def __init__(self, work: Work):
+        self.work = work
+        self.started: float | None = None
+        self._lock = threading.Lock()
+        self._finished = self._abandoned = False
+
+    def __call__(self) -> dict:
+        self.started = time.monotonic()
+        fetched = self.work.fetch()
+        with self._lock:
+            if self._abandoned:
+                _unlink(fetched)  # nobody will write it
+            else:
+                self._finished = True
+        return fetched
+
+    def abandon(self) -> bool:
+        """Stop waiting for the fetch; tell whether it was stopped (False: it has just finished,
+        its result is the caller's)."""
+        with self._lock:
+            self._abandoned = not self._finished
+            return self._abandoned
+
+
+class _InFlight:
+    """A run's fetches not yet written: at most ``cap``, each waited for ``seconds`` at most once
+    it has started (forever if None)."""
+
+    def __init__(
+        self,
+        job: ImportJob,
+        report: Callable[[ImportJob], None],
+        pool: ThreadPoolExecutor,
+        *,
+        cap: int,
+        seconds: float | None,
+    ):
+        self.job, self.report, self.pool = job, report, pool
+        self.cap, self.seconds = cap, seconds
+        self.pending: dict[Future, _Fetch] = {}
+        self.left = False  # some recordings were left to a later run
+
+    @property
+    def full(self) -> bool:
+        return len(self.pending) >= self.cap
+
+    def submit(self, work: Work) -> None:
+        fetch = _Fetch(work)
+        self.pending[self.pool.submit(fetch)] = fetch
+
+    def collect(self, *, until: float | None) -> None:
+        """Write the recordings whose fetches have finished, and fail those that overran, waiting
+        for one of them, or until ``until``, whichever comes first."""
+        now = time.monotonic()
+        moments = [] if until is None else [until]
+        if self.seconds is not None:
+            moments += [f.started + self.seconds for f in self.pending.values() if f.started]
+        timeout = max(0.0, min(moments) - now) if moments else None
+        done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            self._settle(future, self.pending.pop(future))
+        if self.seconds is None:
+            return
+        now = time.monotonic()
+        for future, fetch in list(self.pending.items()):
+            if fetch.started and now - fetch.started > self.seconds and fetch.abandon():
+                del self.pending[future]
+                reason = f"media download took longer than {self.seconds:g} s: given up"
+                _settle(self.job, fetch.work.sid, ImportItem.Result.FAILED, reason)
+                self.report(self.job)
+
+    def leave_unstarted(self) -> None:
+        """Leave the fetches that have not started to a later run."""
+        for future in [f for f in self.pending if f.cancel()]:
+            del self.pending[future]
+            self.left = True
+
+    def abandon(self) -> None:
+        """Stop every fetch still pending, deleting what those already finished brought."""
+        for future, fetch in self.pending.items():
+            finished = not future.cancel() and not fetch.abandon()
+            if finished and future.exception() is None:
+                _unlink(future.result())
+        self.pending.clear()
+
+    def _settle(self, future: Future, fetch: _Fetch) -> None:
+        work = fetch.work
+        try:
+            fetched = future.result()
+        except (DownloadFailed, ImportRefused) as exc:
+            _settle(self.job, work.sid, ImportItem.Result.FAILED, exc.reason)
+        except Exception as exc:  # one recording's trouble (source, disk) never stops the run
+            _settle(self.job, work.sid, ImportItem.Result.FAILED, describe_failure(exc))
+        else:
+            _write(self.job, work, fetched)
+        self.report(self.job)
+
+
+def _unlink(fetched: dict) -> None:
+    """Remove the temporary files a fetch brought."""
+    for value in fetched.values():
+        if isinstance(value, Path):
+            value.unlink(missing_ok=True)
 
 
 def _settled_unfetched(job: ImportJob, work: Work, *, dry_run: bool) -> bool:
@@ -146,24 +283,7 @@ def _settled_unfetched(job: ImportJob, work: Work, *, dry_run: bool) -> bool:
     return False
 
 
-def _drain(job, pending: dict[Future, "Work"], report) -> None:
-    """Write the recordings whose fetches have finished (waiting for at least one)."""
-    finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-    for future in finished:
-        work = pending.pop(future)
-        try:
-            fetched = future.result()
-        except (DownloadFailed, ImportRefused) as exc:
-            _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
-        except Exception as exc:  # one recording's trouble (source, disk) never stops the run
-            _settle(job, work.sid, ImportItem.Result.FAILED, describe_failure(exc))
-        else:
-            _write(job, work, fetched)
-        report(job)
-
-
 def _write(job: ImportJob, work: Work, fetched: dict) -> None:
-    media: Path | None = next((v for v in fetched.values() if isinstance(v, Path)), None)
     try:
         stored = work.write(account=job.account, meta=work.meta, **fetched)
     except ImportRefused as exc:
@@ -174,17 +294,7 @@ def _write(job: ImportJob, work: Work, fetched: dict) -> None:
     else:
         _settle(job, work.sid, ImportItem.Result.IMPORTED, size=stored)
     finally:
-        if media is not None:
-            media.unlink(missing_ok=True)
-
-
-def _discard(pending: dict[Future, "Work"]) -> None:
-    """Remove the temporary files of downloads that finished but were never written."""
-    for future in pending:
-        if future.done() and not future.cancelled() and future.exception() is None:
-            for value in future.result().values():
-                if isinstance(value, Path):
-                    value.unlink(missing_ok=True)
+        _unlink(fetched)
 
 
 _COUNTERS = {
@@ -205,17 +315,19 @@ def _settle(
     sid, reason = reported_sid(sid), reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
     previous = None
-    if not dry_run:
-        previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
-        previous = previous.first()
-        ImportItem.objects.update_or_create(
-            job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
-        )
-    if previous is None:
-        counts["seen"] = 1
-    else:
-        counts[_COUNTERS[previous]] = counts.get(_COUNTERS[previous], 0) - 1
-    _count(job, dry_run=dry_run, **counts)
+    # The item and the job's counts commit together, whenever the run is stopped.
+    with transaction.atomic():
+        if not dry_run:
+            previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
+            previous = previous.first()
+            ImportItem.objects.update_or_create(
+                job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
+            )
+        if previous is None:
+            counts["seen"] = 1
+        else:
+            counts[_COUNTERS[previous]] = counts.get(_COUNTERS[previous], 0) - 1
+        _count(job, dry_run=dry_run, **counts)
     if dry_run and result == ImportItem.Result.FAILED:
         # A dry run keeps no items: its summary reads the failures from here.
         job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
@@ -322,7 +434,7 @@ def import_job_start(
         object_repr=f"import {job.pk} of {source_account_sid} from {job.source}",
     )
     job_id = job.pk
-    transaction.on_commit(lambda: tasks.run_import.delay(job_id), robust=True)
+    transaction.on_commit(lambda: tasks.run_import_queue(job_id), robust=True)
     return job
 
 
@@ -352,18 +464,20 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
     works = video_works(source, **window)
     if job.options.get("voice"):
         works = chain(works, voice_works(source, **window))
-    # A slice of the import per task, far inside the broker's visibility timeout (a task that
-    # outlived it would be delivered again while still running); the next task goes on.
+    # A slice of the import per task; the next task goes on. Taking new recordings for
+    # IMPORT_TASK_SECONDS, then waiting at most IMPORT_DOWNLOAD_SECONDS for those in flight, ends
+    # the slice inside the task's soft time limit (the settings refuse values that do not fit).
     job = import_run(
         job=job,
         works=works,
         concurrency=concurrency,
         seconds=settings.IMPORT_TASK_SECONDS,
+        download_seconds=settings.IMPORT_DOWNLOAD_SECONDS,
         retry_failed=False,
     )
     if not job.is_finished:
         job_id = job.pk
-        transaction.on_commit(lambda: tasks.run_import.delay(job_id), robust=True)
+        transaction.on_commit(lambda: tasks.run_import_queue(job_id), robust=True)
 
 
 def _parse(value: str | None):

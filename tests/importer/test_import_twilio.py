@@ -284,8 +284,12 @@ def test_a_console_import_runs_in_task_slices_until_done(source_server, settings
     settings.IMPORT_TASK_SECONDS = 0  # every task takes one recording, then queues the next
     account = Account.objects.create(friendly_name="target")
     slices = []
-    delay = tasks.run_import.delay
-    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: slices.append(delay(job_id)))
+    apply_async = tasks.run_import.apply_async
+    monkeypatch.setattr(
+        tasks.run_import,
+        "apply_async",
+        lambda args, **options: slices.append(apply_async(args, **options)),
+    )
 
     job = import_services.import_job_start(
         account=account,

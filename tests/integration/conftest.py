@@ -2,6 +2,7 @@
 and the media folder shared between the test process and the worker.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -125,24 +126,69 @@ def callback_server():
     server.close()
 
 
+# A worker whose tasks, and those its tasks queue, stay on one queue: argv is the queue, the
+# worker's name, its broker transport options (JSON, empty for the settings' own), then the pool
+# options.
+_QUEUE_WORKER_MAIN = """
+import json
+import sys
+from console.celery import app
+
+queue, name, transport, pool = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4:]
+app.conf.task_default_queue = queue
+if transport:
+    app.conf.broker_transport_options = transport
+app.worker_main(["worker", *pool, "--loglevel", "INFO", "-Q", queue, "-n", name,
+                 "--without-heartbeat", "--without-mingle", "--without-gossip"])
+"""
+
+
+def start_queue_worker(
+    env: dict, *, queue: str, name: str, pool=("--pool", "solo"), transport=None, **popen
+) -> subprocess.Popen:
+    """Start a worker of ``queue`` alone (its tasks queue theirs there too) and wait for it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _QUEUE_WORKER_MAIN, queue, name, json.dumps(transport), *pool],
+        cwd=REPO,
+        env=env,
+        **popen,
+    )
+    wait_until_answering(process, name, env)
+    return process
+
+
+def wait_until_answering(process: subprocess.Popen, name: str, env: dict) -> None:
+    """Return once the worker ``name`` (started as ``process``) answers a ping."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ping = subprocess.run(
+            [
+                *(sys.executable, "-m", "celery", "-A", "console", "inspect", "ping"),
+                *("--timeout", "1", "-d", name),
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if ping.returncode == 0 and "pong" in ping.stdout:
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker {name} exited while starting")
+        time.sleep(0.3)
+    raise RuntimeError(f"the worker {name} did not come up within 60 s")
+
+
 # A worker of a test's own, on a queue of its own (the session worker never takes its tasks), that
 # the test can kill with SIGKILL and start again. Redis gives an unacknowledged message back only
 # after the visibility timeout: a short one here, so a killed worker's task is redelivered quickly.
 FAULTS_QUEUE = "faults"
 FAULTS_WORKER = "faults@roomvault-test"
-_FAULTS_WORKER_MAIN = """
-import sys
-from console.celery import app
-
-app.conf.task_default_queue = sys.argv[1]
-app.conf.broker_transport_options = {
+_FAULTS_TRANSPORT = {
     "visibility_timeout": 6,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
-app.worker_main(["worker", "--pool", "solo", "--loglevel", "INFO", "-Q", sys.argv[1],
-                 "-n", sys.argv[2], "--without-heartbeat", "--without-mingle", "--without-gossip"])
-"""
 
 
 class KillableWorker:
@@ -153,29 +199,9 @@ class KillableWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _FAULTS_WORKER_MAIN, FAULTS_QUEUE, FAULTS_WORKER],
-            cwd=REPO,
-            env=self.env,
+        self.process = start_queue_worker(
+            self.env, queue=FAULTS_QUEUE, name=FAULTS_WORKER, transport=_FAULTS_TRANSPORT
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ping = subprocess.run(
-                [
-                    *(sys.executable, "-m", "celery", "-A", "console", "inspect", "ping"),
-                    *("--timeout", "1", "-d", FAULTS_WORKER),
-                ],
-                cwd=REPO,
-                env=self.env,
-                capture_output=True,
-                text=True,
-            )
-            if ping.returncode == 0 and "pong" in ping.stdout:
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError("the faults worker exited while starting")
-            time.sleep(0.3)
-        raise RuntimeError("the faults worker did not come up within 60 s")
 
     def kill(self) -> None:
         """SIGKILL the worker: no warm shutdown, its unacknowledged task stays with the broker."""
