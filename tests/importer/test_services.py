@@ -8,7 +8,6 @@ import tempfile
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from console.models import Account
 from console.services import SYSTEM
 from recordings import tasks
 from recordings.importer import services as import_services
@@ -16,6 +15,7 @@ from recordings.importer.models import ImportJob
 from recordings.importer.twilio import STILL_PROCESSING
 from recordings.media.store import get_media_store
 from recordings.models import Recording, VoiceRecording
+from tests.factories import AccountFactory
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def slices(monkeypatch) -> list[str]:
 
 def start(source, base_url: str) -> ImportJob:
     job = import_services.import_job_start(
-        account=Account.objects.create(friendly_name="target"),
+        account=AccountFactory(friendly_name="target"),
         actor=SYSTEM,
         source_account_sid=source.account_sid,
         auth_token=source.auth_token,

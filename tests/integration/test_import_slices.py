@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from console.models import Account
 from console.services import SYSTEM
 from recordings.importer import services as import_services
 from recordings.importer.models import ImportJob
 from recordings.importer.twilio import STILL_PROCESSING
 from recordings.media.store import get_media_store
 from recordings.models import Recording, VoiceRecording
+from tests.factories import AccountFactory
 from tests.helpers import wait_for
 from tests.importer.source import FaultyProxy, SourceServer
 from tests.integration.conftest import REPO, start_queue_worker
@@ -96,7 +96,7 @@ def worker_log(django_db_setup, integration_settings, shared_media_root, tmp_pat
 
 def import_until_stopped(source, proxy) -> ImportJob:
     job = import_services.import_job_start(
-        account=Account.objects.create(friendly_name="target"),
+        account=AccountFactory(friendly_name="target"),
         actor=SYSTEM,
         source_account_sid=source.account_sid,
         auth_token=source.auth_token,

@@ -1,8 +1,9 @@
 """The /v1 Rooms and Participants endpoints, driven by the official ``twilio`` client.
 
 Live rooms and an account's recording settings are built with the services, under
-``time_machine`` so that dates, durations and list order are exact. Bodies are checked against Twilio's official OpenAPI
-(``video.v1.room`` and ``video.v1.room.room_participant``); raw cases use the DRF client.
+``time_machine`` so that dates, durations and list order are exact. Bodies are checked against
+Twilio's official OpenAPI (``video.v1.room`` and ``video.v1.room.room_participant``); raw cases
+use the DRF client.
 """
 
 import contextlib
