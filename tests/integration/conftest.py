@@ -38,28 +38,14 @@ def shared_media_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
     """Run a real Celery worker process against the test database until the session ends."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(shared_media_root),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CONN_MAX_AGE": "0",
+    env = worker_env(
+        shared_media_root,
         # Status callbacks: short timeout and backoff, so that retries happen within a test.
-        "CALLBACK_TIMEOUT_SECONDS": "1",
-        "CALLBACK_RETRY_BASE_SECONDS": "0.2",
-        "CALLBACK_MAX_ATTEMPTS": "6",
-        # The tests' callback receivers listen on loopback.
-        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
-    }
-    # Old messages from an earlier, interrupted run must not reach this worker.
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "console", "purge", "-f"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
+        CALLBACK_TIMEOUT_SECONDS="1",
+        CALLBACK_RETRY_BASE_SECONDS="0.2",
+        CALLBACK_MAX_ATTEMPTS="6",
     )
+    purge_queue(env)
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -79,26 +65,46 @@ def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
         cwd=REPO,
         env=env,
     )
-    _wait_until_ready(env)
+    wait_until_answering(worker, env)
     yield worker
     worker.terminate()
     worker.wait(timeout=30)
 
 
-def _wait_until_ready(env: dict) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ping = subprocess.run(
-            [sys.executable, "-m", "celery", "-A", "console", "inspect", "ping", "--timeout", "2"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if ping.returncode == 0 and "pong" in ping.stdout:
-            return
-        time.sleep(0.5)
-    raise RuntimeError("the Celery worker did not come up within 60 s")
+def worker_env(shared_media_root, **settings: str) -> dict[str, str]:
+    """Return the environment of a worker process on the test database and shared media, with
+    these settings on top."""
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(shared_media_root),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CONN_MAX_AGE": "0",
+        # The tests' callback receivers and import sources listen on loopback.
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
+        **settings,
+    }
+
+
+def purge_queue(env: dict, queue: str | None = None) -> None:
+    """Drop what an earlier, interrupted run left queued, so it cannot reach this worker."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "console",
+            "purge",
+            "-f",
+            *(("-Q", queue) if queue else ()),
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.fixture
@@ -153,18 +159,18 @@ def start_queue_worker(
         env=env,
         **popen,
     )
-    wait_until_answering(process, name, env)
+    wait_until_answering(process, env, name)
     return process
 
 
-def wait_until_answering(process: subprocess.Popen, name: str, env: dict) -> None:
-    """Return once the worker ``name`` (started as ``process``) answers a ping."""
+def wait_until_answering(process: subprocess.Popen, env: dict, name: str | None = None) -> None:
+    """Return once the worker started as ``process`` (``name``, if given) answers a ping."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ping = subprocess.run(
             [
                 *(sys.executable, "-m", "celery", "-A", "console", "inspect", "ping"),
-                *("--timeout", "1", "-d", name),
+                *("--timeout", "1", *(("-d", name) if name else ())),
             ],
             cwd=REPO,
             env=env,
@@ -223,23 +229,9 @@ def killable_worker(django_db_setup, shared_media_root, integration_settings):
     """A started worker of the test's own; tasks this test queues go to its queue."""
     from console.celery import app
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(shared_media_root),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CONN_MAX_AGE": "0",
-        # A bulk deletion task must end well inside this queue's 6 s visibility timeout.
-        "BULK_DELETE_TASK_SECONDS": "1",
-    }
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "console", "purge", "-f", "-Q", FAULTS_QUEUE],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    # A bulk deletion task must end well inside this queue's 6 s visibility timeout.
+    env = worker_env(shared_media_root, BULK_DELETE_TASK_SECONDS="1")
+    purge_queue(env, FAULTS_QUEUE)
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = FAULTS_QUEUE
     worker = KillableWorker(env)

@@ -3,14 +3,11 @@ enforced by the prefork pool): slices roll over, a stalled download is given up 
 the soft limit stops anyway keeps its progress and hands the rest on. In every case the job ends
 done, with every recording but the given-up one imported byte for byte."""
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from console.services import SYSTEM
 from recordings.importer import services as import_services
@@ -21,7 +18,7 @@ from recordings.models import Recording, VoiceRecording
 from tests.factories import AccountFactory
 from tests.helpers import wait_for
 from tests.importer.source import FaultyProxy, SourceServer
-from tests.integration.conftest import REPO, start_queue_worker
+from tests.integration.conftest import purge_queue, start_queue_worker, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -57,23 +54,8 @@ def worker_log(django_db_setup, integration_settings, shared_media_root, tmp_pat
     its own that this test's tasks go to; yield the path of its log."""
     from console.celery import app
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(shared_media_root),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CONN_MAX_AGE": "0",
-        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
-        **LIMITS,
-    }
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "console", "purge", "-f", "-Q", QUEUE],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    env = worker_env(shared_media_root, **LIMITS)
+    purge_queue(env, QUEUE)
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         process = start_queue_worker(
