@@ -10,9 +10,10 @@
 from django.http import JsonResponse
 from rest_framework import generics, pagination, serializers
 
-from recordings import keyset, selectors
-from recordings.api.filters import RecordingFilterSet, selector_filters
-from recordings.models import Recording
+from recordings.twilio_api import keyset
+from recordings.video import selectors
+from recordings.video.api.filters import RecordingFilterSet, selector_filters
+from recordings.video.models import Recording
 
 
 def trivial(request):

@@ -145,13 +145,6 @@ def aws_credential_get(*, account: Account, sid: str) -> AwsCredential | None:
     return aws_credentials_of(account=account).filter(sid=sid).first()
 
 
-def recording_settings_of(*, account: Account):
-    """Return the account's RecordingSettings row, or None when it has never been saved."""
-    from recordings.models import RecordingSettings  # console must not import the product early
-
-    return RecordingSettings.objects.filter(account=account).first()
-
-
 @dataclass(frozen=True)
 class AuditCursor:
     """A position in the audit log: the (date_created, id) of a row and the way to read on.

@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "csp",
     "console",
     "recordings",
+    "recordings.lifecycle",
+    "recordings.video",
+    "recordings.voice",
+    "recordings.imports",
+    "recordings.devtools",
 ]
 
 MIDDLEWARE = [
@@ -275,7 +280,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that both the API and the ingest parameters use.
     "ENUM_NAME_OVERRIDES": {
-        "CallbackMethodEnum": "recordings.choices.CallbackMethod",
+        "CallbackMethodEnum": "recordings.lifecycle.choices.CallbackMethod",
         "RecordingChannelsEnum": "recordings.voice.choices.RecordingChannels",
         "RecordingTrackEnum": "recordings.voice.choices.RecordingTrack",
     },

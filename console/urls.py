@@ -6,10 +6,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from console import urls_team
 from console.forms import EmailAuthenticationForm, EmailPasswordResetForm
 from console.views import auth, home, invitations
-from recordings.api import urls as api_urls
 from recordings.media.views import serve_signed_media
+from recordings.video.api import urls as api_urls
+from recordings.video.urls import settings as settings_urls
 from recordings.voice.api import urls as voice_api_urls
 
 urlpatterns = [
@@ -53,17 +55,20 @@ urlpatterns = [
         name="invitation-accept",
     ),
     path("switch-account/", auth.switch, name="switch-account"),
-    path("recordings/", include("recordings.urls.logs")),
-    path("recordings/bulk/", include("recordings.urls.bulk")),
+    path("recordings/", include("recordings.video.urls.logs")),
+    path("recordings/bulk/", include("recordings.lifecycle.urls")),
     path("voice/", include("recordings.voice.urls")),
-    path("rooms/", include("recordings.urls.rooms")),
-    path("team/", include("console.urls_team")),
-    path("imports/", include("recordings.importer.urls")),
-    path("v1/", include("recordings.api.urls")),
+    path("rooms/", include("recordings.video.urls.rooms")),
+    path(
+        "team/",
+        include((urls_team.urlpatterns + settings_urls.urlpatterns, urls_team.app_name)),
+    ),
+    path("imports/", include("recordings.imports.urls")),
+    path("v1/", include("recordings.video.api.urls")),
     *api_urls.bare_root,
     path("2010-04-01/Accounts/<str:account_sid>/", include("recordings.voice.api.urls")),
     *voice_api_urls.fallback,
-    path("ingest/v1/", include("recordings.ingest.urls")),
+    path("ingest/v1/", include("recordings.video.ingest.urls")),
     path("media/<str:token>", serve_signed_media, name="signed-media"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -1,5 +1,5 @@
-"""Console pages: members and invitations, API keys, the auth token, recording settings, AWS
-credentials, audit log."""
+"""Console pages of the team: members and invitations, API keys, the auth token, audit log. The
+root URLconf adds the recording settings pages to the same namespace."""
 
 from django.urls import path
 
@@ -7,10 +7,8 @@ from console.views import (
     api_keys,
     audit,
     auth_token,
-    aws_credentials,
     invitations,
     members,
-    recording_settings,
 )
 
 app_name = "team"
@@ -35,13 +33,6 @@ urlpatterns = [
         "auth-token/secondary/delete/",
         auth_token.SecondaryDelete.as_view(),
         name="auth-token-delete",
-    ),
-    path("settings/", recording_settings.RecordingSettingsEdit.as_view(), name="settings"),
-    path("aws-credentials/", aws_credentials.AwsCredentialList.as_view(), name="aws-credentials"),
-    path(
-        "aws-credentials/<str:sid>/delete/",
-        aws_credentials.AwsCredentialDelete.as_view(),
-        name="aws-credentials-delete",
     ),
     path("audit/", audit.AuditLog.as_view(), name="audit"),
 ]

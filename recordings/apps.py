@@ -2,16 +2,8 @@ from django.apps import AppConfig
 
 
 class RecordingsConfig(AppConfig):
+    """The app every table was first created under: it keeps those migrations, which build the
+    tables on a new database, and hands each model to its domain app (0012). It holds no code."""
+
     name = "recordings"
-    verbose_name = "Video recordings"
-
-    def ready(self):
-        from recordings import selectors
-        from recordings.api.service_errors import register_service_errors
-        from recordings.media.signed import register_servable
-        from recordings.voice import selectors as voice_selectors
-
-        # A signed media URL serves its file only while the recording is not deleted.
-        register_servable("RT", lambda sid: selectors.recording_media_servable(sid=sid))
-        register_servable("RE", lambda sid: voice_selectors.voice_recording_media_servable(sid=sid))
-        register_service_errors()
+    verbose_name = "Recordings (migration history)"

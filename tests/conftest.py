@@ -7,9 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from console import services as console_services
-from recordings import services
-from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
 from tests.factories import AccountFactory, RecordingFactory
 
 

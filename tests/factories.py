@@ -7,15 +7,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from console.models import Account
-from recordings.choices import (
+from recordings.imports.models import ImportItem, ImportJob
+from recordings.video.choices import (
     CONTAINER_FOR_TYPE,
     Codec,
     MediaType,
     ParticipantStatus,
     RecordingStatus,
 )
-from recordings.importer.models import ImportItem, ImportJob
-from recordings.models import Participant, Recording, RecordingSettings, Room, Track
+from recordings.video.models import Participant, Recording, RecordingSettings, Room, Track
 from recordings.voice.models import Transcription
 
 

@@ -6,7 +6,7 @@ default is what the console's Recordings Logs page is measured against.
 
 from django.contrib import admin
 
-from recordings.models import Recording
+from recordings.video.models import Recording
 
 
 @admin.register(Recording)

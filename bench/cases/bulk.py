@@ -65,8 +65,8 @@ def run_job(bench: Bench, query: str) -> dict:
     """Create the job with the service (as the console's confirm step does) and wait for the
     worker to finish it; return its figures, from its own timestamps."""
     from console.services import Actor
-    from recordings.models import BulkDeletion
-    from recordings.services.bulk import bulk_deletion_create
+    from recordings.lifecycle.bulk import bulk_deletion_create
+    from recordings.lifecycle.models import BulkDeletion
 
     job = bulk_deletion_create(
         account=bench.account, actor=Actor(name="user:bench"), query=query, sids=None
@@ -88,7 +88,8 @@ def run_job(bench: Bench, query: str) -> dict:
 
 def media_drain(job_id: int, seconds: float) -> dict:
     """Watch the media deletions a job queued for ``seconds``; return how far they got."""
-    from recordings.models import BulkDeletion, Recording
+    from recordings.lifecycle.models import BulkDeletion
+    from recordings.video.models import Recording
 
     job = BulkDeletion.objects.get(pk=job_id)
 

@@ -10,8 +10,8 @@ from bench.errors import BenchError
 
 def expected_sids(account, query: str, page_size: int) -> list[str]:
     """Return the SIDs of the first page of ``/v1/Recordings?<query>``, read through the ORM."""
-    from recordings import selectors
-    from recordings.api.filters import RecordingFilterSet, selector_filters
+    from recordings.video import selectors
+    from recordings.video.api.filters import RecordingFilterSet, selector_filters
 
     filters = selector_filters(RecordingFilterSet, QueryDict(query))
     qs = selectors.recording_list(account=account, **filters)

@@ -72,8 +72,8 @@ def _count_check(pattern: re.Pattern, expected: int, what: str):
 def _expected_rows(account, params: dict) -> int:
     from django.http import QueryDict
 
-    from recordings import selectors
-    from recordings.forms import RecordingFilterForm
+    from recordings.video import selectors
+    from recordings.video.forms import RecordingFilterForm
 
     form = RecordingFilterForm(QueryDict(urlencode(params)))
     if not form.is_valid():
@@ -84,7 +84,7 @@ def _expected_rows(account, params: dict) -> int:
 
 def run(bench: Bench, size: int, *, cookie: dict[str, str]) -> list[Row]:
     effort, account = bench.effort, bench.account
-    from recordings.models import Recording
+    from recordings.video.models import Recording
 
     admin_rows = min(PAGE_SIZE, Recording.objects.filter(status="completed")[:PAGE_SIZE].count())
     # A third of the list cases' requests: a page costs ten times more, and the figure is steadier.

@@ -23,8 +23,8 @@ BIG_PAGE = 1000
 
 def deep_token(account, pages: int) -> tuple[str, list[str]]:
     """Return the PageToken of page ``pages`` (0-based) of the unfiltered list and its SIDs."""
-    from recordings import selectors
     from recordings.twilio_api.tokens import encode_token
+    from recordings.video import selectors
 
     qs = selectors.recording_list(account=account)
     start = pages * PAGE_SIZE
@@ -35,7 +35,7 @@ def deep_token(account, pages: int) -> tuple[str, list[str]]:
 
 def run(bench: Bench) -> list[Row]:
     effort, account = bench.effort, bench.account
-    from recordings import selectors
+    from recordings.video import selectors
 
     visible = selectors.recording_list(account=account).count()
     # As deep as the table allows, up to 10,000 pages in (500,000 rows at PageSize 50).

@@ -35,7 +35,7 @@ def media_file(bench: Bench, size: int) -> tuple[str, Path]:
     """Write ``size`` random bytes as a completed recording's media; return (SID, path)."""
     from django.conf import settings
 
-    from recordings import selectors
+    from recordings.video import selectors
 
     recording = (
         selectors.recording_list(account=bench.account, status="completed")

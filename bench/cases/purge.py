@@ -50,7 +50,7 @@ def raw_delete(batch: int) -> tuple[int, float]:
 
 def app_purge(bench: Bench, rows: int) -> tuple[float, float]:
     """Seed ``rows`` expired recordings and purge them with the app; return (seed s, purge s)."""
-    from recordings.services.retention import recordings_purge
+    from recordings.lifecycle.retention import recordings_purge
 
     seeded = seed(bench.env, bench.tenant, rows, expired=True)
     started = time.perf_counter()

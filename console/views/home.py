@@ -6,7 +6,7 @@ from django.views.generic import TemplateView
 
 from console.access import AccountPageMixin, current_membership
 from console.roles import Action
-from recordings import stats
+from recordings.lifecycle import stats
 
 ROOMS_SHOWN = 20
 

@@ -137,7 +137,9 @@ def media_store_for(recording) -> MediaStore:
     """Return the store holding a recording's media: its account's bucket (read with the
     credentials the account's settings name now), or ours."""
     if recording.media_external_location:
-        from recordings.models import RecordingSettings  # the media layer sits below the models
+        from recordings.video.models import (
+            RecordingSettings,  # the media layer sits below the models
+        )
 
         credentials_sid = (
             RecordingSettings.objects.filter(account_id=recording.account_id)

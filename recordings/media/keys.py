@@ -1,4 +1,5 @@
-"""Media-store keys: built from validated SIDs only, and checked by every store before any use.
+"""Media-store keys: built from validated SIDs only, and checked by every store before any use;
+and the errors every store raises.
 
 A key is ``AC…/`` (the account's own prefix, an exact account SID) followed by plain names:
 letters, digits, ``.``, ``_`` and ``-``, never starting with a dot. So no key can climb out of its
@@ -52,3 +53,7 @@ def check_key(key: str, *, account_sid: str | None = None, root: str = "") -> st
     ):
         raise UnsafeMediaKey(key)
     return key
+
+
+class MediaStoreUnavailable(Exception):
+    """The media store did not answer (connection refused, timed out): try again later."""

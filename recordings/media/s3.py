@@ -22,8 +22,7 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
-from recordings.media.keys import MediaKeyTaken, check_key
-from recordings.media.store import MediaStoreUnavailable
+from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, check_key
 
 # Anything that means "the store did not answer", as opposed to "the store said no".
 _UNREACHABLE = (

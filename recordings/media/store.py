@@ -17,16 +17,12 @@ from typing import BinaryIO, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from recordings.media.keys import MediaKeyTaken, check_key
+from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, check_key
 from recordings.media.signed import signed_media_url
 
 CHUNK_SIZE = 1024 * 1024
 # Files a save in progress writes before renaming them into place.
 _TEMP_PREFIX = ".upload-"
-
-
-class MediaStoreUnavailable(Exception):
-    """The media store did not answer (connection refused, timed out): try again later."""
 
 
 class MediaStore(Protocol):

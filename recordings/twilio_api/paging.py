@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from rest_framework.request import Request
 
-from recordings.keyset import Cursor, Page
 from recordings.twilio_api.errors import INVALID_PAGE_SIZE, TwilioAPIError, invalid_parameter
+from recordings.twilio_api.keyset import Cursor, Page
 from recordings.twilio_api.tokens import decode_token, encode_token
 
 # Page is echoed back, and the 2010-04-01 API adds the indexes of its first and last rows: each

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from django.core import signing
 
-from recordings.keyset import Cursor
 from recordings.twilio_api.errors import INVALID_PAGE_TOKEN, TwilioAPIError
+from recordings.twilio_api.keyset import Cursor
 
 _TOKEN_SALT = "roomvault.api.page-token"
 

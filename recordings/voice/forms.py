@@ -3,7 +3,7 @@
 from django import forms
 
 from console.sids import ANY_SID
-from recordings.forms import PAGE_SIZES
+from recordings.video.forms import PAGE_SIZES
 from recordings.voice.choices import RecordingSource, VoiceRecordingStatus
 
 

@@ -15,10 +15,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from recordings.choices import CallbackMethod
-from recordings.ingest.views import IngestView, content_length, copy_body
+from recordings.lifecycle.choices import CallbackMethod
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import ERROR
+from recordings.video.ingest.views import IngestView, content_length, copy_body
 from recordings.voice import selectors as voice_selectors
 from recordings.voice import services
 from recordings.voice.api.serializers import recording_body

@@ -11,7 +11,7 @@ from django.db import models
 
 from console.models import Account
 from console.sids import sid_primary_key
-from recordings.choices import CallbackMethod
+from recordings.lifecycle.choices import CallbackMethod
 from recordings.voice.choices import (
     CallStatus,
     CaptureState,
@@ -36,6 +36,7 @@ class Conference(models.Model):
     end_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "recordings_conference"
         indexes = [models.Index(fields=["account", "-date_created", "-sid"], name="conf_account")]
 
     def __str__(self) -> str:
@@ -60,6 +61,7 @@ class Call(models.Model):
     end_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "recordings_call"
         indexes = [models.Index(fields=["account", "-date_created", "-sid"], name="call_account")]
 
     def __str__(self) -> str:
@@ -115,6 +117,7 @@ class VoiceRecording(models.Model):
     date_deleted = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "recordings_voicerecording"
         indexes = [
             models.Index(fields=["account", "-date_created", "-sid"], name="vrec_account_date"),
             models.Index(
@@ -162,6 +165,7 @@ class Transcription(models.Model):
     date_updated = models.DateTimeField()
 
     class Meta:
+        db_table = "recordings_transcription"
         indexes = [
             models.Index(fields=["recording", "-date_created", "-sid"], name="transcription_rec")
         ]

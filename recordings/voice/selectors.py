@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from console.models import Account
 from console.sids import is_sid
-from recordings.keyset import LIST_ORDER
+from recordings.twilio_api.keyset import LIST_ORDER
 from recordings.voice.choices import VoiceRecordingStatus
 from recordings.voice.models import Call, Conference, Transcription, VoiceRecording
 

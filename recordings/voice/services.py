@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from console.models import Account
 from console.services import Actor, audit_record
-from recordings import tasks
-from recordings.choices import CallbackMethod
-from recordings.exceptions import (
+from recordings.lifecycle.choices import CallbackMethod
+from recordings.lifecycle.delivery import callback_send, callback_url_check
+from recordings.lifecycle.exceptions import (
     AmbiguousCurrentRecording,
     CallNotInProgress,
     MediaRejected,
@@ -27,10 +27,10 @@ from recordings.exceptions import (
     RecordingNotDeletable,
     UnsupportedForConference,
 )
+from recordings.lifecycle.queue import enqueue
 from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
-from recordings.services.callbacks import callback_send, callback_url_check
-from recordings.services.recordings import mark_deleted
+from recordings.video.services.recordings import mark_deleted
 from recordings.voice import audio, media
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.choices import (
@@ -317,7 +317,9 @@ def _complete(
         # An hour of dual-channel MP3 takes ~15 s to encode: not something a download should wait
         # for.
         sid = recording.sid
-        transaction.on_commit(lambda: tasks.make_voice_renditions.delay(sid), robust=True)
+        transaction.on_commit(
+            lambda: enqueue("recordings.tasks.make_voice_renditions", sid), robust=True
+        )
     return recording
 
 

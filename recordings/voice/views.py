@@ -1,7 +1,7 @@
 """Voice Recordings Logs: the filtered list and its CSV export, one recording's details, its
 audio and its deletion. Handlers parse the request, call a selector or a service, and render; the
 list's paging, the CSV writer and the details' helpers are the video Logs' own
-(``recordings.views.logs``).
+(``recordings.video.views.logs``).
 """
 
 from urllib.parse import urlencode
@@ -16,11 +16,11 @@ from django.views.generic import TemplateView, View
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
-from recordings import selectors
-from recordings.exceptions import RecordingNotDeletable
-from recordings.models import BulkDeletion
+from recordings.lifecycle.exceptions import RecordingNotDeletable
+from recordings.lifecycle.models import BulkDeletion
 from recordings.twilio_api.paging import api_base_url
-from recordings.views.logs import (
+from recordings.video import selectors
+from recordings.video.views.logs import (
     CsvExportView,
     KeysetListMixin,
     api_context,

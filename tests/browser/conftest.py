@@ -19,7 +19,7 @@ import pytest
 
 from console import services as console_services
 from console.roles import Role
-from recordings.simulator import simulate_room
+from recordings.devtools.simulator import simulate_room
 
 # Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls from
 # a thread with a running loop unless told otherwise. The ORM calls here are plain sync ones.

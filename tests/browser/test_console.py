@@ -12,9 +12,9 @@ from django.urls import NoReverseMatch, reverse
 
 from console import services as console_services
 from console.roles import Role
-from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
-from recordings.models import Recording
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.browser.conftest import PASSWORD, sign_in
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from recordings.devtools.voice_simulator import simulate_call
 from recordings.media.store import get_media_store
 from recordings.voice.choices import VoiceRecordingStatus
 from recordings.voice.models import VoiceRecording
-from recordings.voice.simulator import simulate_call
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip(

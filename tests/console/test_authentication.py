@@ -14,9 +14,9 @@ from console import services as console_services
 from console.authentication import ApiCaller, TwilioBasicAuthentication
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings import services
-from recordings.choices import RecordingStatus
-from recordings.models import Recording
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error
 

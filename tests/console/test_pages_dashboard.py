@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from console.services import SYSTEM
-from recordings import services, stats
-from recordings.choices import RecordingStatus
-from recordings.templatetags.roomvault_format import human_size
+from console.templatetags.roomvault_format import human_size
+from recordings.devtools.voice_simulator import simulate_call
+from recordings.lifecycle import stats
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
 from recordings.voice import services as voice_services
-from recordings.voice.simulator import simulate_call
 from tests.factories import RecordingFactory
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)

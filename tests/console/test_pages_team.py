@@ -28,9 +28,9 @@ from console.models import ApiKey, AuditEvent, Invitation, Membership
 from console.roles import Role
 from console.services import Actor, LastOwner
 from console.views import audit as audit_view
-from recordings import services
-from recordings.choices import MediaType
-from recordings.models import Recording, RecordingSettings, Room
+from recordings.video import services
+from recordings.video.choices import MediaType
+from recordings.video.models import Recording, RecordingSettings, Room
 from tests.conftest import basic_auth
 from tests.factories import UserFactory
 

@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Prints the import task's own time limits, as a worker would run it.
 _LIMITS = (
-    "from recordings import tasks; print(tasks.run_import.soft_time_limit, "
+    "from recordings.imports import tasks; print(tasks.run_import.soft_time_limit, "
     "tasks.run_import.time_limit)"
 )
 

@@ -16,14 +16,14 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from console.sids import new_sid
-from recordings import services
-from recordings.importer import video
-from recordings.importer.common import UNSTORABLE
-from recordings.importer.folder import STILL_PROCESSING
-from recordings.importer.models import ImportJob
+from recordings.imports import video
+from recordings.imports.common import UNSTORABLE
+from recordings.imports.folder import STILL_PROCESSING
+from recordings.imports.models import ImportJob
 from recordings.media import demo
 from recordings.media.store import get_media_store
-from recordings.models import Participant, Recording, Room
+from recordings.video import services
+from recordings.video.models import Participant, Recording, Room
 from tests.conftest import basic_auth
 from tests.factories import RecordingFactory
 

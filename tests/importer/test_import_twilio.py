@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from console.models import Account
 from console.services import SYSTEM
-from recordings import tasks
-from recordings.importer import services as import_services
-from recordings.importer import video
-from recordings.importer.models import ImportItem, ImportJob
+from recordings.imports import services as import_services
+from recordings.imports import tasks, video
+from recordings.imports.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
-from recordings.models import Participant, Recording, Room, VoiceRecording
+from recordings.video.models import Participant, Recording, Room
+from recordings.voice.models import VoiceRecording
 from tests.recordings.twilio_helpers import twilio_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from console.models import AuditEvent
-from recordings.importer import services
-from recordings.importer import source as import_source
-from recordings.importer.models import ImportItem, ImportJob
-from recordings.voice.simulator import simulate_call
+from recordings.devtools.voice_simulator import simulate_call
+from recordings.imports import services
+from recordings.imports import source as import_source
+from recordings.imports.models import ImportItem, ImportJob
 from tests.factories import ImportItemFactory, ImportJobFactory, RecordingFactory
 from tests.helpers import form_data
 

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from recordings.choices import RecordingStatus
+from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
-from recordings.models import BulkDeletion, Recording
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import RecordingFactory, TrackFactory
 from tests.helpers import form_data
 

@@ -10,8 +10,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from recordings import services
-from recordings.models import CallbackDelivery, Room
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.video import services
+from recordings.video.models import Room
 from tests.helpers import wait_for
 from tests.recordings.test_callbacks import signature_is_valid
 

@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from recordings.importer.models import ImportItem, ImportJob
+from recordings.imports.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
-from recordings.models import Recording, VoiceRecording
+from recordings.video.models import Recording
+from recordings.voice.models import VoiceRecording
 from tests.helpers import wait_for
 from tests.importer.source import FaultyProxy, SourceServer
 

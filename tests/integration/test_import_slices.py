@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from console.services import SYSTEM
-from recordings.importer import services as import_services
-from recordings.importer.models import ImportJob
-from recordings.importer.twilio import STILL_PROCESSING
+from recordings.imports import services as import_services
+from recordings.imports.models import ImportJob
+from recordings.imports.twilio import STILL_PROCESSING
 from recordings.media.store import get_media_store
-from recordings.models import Recording, VoiceRecording
+from recordings.video.models import Recording
+from recordings.voice.models import VoiceRecording
 from tests.factories import AccountFactory
 from tests.helpers import wait_for
 from tests.importer.source import FaultyProxy, SourceServer

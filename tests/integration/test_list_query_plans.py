@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 
 from console.sids import new_sid
-from recordings import selectors
-from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
-from recordings.keyset import Cursor, beyond_cursor
-from recordings.models import Participant, Recording, Room, Track
+from recordings.twilio_api.keyset import Cursor, beyond_cursor
+from recordings.video import selectors
+from recordings.video.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.video.models import Participant, Recording, Room, Track
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.models import Call, Conference, VoiceRecording
 from tests.factories import AccountFactory
@@ -146,7 +146,7 @@ def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
 def test_console_filters_and_capped_count_stay_on_indexes(big_account):
     """The Logs page adds names, codec and a count capped at COUNT_CAP: none may read the whole
     table or sort more than one room's recordings."""
-    from recordings.views.logs import COUNT_CAP
+    from recordings.video.views.logs import COUNT_CAP
 
     account = big_account[0]
     cases = {

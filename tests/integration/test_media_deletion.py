@@ -2,9 +2,9 @@
 
 import pytest
 
-from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
-from recordings.models import Recording
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

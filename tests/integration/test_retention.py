@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 
 from console.sids import new_sid
-from recordings.choices import RecordingStatus
-from recordings.models import Recording
-from recordings.services.retention import PURGE_LOCK_KEY, purge_batch_select, recordings_purge
+from recordings.lifecycle.retention import PURGE_LOCK_KEY, purge_batch_select, recordings_purge
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import RecordingFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -62,7 +62,7 @@ def test_purge_releases_its_lock_when_a_batch_fails(monkeypatch):
     def fail(*args, **kwargs):  # _purge_batch(kind, *, cutoff, …): one per kind of recording
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("recordings.services.retention._purge_batch", fail)
+    monkeypatch.setattr("recordings.lifecycle.retention._purge_batch", fail)
     with pytest.raises(RuntimeError):
         recordings_purge(now=LATER)
     with _other_connection() as other:

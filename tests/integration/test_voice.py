@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from console.services import SYSTEM
+from recordings.lifecycle.models import CallbackDelivery
 from recordings.media.store import get_media_store
-from recordings.models import CallbackDelivery
 from recordings.voice import media, services
 from recordings.voice.models import VoiceRecording
 from tests.helpers import wait_for

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings import services
-from recordings.choices import RecordingStatus, RoomType
-from recordings.models import Recording
+from recordings.video import services
+from recordings.video.choices import RecordingStatus, RoomType
+from recordings.video.models import Recording
 from tests.conftest import basic_auth
 from tests.factories import RecordingFactory, RoomFactory
 from tests.helpers import INVALID_RULES, assert_twilio_error

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from console.services import SYSTEM
-from recordings import services
-from recordings.choices import MediaType, RecordingStatus
-from recordings.models import Recording
+from recordings.video import services
+from recordings.video.choices import MediaType, RecordingStatus
+from recordings.video.models import Recording
 from tests.conftest import basic_auth
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 

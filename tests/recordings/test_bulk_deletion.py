@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from console.models import AuditEvent
 from console.services import Actor
-from recordings import services, tasks
-from recordings.choices import RecordingStatus
+from recordings.lifecycle import tasks
+from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
-from recordings.models import BulkDeletion, Recording
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import RecordingFactory, TrackFactory
 from tests.helpers import form_data
 

@@ -21,11 +21,13 @@ from django.db import transaction
 from twilio.request_validator import RequestValidator
 
 from console.services import SYSTEM
-from recordings import callbacks, rules, services, tasks
-from recordings.exceptions import RoomNameInUse, RulesNotSupported
+from recordings.lifecycle import tasks
+from recordings.lifecycle.exceptions import RoomNameInUse, RulesNotSupported
+from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 from recordings.media import demo
 from recordings.media.store import get_media_store
-from recordings.models import CallbackAttempt, CallbackDelivery, Recording, Room
+from recordings.video import callbacks, rules, services
+from recordings.video.models import Recording, Room
 
 FORM = "application/x-www-form-urlencoded"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -3,12 +3,12 @@
 import io
 import logging
 
+from recordings.devtools.voice_simulator import simulate_call
+from recordings.lifecycle.drift import media_drift_report
+from recordings.lifecycle.tasks import check_media_drift
 from recordings.media.store import get_media_store
-from recordings.models import Recording
-from recordings.services.drift import media_drift_report
-from recordings.tasks import check_media_drift
+from recordings.video.models import Recording
 from recordings.voice import media as voice_media
-from recordings.voice.simulator import simulate_call
 from tests.s3 import moto_endpoint, s3_settings  # noqa: F401 (fixtures)
 
 
@@ -68,7 +68,7 @@ def test_samples_are_capped_but_counts_are_not(make_completed_recording):
 
 def test_drift_task_logs_a_warning_with_the_counts(make_completed_recording, caplog):
     lose(make_completed_recording())
-    with caplog.at_level(logging.WARNING, logger="recordings.tasks"):
+    with caplog.at_level(logging.WARNING, logger="recordings.lifecycle.tasks"):
         report = check_media_drift.delay().get()
     assert report["missing_media_count"] == 1
     assert "1 completed recordings with missing media" in caplog.text
@@ -77,7 +77,7 @@ def test_drift_task_logs_a_warning_with_the_counts(make_completed_recording, cap
 
 def test_drift_task_is_quiet_without_drift(make_completed_recording, caplog):
     make_completed_recording()
-    with caplog.at_level(logging.WARNING, logger="recordings.tasks"):
+    with caplog.at_level(logging.WARNING, logger="recordings.lifecycle.tasks"):
         check_media_drift.delay()
     assert "Media drift" not in caplog.text
 

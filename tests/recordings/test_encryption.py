@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management import CommandError, call_command
 
-from recordings import services
 from recordings.media.demo import opus_mka, vp8_mkv
 from recordings.media.encryption import (
     MAGIC,
@@ -27,8 +26,9 @@ from recordings.media.encryption import (
 )
 from recordings.media.external import parse_s3_url
 from recordings.media.store import get_media_store
-from recordings.models import Recording
-from recordings.services.settings import (
+from recordings.video import services
+from recordings.video.models import Recording
+from recordings.video.services.settings import (
     InvalidSetting,
     public_key_create,
     recording_settings_update,

@@ -22,11 +22,11 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient
 
 from console import services as console_services
-from recordings import services
 from recordings.media.demo import opus_mka, vp8_mkv
 from recordings.media.store import CHUNK_SIZE, get_media_store
-from recordings.models import Recording
-from recordings.services.settings import recording_settings_update
+from recordings.video import services
+from recordings.video.models import Recording
+from recordings.video.services.settings import recording_settings_update
 from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error as assert_error
 from tests.helpers import client_for

@@ -15,12 +15,12 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 
 from console.services import SYSTEM
-from recordings import services
-from recordings.choices import RecordingStatus
 from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import LocalMediaStore, get_media_store
 from recordings.media.views import parse_range
-from recordings.models import Recording
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import RecordingFactory
 from tests.helpers import assert_twilio_error
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from recordings.media.s3 import S3MediaStore, s3_client
 from recordings.media.store import MediaStoreUnavailable, get_media_store
-from recordings.models import Recording
+from recordings.video.models import Recording
 from tests.s3 import free_port, moto_endpoint, s3_settings  # noqa: F401 (fixtures)
 
 MiB = 1024 * 1024

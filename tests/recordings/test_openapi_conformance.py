@@ -14,8 +14,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from console.services import SYSTEM
-from recordings import services
-from recordings.choices import MediaType, RecordingStatus
+from recordings.video import services
+from recordings.video.choices import MediaType, RecordingStatus
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 from tests.recordings.twilio_helpers import (
     REFERENCE_DIR,

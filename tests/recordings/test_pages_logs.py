@@ -20,9 +20,9 @@ from django.urls import include, path, reverse
 
 from console import selectors as console_selectors
 from console import urls as root_urls
-from recordings import selectors, services
-from recordings.choices import Codec, MediaType, RecordingStatus
-from recordings.models import Recording
+from recordings.video import selectors, services
+from recordings.video.choices import Codec, MediaType, RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -348,7 +348,7 @@ def test_page_size_outside_the_choices_is_a_form_error(console_client, sixty):
 def test_count_is_capped_and_never_counts_the_whole_table(
     console_client, sixty, monkeypatch, django_assert_max_num_queries
 ):
-    from recordings.views import logs as views
+    from recordings.video.views import logs as views
 
     monkeypatch.setattr(views, "COUNT_CAP", 40)
     client = console_client("viewer")

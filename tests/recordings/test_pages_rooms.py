@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings import selectors, services
-from recordings.choices import RoomStatus
-from recordings.models import Room
-from recordings.rules import InvalidRules, parse_rules
-from recordings.views import rooms as rooms_views
+from recordings.video import selectors, services
+from recordings.video.choices import RoomStatus
+from recordings.video.models import Room
+from recordings.video.rules import InvalidRules, parse_rules
+from recordings.video.views import rooms as rooms_views
 from tests.factories import ParticipantFactory, RoomFactory
 from tests.helpers import INVALID_RULES
 

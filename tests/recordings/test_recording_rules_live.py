@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from rest_framework.test import APIClient
 
-from recordings.models import Recording
+from recordings.video.models import Recording
 from tests.conftest import basic_auth
 
 FORM = "application/x-www-form-urlencoded"

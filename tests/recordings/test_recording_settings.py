@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from twilio.base.exceptions import TwilioRestException
 
 from console.models import AuditEvent
-from recordings.models import PublicKey, RecordingSettings
-from recordings.services.settings import aws_credential_create, public_key_create
+from recordings.video.models import PublicKey, RecordingSettings
+from recordings.video.services.settings import aws_credential_create, public_key_create
 from tests.helpers import assert_twilio_error
 from tests.recordings.twilio_helpers import (
     reference_response_schema,

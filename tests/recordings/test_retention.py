@@ -11,11 +11,13 @@ from django.db.models import QuerySet
 
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings import services, tasks
-from recordings.choices import RecordingStatus
+from recordings.lifecycle import tasks
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.lifecycle.retention import recordings_media_sweep, recordings_purge
 from recordings.media.store import get_media_store
-from recordings.models import CallbackDelivery, Recording
-from recordings.services.retention import recordings_media_sweep, recordings_purge
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from tests.factories import RecordingFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +265,7 @@ def test_media_requeue_goes_in_batches(deleted, monkeypatch):
     recordings = [deleted(media_deleted=False) for _ in range(3)]
     queued = []
     monkeypatch.setattr(tasks.delete_recordings_media, "delay", queued.append)
-    monkeypatch.setattr("recordings.services.retention.MEDIA_TASK_BATCH", 2)
+    monkeypatch.setattr("recordings.lifecycle.retention.MEDIA_TASK_BATCH", 2)
 
     assert recordings_purge(now=T0 + 31 * DAY) == 0
     assert [len(batch) for batch in queued] == [2, 1]

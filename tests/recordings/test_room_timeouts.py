@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from recordings import services
-from recordings.choices import RecordingStatus, RoomStatus
-from recordings.tasks import end_idle_rooms
+from recordings.video import services
+from recordings.video.choices import RecordingStatus, RoomStatus
+from recordings.video.tasks import end_idle_rooms
 
 pytestmark = pytest.mark.django_db
 

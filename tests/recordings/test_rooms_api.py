@@ -20,19 +20,14 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from console.models import AuditEvent
 from console.sids import new_sid
-from recordings import selectors, services
-from recordings.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
-from recordings.exceptions import RoomNameInUse
-from recordings.models import (
-    CallbackDelivery,
-    Recording,
-    RecordingRules,
-    RecordingSettings,
-    Room,
-    Track,
-)
-from recordings.rules import RECORD_ALL
-from recordings.services.settings import recording_settings_update
+from recordings.lifecycle import tasks
+from recordings.lifecycle.exceptions import RoomNameInUse
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.video import selectors, services
+from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.models import Recording, RecordingRules, RecordingSettings, Room, Track
+from recordings.video.rules import RECORD_ALL
+from recordings.video.services.settings import recording_settings_update
 from tests.factories import ParticipantFactory, RoomFactory
 from tests.recordings.twilio_helpers import (
     TWILIO_TIMESTAMP,
@@ -145,14 +140,11 @@ class _FakeDelivery:
     def __init__(self):
         self.queued: list[int] = []
 
-    def delay(self, delivery_id: int) -> None:
-        self.queued.append(delivery_id)
-
 
 @pytest.fixture(autouse=True)
 def no_callback_http(monkeypatch):
     fake = _FakeDelivery()
-    monkeypatch.setattr("recordings.tasks.deliver_callback", fake)
+    monkeypatch.setattr(tasks.deliver_callback, "delay", fake.queued.append)
     return fake
 
 
@@ -525,7 +517,9 @@ def test_concurrent_creates_cannot_both_take_a_unique_name(account, monkeypatch)
                     barrier.wait()
                 return RecordingSettings.objects.filter(**kwargs)
 
-    monkeypatch.setattr("recordings.services.rooms.RecordingSettings", SettingsBeforeTheInsert)
+    monkeypatch.setattr(
+        "recordings.video.services.rooms.RecordingSettings", SettingsBeforeTheInsert
+    )
     outcomes: list[str] = []
 
     def create() -> None:

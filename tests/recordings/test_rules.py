@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from recordings import rules
-from recordings.rules import (
+from recordings.video import rules
+from recordings.video.rules import (
     RECORD_ALL,
     RULES_LIMIT,
     InvalidRules,

@@ -14,11 +14,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from console.models import Account
-from recordings.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
-from recordings.models import Participant, Recording, Room, Track
-from recordings.seeding import TABLES
-from recordings.services import media_key_for
-from recordings.services.retention import recordings_purge
+from recordings.devtools.seeding import TABLES
+from recordings.lifecycle.retention import recordings_purge
+from recordings.video.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.video.models import Participant, Recording, Room, Track
+from recordings.video.services import media_key_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from console.models import Account
-from recordings.choices import RecordingStatus, RoomStatus
 from recordings.media.probe import MediaInfo, api_duration, probe
 from recordings.media.store import get_media_store
-from recordings.models import Participant, Recording, Room, Track
+from recordings.video.choices import RecordingStatus, RoomStatus
+from recordings.video.models import Participant, Recording, Room, Track
 
 pytestmark = pytest.mark.django_db
 

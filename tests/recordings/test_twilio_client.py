@@ -20,10 +20,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from console import services as console_services
 from console.services import SYSTEM
 from console.sids import new_sid
-from recordings import services
-from recordings.choices import MediaType, RecordingStatus, RoomStatus, RoomType
 from recordings.media.store import get_media_store
-from recordings.models import Recording, RecordingRules
+from recordings.video import services
+from recordings.video.choices import MediaType, RecordingStatus, RoomStatus, RoomType
+from recordings.video.models import Recording, RecordingRules
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
 from tests.recordings.twilio_helpers import twilio_client
 

@@ -29,11 +29,11 @@ from django.urls import reverse
 
 from console import services as console_services
 from console.models import Account
-from recordings import services
-from recordings.choices import RecordingStatus
 from recordings.media.demo import opus_mka
 from recordings.media.s3 import s3_client
-from recordings.models import Recording, RecordingSettings
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording, RecordingSettings
 from tests.factories import RecordingSettingsFactory
 from tests.helpers import assert_twilio_error, client_for
 from tests.recordings.twilio_helpers import twilio_client

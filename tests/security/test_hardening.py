@@ -20,8 +20,8 @@ from django.db import connection
 from console import services as console_services
 from console.models import Account, AuditEvent
 from console.roles import Role
-from recordings.simulator import simulate_room
-from recordings.voice.simulator import simulate_call
+from recordings.devtools.simulator import simulate_room
+from recordings.devtools.voice_simulator import simulate_call
 from tests.conftest import basic_auth
 
 pytestmark = pytest.mark.django_db

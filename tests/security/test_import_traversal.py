@@ -15,11 +15,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from console.sids import new_sid
-from recordings.importer import video
-from recordings.importer.models import ImportItem, ImportJob
+from recordings.imports import video
+from recordings.imports.models import ImportItem, ImportJob
 from recordings.media import demo
 from recordings.media.store import LocalMediaStore, get_media_store
-from recordings.models import Participant, Recording, Room
+from recordings.video.models import Participant, Recording, Room
 from recordings.voice.models import VoiceRecording
 from tests.factories import RecordingFactory
 from tests.helpers import form_data

@@ -23,9 +23,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from console.outbound import OutboundRefused, check_url, session
-from recordings.importer import source as import_source
-from recordings.importer.models import ImportItem, ImportJob
-from recordings.models import CallbackAttempt, CallbackDelivery, RecordingSettings, Room
+from recordings.imports import source as import_source
+from recordings.imports.models import ImportItem, ImportJob
+from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
+from recordings.video.models import RecordingSettings, Room
 from recordings.voice import services as voice_services
 from recordings.voice.models import VoiceRecording
 from tests.helpers import assert_twilio_error, client_for

@@ -20,9 +20,9 @@ import pytest
 from django.urls import reverse
 
 from console.services import Actor
-from recordings import services
-from recordings.choices import RecordingStatus
 from recordings.media.store import get_media_store
+from recordings.video import services
+from recordings.video.choices import RecordingStatus
 from recordings.voice import audio
 from recordings.voice import services as voice_services
 from recordings.voice.choices import RecordingSource

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from recordings import selectors
+from recordings.video import selectors
 from tests.conftest import basic_auth
 
 

@@ -6,7 +6,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from recordings.choices import CallbackMethod
+from recordings.lifecycle.choices import CallbackMethod
 from recordings.twilio_api.errors import invalid_parameter
 from recordings.twilio_api.params import boolean_param, moment_param, sid_param
 from recordings.voice.choices import (

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from console.roles import Action
-from recordings import keyset
+from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import api_base_url, page_fields, parse_page_request
 from recordings.twilio_api.params import require_valid

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from recordings.models import CallbackDelivery
+from recordings.lifecycle.models import CallbackDelivery
 from recordings.voice import audio, services
 from recordings.voice.audio import Audio
 from recordings.voice.models import VoiceRecording

@@ -24,13 +24,14 @@ import pytest
 from django.urls import reverse
 
 from console import selectors as console_selectors
-from recordings.choices import RecordingStatus
+from recordings.devtools.voice_simulator import simulate_call
+from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
-from recordings.models import BulkDeletion, Recording
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
 from recordings.voice import audio, media, services
 from recordings.voice.choices import RecordingSource, Trim, VoiceRecordingStatus
 from recordings.voice.models import VoiceRecording
-from recordings.voice.simulator import simulate_call
 from tests.factories import RecordingFactory, TrackFactory
 from tests.helpers import form_data
 
@@ -337,7 +338,7 @@ def test_a_bad_page_token_shows_the_first_page_with_a_message(console_client, si
 def test_count_is_capped_and_the_query_count_does_not_grow(
     console_client, sixty, monkeypatch, django_assert_max_num_queries
 ):
-    from recordings.views import logs as video_views
+    from recordings.video.views import logs as video_views
 
     client = console_client("viewer")
     assert "60 recordings match" in client.get(reverse("voice:list")).content.decode()

@@ -12,15 +12,16 @@ from django.core.management import call_command
 
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings import services as video_services
-from recordings import tasks
-from recordings.exceptions import RecordingNotDeletable
+from recordings.devtools.voice_simulator import simulate_call
+from recordings.lifecycle import tasks
+from recordings.lifecycle.exceptions import RecordingNotDeletable
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.lifecycle.retention import recordings_media_sweep, recordings_purge
 from recordings.media.store import get_media_store
-from recordings.models import CallbackDelivery, Recording
-from recordings.services.retention import recordings_media_sweep, recordings_purge
+from recordings.video import services as video_services
+from recordings.video.models import Recording
 from recordings.voice import media, services
 from recordings.voice.models import Call, Transcription, VoiceRecording
-from recordings.voice.simulator import simulate_call
 from tests.factories import TranscriptionFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    name = "recordings.imports"
+    label = "imports"
+    verbose_name = "Imports"
+
+    def ready(self):
+        # Registers the app's tasks, which services queue by name (lifecycle.queue).
+        import recordings.imports.tasks  # noqa: F401

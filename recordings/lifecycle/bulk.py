@@ -1,0 +1,293 @@
+"""Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
+
+The selection is the Logs filter (its URL query) or an explicit list of SIDs, always read through
+the Logs page's own selector (video or voice) so that "all matching this filter" means what that
+page shows.
+Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
+the job's keyset cursor, soft-delete the completed and failed ones with one UPDATE, and save the
+counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back, and the
+re-delivered task does it again from the same cursor: nothing is counted or deleted twice.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from console.models import Account
+from console.services import Actor, audit_record
+from console.sids import is_sid
+from recordings.lifecycle.exceptions import ServiceError
+from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.queue import enqueue
+from recordings.twilio_api import keyset
+from recordings.video import selectors
+from recordings.video.choices import RecordingStatus
+from recordings.video.forms import RecordingFilterForm
+from recordings.video.models import Recording
+from recordings.voice import selectors as voice_selectors
+from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.forms import VoiceRecordingFilterForm
+from recordings.voice.models import VoiceRecording
+
+# An explicit selection comes from the row checkboxes of one Logs page (at most 200 rows); a
+# larger set is selected by its filter, never as a list of thousands of SIDs.
+MAX_EXPLICIT_SIDS = 1000
+
+
+@dataclass(frozen=True)
+class _Product:
+    """What differs between deleting video and voice recordings in bulk."""
+
+    model: type[Recording] | type[VoiceRecording]
+    prefix: str
+    select: Callable[..., QuerySet]  # the Logs selector: (account=…, **filters)
+    filter_form: type
+    deletable: tuple[str, ...]
+
+
+PRODUCTS = {
+    BulkDeletion.Product.VIDEO: _Product(
+        Recording,
+        "RT",
+        selectors.recording_list,
+        RecordingFilterForm,
+        (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
+    ),
+    # Seed 003: only completed voice recordings can be deleted.
+    BulkDeletion.Product.VOICE: _Product(
+        VoiceRecording,
+        "RE",
+        voice_selectors.voice_recording_list,
+        VoiceRecordingFilterForm,
+        (VoiceRecordingStatus.COMPLETED,),
+    ),
+}
+
+
+class InvalidBulkSelection(ServiceError):
+    """The selection is malformed or matches nothing: no job was created."""
+
+
+def bulk_selection(
+    *,
+    account: Account,
+    query: str | None = None,
+    sids: list[str] | None = None,
+    product: str = BulkDeletion.Product.VIDEO,
+) -> QuerySet:
+    """Return the account's recordings a bulk deletion of this selection covers, newest first.
+
+    ``query`` is the Logs filter as a URL query; ``sids`` an explicit list (foreign and unknown
+    SIDs simply match nothing). Raises InvalidBulkSelection for an invalid filter, a malformed or
+    oversized list, or neither/both given: never silently widen a deletion to "everything".
+    """
+    if (query is None) == (sids is None):
+        raise InvalidBulkSelection("Select recordings, or all recordings matching a filter.")
+    if sids is not None:
+        if not sids:
+            raise InvalidBulkSelection("Select at least one recording.")
+        if len(sids) > MAX_EXPLICIT_SIDS:
+            raise InvalidBulkSelection(
+                f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
+                "to delete more, select all recordings matching a filter."
+            )
+        prefix = PRODUCTS[product].prefix
+        if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
+            raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
+        # SIDs are stored with lowercase hex; the Logs filter accepts either case.
+        wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
+        return PRODUCTS[product].select(account=account).filter(sid__in=wanted)
+    form = PRODUCTS[product].filter_form(QueryDict(query.lstrip("?")))
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+        )
+        raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
+    return PRODUCTS[product].select(account=account, **form.selector_kwargs())
+
+
+def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
+    """Return the account's most recent bulk deletions, newest first."""
+    return list(
+        BulkDeletion.objects.filter(account=account).order_by("-date_created", "-id")[:limit]
+    )
+
+
+def bulk_deletion_get(*, account: Account, pk: int) -> BulkDeletion | None:
+    """Return the account's bulk deletion with this id, or None (foreign and unknown alike)."""
+    return BulkDeletion.objects.filter(account=account, pk=pk).first()
+
+
+def product_noun(product: str) -> str:
+    """Return what a product's bulk deletion deletes, in the plural."""
+    return "voice recordings" if product == BulkDeletion.Product.VOICE else "recordings"
+
+
+def _describe(bulk: BulkDeletion) -> str:
+    if bulk.sids is not None:
+        return f"{len(bulk.sids)} selected"
+    return f"all matching ?{bulk.query}" if bulk.query else "all matching no filter"
+
+
+@transaction.atomic
+def bulk_deletion_create(
+    *,
+    account: Account,
+    actor: Actor,
+    query: str | None,
+    sids: list[str] | None,
+    product: str = BulkDeletion.Product.VIDEO,
+) -> BulkDeletion:
+    """Create and queue a bulk deletion of a selection, counting it once, audited with it.
+
+    Raises InvalidBulkSelection (nothing created) for a bad selection or one matching nothing.
+    """
+    now = timezone.now()
+    total = (
+        bulk_selection(account=account, query=query, sids=sids, product=product)
+        .filter(date_created__lte=now)
+        .count()
+    )
+    if total == 0:
+        raise InvalidBulkSelection("No recording that can be deleted matches this selection.")
+    user = actor.user if getattr(actor.user, "pk", None) is not None else None
+    bulk = BulkDeletion.objects.create(
+        account=account,
+        product=product,
+        created_by=user,
+        actor=actor.name,
+        source_ip=actor.source_ip,
+        query=query or "",
+        sids=sorted(set(sids)) if sids is not None else None,
+        chunk_size=settings.BULK_DELETE_CHUNK,
+        total=total,
+        date_created=now,
+        date_updated=now,
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="recordings.bulk_delete",
+        object_repr=(
+            f"bulk deletion {bulk.pk}: {total} {product_noun(bulk.product)}, {_describe(bulk)}"
+        ),
+    )
+    bulk_id = bulk.pk
+    transaction.on_commit(
+        lambda: enqueue("recordings.tasks.run_bulk_deletion", bulk_id), robust=True
+    )
+    return bulk
+
+
+@transaction.atomic
+def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
+    """Delete the next chunk of a bulk deletion and save its progress; tell whether more remains.
+
+    Processing recordings are skipped and counted, never half-deleted; recordings found already
+    deleted are passed over without counting as done. Safe to run again after a crash: the
+    chunk's UPDATE, its counts and the cursor commit together or not at all.
+    """
+    # The row lock serialises two runs of one job (a task delivered twice runs one after the other,
+    # each on its own chunk).
+    bulk = (
+        BulkDeletion.objects.select_related("account", "created_by")
+        .select_for_update(of=("self",))
+        .filter(pk=bulk_id)
+        .first()
+    )
+    if bulk is None or bulk.is_finished:
+        return False
+    product = PRODUCTS[bulk.product]
+    qs = bulk_selection(
+        account=bulk.account,
+        query=None if bulk.sids is not None else bulk.query,
+        sids=bulk.sids,
+        product=bulk.product,
+    ).filter(date_created__lte=bulk.date_created)
+    if bulk.cursor_sid:
+        cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
+        qs = keyset.beyond_cursor(qs, cursor)
+    size = bulk.chunk_size
+    rows = list(
+        qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
+    )
+    more, chunk = len(rows) > size, rows[:size]
+    to_delete = [sid for sid, _, status, _ in chunk if status in product.deletable]
+    with_media = [sid for sid, _, status, key in chunk if status in product.deletable and key]
+    # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
+    skipped = sum(
+        1 for row in chunk if row[2] not in product.deletable and row[2] != RecordingStatus.DELETED
+    )
+    now = timezone.now()
+    if chunk:
+        audit_record(
+            account=bulk.account,
+            actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
+            action="recordings.bulk_delete_chunk",
+            object_repr=(
+                f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting {len(to_delete)}, "
+                f"skipping {skipped} processing, of {len(chunk)} recordings"
+            ),
+        )
+    deleted = (
+        product.model.objects.filter(
+            account=bulk.account, sid__in=to_delete, status__in=product.deletable
+        ).update(status=RecordingStatus.DELETED, date_deleted=now, date_updated=now)
+        if to_delete
+        else 0
+    )
+    bulk.processed += len(chunk)
+    bulk.done += deleted
+    bulk.skipped += skipped
+    # Rows locked above cannot change; a shortfall means the database gave no row locks.
+    bulk.failed += len(to_delete) - deleted
+    if chunk:
+        bulk.chunks += 1
+        bulk.cursor_date_created, bulk.cursor_sid = chunk[-1][1], chunk[-1][0]
+    bulk.status = BulkDeletion.Status.RUNNING if more else BulkDeletion.Status.DONE
+    bulk.date_finished = None if more else now
+    bulk.date_updated = now
+    bulk.save(
+        update_fields=[
+            "processed",
+            "done",
+            "skipped",
+            "failed",
+            "chunks",
+            "cursor_date_created",
+            "cursor_sid",
+            "status",
+            "date_finished",
+            "date_updated",
+        ]
+    )
+    if with_media:
+        transaction.on_commit(
+            lambda: enqueue("recordings.tasks.delete_recordings_media", with_media), robust=True
+        )
+    return more
+
+
+@transaction.atomic
+def bulk_deletion_fail(*, bulk_id: int, reason: str) -> None:
+    """Stop a bulk deletion that cannot go on; what its chunks deleted stays deleted."""
+    bulk = BulkDeletion.objects.select_for_update().filter(pk=bulk_id).first()
+    if bulk is None or bulk.is_finished:
+        return
+    now = timezone.now()
+    bulk.status = BulkDeletion.Status.FAILED
+    bulk.error = reason[:255]
+    bulk.date_finished = now
+    bulk.date_updated = now
+    bulk.save(update_fields=["status", "error", "date_finished", "date_updated"])
+    audit_record(
+        account=bulk.account,
+        actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
+        action="recordings.bulk_delete_failed",
+        object_repr=f"bulk deletion {bulk.pk} stopped after {bulk.done} deleted: {reason}",
+    )

@@ -1,0 +1,136 @@
+"""Status callbacks: queue one per room or voice-recording event, and make the HTTP attempts that
+deliver it."""
+
+import time
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from console import outbound
+from recordings.lifecycle.exceptions import CallbackUrlRefused
+from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
+from recordings.lifecycle.queue import enqueue
+from recordings.video import callbacks
+from recordings.video.models import Room
+
+
+class CallbackFailed(Exception):
+    """An attempt failed and another one is due."""
+
+
+def callback_url_check(url: str | None) -> None:
+    """Refuse a status callback URL naming an address never called (loopback, private, cloud
+    metadata…), when it is set; a name resolving there is refused when the callback is sent."""
+    if url:
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundRefused as exc:
+            raise CallbackUrlRefused(f"Invalid StatusCallback URL: {exc.reason}") from None
+
+
+def callback_enqueue(
+    *, room: Room, event: str, params: dict[str, str], recording_sid: str = ""
+) -> None:
+    """Record a callback for a room event and deliver it after commit (if the room wants them).
+
+    Call inside the transaction of the change it reports, so that a rolled-back change sends
+    nothing and a committed one is never without its callback.
+    """
+    if not room.status_callback:
+        return
+    # An UPDATE, not a read-modify-write: concurrent events of one room get distinct numbers.
+    Room.objects.filter(pk=room.pk).update(callback_sequence=F("callback_sequence") + 1)
+    sequence = Room.objects.values_list("callback_sequence", flat=True).get(pk=room.pk) - 1
+    callback_send(
+        account_id=room.account_id,
+        room=room,
+        recording_sid=recording_sid,
+        event=event,
+        url=room.status_callback,
+        method=room.status_callback_method,
+        params={
+            **callbacks.room_params(room),
+            "StatusCallbackEvent": event,
+            "Timestamp": callbacks.timestamp(timezone.now()),
+            "SequenceNumber": str(sequence),
+            **params,
+        },
+    )
+
+
+def callback_send(
+    *,
+    account_id: str,
+    event: str,
+    url: str,
+    method: str,
+    params: dict[str, str],
+    recording_sid: str = "",
+    room: Room | None = None,
+) -> None:
+    """Record one callback and deliver it after commit, signed and retried like every other.
+
+    Call inside the transaction of the change it reports (see ``callback_enqueue``).
+    """
+    delivery = CallbackDelivery.objects.create(
+        account_id=account_id,
+        room=room,
+        recording_sid=recording_sid,
+        event=event,
+        url=url,
+        method=method,
+        params=params,
+    )
+    transaction.on_commit(
+        lambda: enqueue("recordings.tasks.deliver_callback", delivery.pk), robust=True
+    )
+
+
+def callback_attempt(*, delivery_id: int) -> None:
+    """Make one HTTP attempt at a callback and store it; raise CallbackFailed to be retried."""
+    delivery = CallbackDelivery.objects.select_related("account").get(pk=delivery_id)
+    if delivery.status != CallbackDelivery.Status.PENDING:
+        return
+    number = delivery.attempts.count() + 1
+    headers = {
+        "X-Twilio-Signature": callbacks.signature(
+            delivery.account.auth_token, delivery.url, delivery.method, delivery.params
+        ),
+        "User-Agent": "Roomvault/1 (status callbacks)",
+    }
+    started = time.monotonic()
+    status_code, error, refused = None, "", False
+    try:
+        with outbound.session() as http:
+            response = http.request(
+                delivery.method,
+                callbacks.request_url(delivery.url, delivery.method, delivery.params),
+                data=delivery.params if delivery.method == "POST" else None,
+                headers=headers,
+                timeout=settings.CALLBACK_TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
+        status_code = response.status_code
+    except outbound.OutboundRefused as exc:
+        # Policy, not a passing fault: retrying would only ask DNS again for another answer.
+        error, refused = f"refused by the outbound guard: {exc.reason}"[:255], True
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:255]
+    CallbackAttempt.objects.create(
+        delivery=delivery,
+        number=number,
+        status_code=status_code,
+        error=error,
+        duration_ms=round((time.monotonic() - started) * 1000),
+    )
+    delivered = status_code is not None and 200 <= status_code < 300
+    if delivered:
+        delivery.status = CallbackDelivery.Status.DELIVERED
+    elif refused or number >= settings.CALLBACK_MAX_ATTEMPTS:
+        delivery.status = CallbackDelivery.Status.FAILED
+    delivery.save(update_fields=["status", "date_updated"])
+    if delivery.status == CallbackDelivery.Status.PENDING:
+        raise CallbackFailed(f"attempt {number}: {status_code or error}")

@@ -1,0 +1,47 @@
+"""Run the retention purge now, or preview how many recordings a purge would remove."""
+
+import json
+from datetime import UTC
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from recordings.video import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Purge deleted recordings past RECORDING_RETENTION_DAYS. With --dry-run, only count them "
+        "(--as-of previews a future date)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="count only; delete nothing")
+        parser.add_argument(
+            "--as-of", help="ISO 8601 date-time to preview (only with --dry-run; naive means UTC)"
+        )
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON only")
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        if options["as_of"] is not None:
+            if not options["dry_run"]:
+                raise CommandError("--as-of previews a purge: it needs --dry-run")
+            try:
+                now = parse_datetime(options["as_of"])
+            except ValueError:
+                now = None
+            if now is None:
+                raise CommandError(f"--as-of {options['as_of']!r} is not an ISO 8601 date-time")
+            if timezone.is_naive(now):
+                now = now.replace(tzinfo=UTC)
+        purged = services.recordings_purge(now=now, dry_run=options["dry_run"])
+        if options["as_json"]:
+            self.stdout.write(json.dumps({"purged": purged}))
+        elif options["dry_run"]:
+            self.stdout.write(
+                f"{purged} deleted recordings would be purged as of {now.isoformat()}"
+            )
+        else:
+            self.stdout.write(f"{purged} deleted recordings purged")

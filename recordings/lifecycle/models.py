@@ -1,0 +1,134 @@
+"""What the lifecycle keeps of its own work: status callbacks to deliver (and every attempt) and
+bulk deletions with their progress. Kept in the tables they were created in (``recordings_…``).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from console.models import Account
+from recordings.lifecycle.choices import CallbackMethod
+
+
+class CallbackDelivery(models.Model):
+    """One status callback to deliver, and how that went: a room's event (to its StatusCallback)
+    or a voice recording's (to its RecordingStatusCallback, with no room)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    room = models.ForeignKey(
+        "video.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="callbacks"
+    )
+    # A plain column, not a foreign key: Recording keeps no more indexes or constraints than its
+    # lists need; the purge removes these rows by SID.
+    recording_sid = models.CharField(max_length=34, blank=True, db_index=True)
+    event = models.CharField(max_length=32)
+    url = models.URLField(max_length=1024)
+    method = models.CharField(max_length=4, choices=CallbackMethod.choices)
+    params = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    date_created = models.DateTimeField(auto_now_add=True)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "recordings_callbackdelivery"
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.room_id or self.recording_sid}"
+
+
+class CallbackAttempt(models.Model):
+    """One HTTP attempt at delivering a callback."""
+
+    delivery = models.ForeignKey(
+        CallbackDelivery, on_delete=models.CASCADE, related_name="attempts"
+    )
+    number = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    date_created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "recordings_callbackattempt"
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"
+
+
+class BulkDeletion(models.Model):
+    """A deletion of many recordings, run by Celery in fixed-size chunks with its progress here.
+
+    The selection is either the Logs filter (a URL query, never a list of thousands of SIDs) or an
+    explicit list of SIDs, and covers recordings created up to ``date_created``: a recording that
+    arrives later is never deleted by a job confirmed before it existed. Progress moves with a
+    keyset cursor (the last ``date_created`` and SID processed) that is saved in the same
+    transaction as each chunk's UPDATE, so a chunk is either wholly done and counted, or not at all.
+    """
+
+    class Product(models.TextChoices):
+        VIDEO = "video"
+        VOICE = "voice"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Which Recordings Logs the selection is of: video (RT…) or voice (RE…) recordings.
+    product = models.CharField(max_length=8, choices=Product.choices, default=Product.VIDEO)
+    # "user:<email>" as the audit log has it; the chunks' audit events are written under it too.
+    actor = models.CharField(max_length=255)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The Logs filter as a URL query ("all matching this filter"), or an explicit selection.
+    query = models.TextField(blank=True)
+    sids = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Fixed when the job is created, so that every run of it (and a re-run) cuts the same chunks.
+    chunk_size = models.PositiveIntegerField()
+    # Recordings matching when the job was created (one COUNT of the filtered, scoped set).
+    total = models.PositiveIntegerField(default=0)
+    # Rows the cursor has passed: done + skipped + failed + those found already deleted.
+    processed = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    cursor_date_created = models.DateTimeField(null=True, blank=True)
+    cursor_sid = models.CharField(max_length=34, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    date_finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "recordings_bulkdeletion"
+        indexes = [
+            models.Index(fields=["account", "-date_created", "-id"], name="bulk_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bulk deletion {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Tell whether the job has stopped (done or failed)."""
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Return how far the job is, 0 to 100; 100 only once it is done."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.processed * 100 // self.total)

@@ -1,0 +1,210 @@
+"""Retention: purge deleted recordings' metadata after their retention (video:
+``RECORDING_RETENTION_DAYS``, 30; voice: ``VOICE_RECORDING_RETENTION_DAYS``, 40), and sweep for
+deleted recordings whose media file is still stored.
+
+The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
+SIDs through the partial index ``rec_deleted_purge`` (each batch starting where the last ended),
+write one ``recordings.purge`` audit event per affected account, then delete the batch's callback
+deliveries and the recordings. A run that dies mid-way leaves every finished batch purged; the
+next run finishes the rest. A recording whose media is still stored (``media_key`` set) is never
+purged: its media deletion is queued again and a later run purges it, once the media is gone and
+the key cleared.
+
+On PostgreSQL a run holds an advisory lock for its whole length, so two runs never overlap (beat
+firing while a long run is still going, or two beat processes by mistake).
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from console.models import Account
+from console.services import SYSTEM, audit_record
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.lifecycle.queue import enqueue
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Recording
+from recordings.voice.models import VoiceRecording
+
+logger = logging.getLogger(__name__)
+
+# Fixed key of the purge's PostgreSQL advisory lock (any 64-bit number no other code uses).
+PURGE_LOCK_KEY = 0x524F4F4D_50555247  # "ROOMPURG"
+# Most media deletions one purge or sweep run queues: the rest wait for the next run.
+MEDIA_REQUEUE_LIMIT = 10_000
+# Media deletions per task: one query reads and one clears each batch.
+MEDIA_TASK_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Retained:
+    """A kind of recording the purge removes: its model, retention and how the audit names it."""
+
+    model: type[Recording] | type[VoiceRecording]
+    retention_setting: str
+    noun: str
+
+    @property
+    def days(self) -> int:
+        return getattr(settings, self.retention_setting)
+
+
+VIDEO = Retained(Recording, "RECORDING_RETENTION_DAYS", "deleted recording")
+VOICE = Retained(VoiceRecording, "VOICE_RECORDING_RETENTION_DAYS", "deleted voice recording")
+RETAINED = (VIDEO, VOICE)
+
+
+def _expired(*, cutoff: datetime, model=Recording) -> QuerySet:
+    """Return the deleted recordings past retention (answered by the partial index)."""
+    # Both models spell "deleted" the same way.
+    return model.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
+
+
+def _uses_advisory_lock() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _lock_acquire() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [PURGE_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _lock_release() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [PURGE_LOCK_KEY])
+
+
+def purge_batch_select(
+    *,
+    cutoff: datetime,
+    batch_size: int,
+    after: tuple[datetime, str] | None = None,
+    model=Recording,
+) -> QuerySet:
+    """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
+    deletion first, past ``after`` (the last row of the previous batch).
+
+    The bound makes each batch start where the last one ended: the entries it just deleted stay
+    in the index until vacuum, and scanning them again from the top would make every batch slower
+    than the one before. Rows another transaction holds are skipped, not waited for: the next run
+    gets them.
+    """
+    qs = _expired(cutoff=cutoff, model=model).filter(media_key="")
+    if after is not None:
+        deleted, sid = after
+        qs = qs.filter(date_deleted__gte=deleted).filter(
+            Q(date_deleted__gt=deleted) | Q(sid__gt=sid)
+        )
+    return (
+        qs.select_for_update(skip_locked=True)
+        .order_by("date_deleted", "sid")
+        .values_list("sid", "account_id", "date_deleted")[:batch_size]
+    )
+
+
+def _purge_batch(
+    kind: Retained, *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
+) -> tuple[int, tuple[datetime, str] | None]:
+    """Purge one batch in one transaction; return how many it purged and where it ended."""
+    with transaction.atomic():
+        rows = list(
+            purge_batch_select(cutoff=cutoff, batch_size=batch_size, after=after, model=kind.model)
+        )
+        if not rows:
+            return 0, after
+        sids = [sid for sid, _, _ in rows]
+        per_account = Counter(account_id for _, account_id, _ in rows)
+        # The audit goes first, in the same transaction, as for every delete (house rule 7).
+        for account in Account.objects.filter(pk__in=per_account).order_by("pk"):
+            count = per_account[account.pk]
+            audit_record(
+                account=account,
+                actor=SYSTEM,
+                action="recordings.purge",
+                object_repr=f"{count} {kind.noun}{'s' if count != 1 else ''} purged "
+                f"after {kind.days} days",
+            )
+        CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
+        kind.model.objects.filter(sid__in=sids).delete()
+        last_sid, _, last_deleted = rows[-1]
+        return len(sids), (last_deleted, last_sid)
+
+
+def _media_requeue(recordings: QuerySet[Recording]) -> int:
+    """Queue media deletion again for deleted recordings whose media is still stored."""
+    sids = list(
+        recordings.exclude(media_key="")
+        .order_by("date_deleted")
+        .values_list("sid", flat=True)[:MEDIA_REQUEUE_LIMIT]
+    )
+    for start in range(0, len(sids), MEDIA_TASK_BATCH):
+        enqueue("recordings.tasks.delete_recordings_media", sids[start : start + MEDIA_TASK_BATCH])
+    return len(sids)
+
+
+def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: bool = False) -> int:
+    """Hard-delete deleted recordings (video and voice) past retention, in batches; return how
+    many were purged.
+
+    With ``dry_run``, count how many a run at ``now`` would purge and change nothing. Not one
+    transaction on purpose: each batch is its own, so a long purge never holds locks for long.
+    """
+    batch_size = batch_size or settings.PURGE_BATCH_SIZE
+    if dry_run:
+        return sum(
+            _expired(cutoff=now - timedelta(days=kind.days), model=kind.model)
+            .filter(media_key="")
+            .count()
+            for kind in RETAINED
+        )
+    locked = _uses_advisory_lock()
+    if locked and not _lock_acquire():
+        logger.info("Recording purge skipped: another purge run holds the lock")
+        return 0
+    try:
+        purged = sum(_purge_kind(kind, now=now, batch_size=batch_size) for kind in RETAINED)
+    finally:
+        if locked:
+            _lock_release()
+    return purged
+
+
+def _purge_kind(kind: Retained, *, now: datetime, batch_size: int) -> int:
+    cutoff = now - timedelta(days=kind.days)
+    purged, after = 0, None
+    while True:
+        batch, after = _purge_batch(kind, cutoff=cutoff, batch_size=batch_size, after=after)
+        if not batch:
+            break
+        purged += batch
+    # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
+    # run's skipped recordings purgeable half-way: they are purged by the next run.
+    requeued = _media_requeue(_expired(cutoff=cutoff, model=kind.model))
+    logger.info(
+        "Purge of %ss: %d purged (deleted on or before %s); media deletion queued again for %d",
+        kind.noun,
+        purged,
+        cutoff.isoformat(),
+        requeued,
+    )
+    return purged
+
+
+def recordings_media_sweep(*, now: datetime) -> int:
+    """Queue media deletion again for deleted recordings still holding media past the grace time.
+
+    Return how many were queued (at most ``MEDIA_REQUEUE_LIMIT`` per run).
+    """
+    grace = timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS)
+    requeued = sum(
+        _media_requeue(_expired(cutoff=now - grace, model=kind.model)) for kind in RETAINED
+    )
+    if requeued:
+        logger.info("Media sweep: deletion queued again for %d deleted recordings", requeued)
+    return requeued

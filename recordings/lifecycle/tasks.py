@@ -1,0 +1,111 @@
+"""Celery tasks of the lifecycle: each takes ids, calls one service, and retries transient failures
+with backoff. They keep their names of before the apps were split ("recordings.tasks.…"): messages
+already queued and the beat schedule name them.
+"""
+
+import logging
+import time
+
+from celery import Task, shared_task
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import OperationalError
+from django.utils import timezone
+
+from recordings.lifecycle.drift import media_drift_report
+from recordings.media.store import MediaStoreUnavailable
+from recordings.video import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="recordings.tasks.deliver_callback", bind=True, acks_late=True, max_retries=None)
+def deliver_callback(self, delivery_id: int) -> Retry | None:
+    """Make the next attempt at a status callback; retry with exponential backoff."""
+    try:
+        services.callback_attempt(delivery_id=delivery_id)
+    except services.CallbackFailed as exc:
+        countdown = settings.CALLBACK_RETRY_BASE_SECONDS * 2**self.request.retries
+        # Returned, not raised: a worker schedules the retry either way, and when run eagerly
+        # (inside the request that queued it) Celery re-runs a *returned* Retry in place, while a
+        # raised one would fail that request after its change had committed.
+        return self.retry(exc=exc, countdown=countdown, throw=False)
+    return None
+
+
+@shared_task(
+    name="recordings.tasks.delete_recordings_media",
+    autoretry_for=(OSError, MediaStoreUnavailable),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=None,
+    acks_late=True,
+)
+def delete_recordings_media(recording_sids: list[str]) -> None:
+    """Delete the media files of deleted recordings, one or a chunk (idempotent, so safe to
+    retry)."""
+    services.recordings_media_delete(recording_sids=recording_sids)
+
+
+class _BulkDeletionTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """Mark the job failed once its chunk has failed for good (retries spent or a bug)."""
+        bulk_id = kwargs.get("bulk_id", args[0] if args else None)
+        if bulk_id is not None:
+            services.bulk_deletion_fail(bulk_id=bulk_id, reason=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    name="recordings.tasks.run_bulk_deletion",
+    base=_BulkDeletionTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def run_bulk_deletion(self, bulk_id: int) -> None:
+    """Delete chunks of a bulk deletion for up to BULK_DELETE_TASK_SECONDS, then queue the rest.
+
+    Each chunk commits with the job's cursor, so a worker lost mid-task rolls back only the chunk
+    in flight and the re-delivered task goes on from the saved cursor. Several chunks per task
+    spare a broker round trip per chunk; the time budget keeps the task far inside the
+    visibility timeout and the time limit.
+    """
+    deadline = time.monotonic() + settings.BULK_DELETE_TASK_SECONDS
+    more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), each re-queue would nest one call deeper.
+    while more and (self.request.is_eager or time.monotonic() < deadline):
+        more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+    if more:
+        run_bulk_deletion.delay(bulk_id)
+
+
+@shared_task(name="recordings.tasks.purge_expired_recordings", acks_late=True)
+def purge_expired_recordings() -> int:
+    """Purge deleted recordings past retention (run daily by beat)."""
+    return services.recordings_purge(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.sweep_deleted_media", acks_late=True)
+def sweep_deleted_media() -> int:
+    """Queue media deletion again for deleted recordings whose media remains (every 10 minutes)."""
+    return services.recordings_media_sweep(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.check_media_drift")
+def check_media_drift() -> dict:
+    """Report metadata pointing at missing media and orphaned media files (run daily by beat)."""
+    report = media_drift_report(limit=20)
+    if report["missing_media_count"] or report["orphaned_media_count"]:
+        logger.warning(
+            "Media drift: %d completed recordings with missing media (e.g. %s); "
+            "%d orphaned media files (e.g. %s)",
+            report["missing_media_count"],
+            ", ".join(report["missing_media_sample"][:5]) or "-",
+            report["orphaned_media_count"],
+            ", ".join(report["orphaned_media_sample"][:5]) or "-",
+        )
+    return report

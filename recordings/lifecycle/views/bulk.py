@@ -1,0 +1,144 @@
+"""Bulk deletion pages: select (first POST, confirmation page), create (second POST, then the job),
+its progress, and the account's recent bulk deletions. A selection is of video or voice
+recordings (``product``), posted from that product's Logs page and sent back to it."""
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import TemplateView
+
+from console.access import AccountPageMixin, actor_for
+from console.forms import ConfirmForm
+from console.roles import Action
+from recordings.lifecycle import bulk
+from recordings.lifecycle.models import BulkDeletion
+from recordings.video import services
+
+SAMPLE_SIZE = 20
+# The Logs page each product's selections come from.
+LOGS_PAGES = {
+    BulkDeletion.Product.VIDEO: "recordings:list",
+    BulkDeletion.Product.VOICE: "voice:list",
+}
+
+
+class _SidsField(forms.Field):
+    """Every value of a repeated field (checked rows); the service checks each SID."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        return [str(v) for v in value] if value else []
+
+
+class BulkSelectionForm(forms.Form):
+    """What a Logs page posts: its ``product``, and checked rows (``sid``) or ``all`` with the
+    filter's ``query``."""
+
+    product = forms.ChoiceField(
+        required=False, choices=BulkDeletion.Product.choices, widget=forms.HiddenInput
+    )
+    sid = _SidsField(required=False)
+    all = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    query = forms.CharField(required=False, strip=False, max_length=4000, widget=forms.HiddenInput)
+
+    def clean_product(self) -> str:
+        # Selections posted before voice recordings existed carry no product: they are video.
+        return self.cleaned_data["product"] or BulkDeletion.Product.VIDEO
+
+    def selection(self) -> dict:
+        """Return the service's ``product``/``query``/``sids`` keywords; "all matching" wins
+        over rows."""
+        product = self.cleaned_data["product"]
+        if self.cleaned_data["all"]:
+            return {"product": product, "query": self.cleaned_data["query"], "sids": None}
+        return {"product": product, "query": None, "sids": self.cleaned_data["sid"]}
+
+
+def _logs_url(product: str = BulkDeletion.Product.VIDEO, query: str | None = "") -> str:
+    """Return a product's Logs page (with its filter), or the bulk list where it is not routed."""
+    try:
+        url = reverse(LOGS_PAGES[product])
+    except NoReverseMatch:
+        return reverse("bulk:list")
+    return f"{url}?{query}" if query else url
+
+
+class BulkSelectView(AccountPageMixin, TemplateView):
+    """Show what a selection would delete: the exact count, the first rows, and a confirm form."""
+
+    action = Action.DELETE
+    http_method_names = ["post"]
+    template_name = "recordings/bulk_confirm.html"
+
+    def post(self, request, *args, **kwargs):
+        return self.confirmation(BulkSelectionForm(request.POST))
+
+    def confirmation(self, form: BulkSelectionForm, status: int = 200):
+        """Render the confirmation page of a selection, or go back to the Logs with why not."""
+        if not form.is_valid():
+            messages.error(self.request, "That selection could not be read.")
+            return redirect(_logs_url())
+        selection = form.selection()
+        logs_url = _logs_url(selection["product"], selection["query"])
+        try:
+            matching = bulk.bulk_selection(account=self.account, **selection)
+        except services.InvalidBulkSelection as exc:
+            messages.error(self.request, exc.message)
+            return redirect(logs_url)
+        context = self.get_context_data(
+            count=matching.count(),
+            sample=list(matching[:SAMPLE_SIZE]),
+            selection_form=form,
+            confirm_form=ConfirmForm(),
+            product=selection["product"],
+            query=selection["query"],
+            cancel_url=logs_url,
+        )
+        return self.render_to_response(context, status=status)
+
+
+class BulkCreateView(BulkSelectView):
+    """Create the bulk deletion the confirmation page showed, then show its progress (PRG)."""
+
+    def post(self, request, *args, **kwargs):
+        form = BulkSelectionForm(request.POST)
+        if not ConfirmForm(request.POST).is_valid() or not form.is_valid():
+            messages.error(request, "Confirm the deletion to go ahead.")
+            return self.confirmation(form, status=400)
+        selection = form.selection()
+        try:
+            job = services.bulk_deletion_create(
+                account=self.account, actor=actor_for(request), **selection
+            )
+        except services.InvalidBulkSelection as exc:
+            messages.error(request, exc.message)
+            return redirect(_logs_url(selection["product"], selection["query"]))
+        messages.success(request, f"Deleting {job.total} {bulk.product_noun(job.product)}.")
+        return redirect("bulk:progress", pk=job.pk)
+
+
+class BulkProgressView(AccountPageMixin, TemplateView):
+    """Show how far a bulk deletion is; the page refreshes itself until the job stops."""
+
+    action = Action.VIEW
+    template_name = "recordings/bulk_progress.html"
+
+    def get_context_data(self, **kwargs):
+        job = bulk.bulk_deletion_get(account=self.account, pk=self.kwargs["pk"])
+        if job is None:
+            raise Http404("No such bulk deletion")
+        return super().get_context_data(job=job, logs_url=_logs_url(job.product), **kwargs)
+
+
+class BulkListView(AccountPageMixin, TemplateView):
+    """List the account's recent bulk deletions."""
+
+    action = Action.VIEW
+    template_name = "recordings/bulk_list.html"
+
+    def get_context_data(self, **kwargs):
+        jobs = bulk.bulk_deletion_list(account=self.account)
+        return super().get_context_data(jobs=jobs, **kwargs)

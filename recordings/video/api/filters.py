@@ -1,0 +1,112 @@
+"""Twilio's list query parameters, parsed by django-filter and mapped onto ``recording_list``.
+
+Each filter's ``field_name`` is the selector's keyword, so the API owns only the spelling of the
+parameters; what a filter means lives in ``recordings.video.selectors``.
+"""
+
+from datetime import UTC, datetime
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django_filters.fields import IsoDateTimeField
+
+from console.sids import ANY_SID
+from recordings.twilio_api.params import require_valid
+from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.models import Recording
+
+
+class SidListField(forms.Field):
+    """A repeatable query parameter whose every value is a SID."""
+
+    widget = forms.MultipleHiddenInput
+
+    max_values = 100
+
+    def clean(self, value):
+        values = tuple(dict.fromkeys(v for v in (value or []) if v != ""))
+        for v in values:
+            if not ANY_SID.match(v):
+                raise forms.ValidationError(f"{v!r} is not a SID")
+        if len(values) > self.max_values:
+            raise forms.ValidationError(f"at most {self.max_values} different values")
+        return values
+
+
+class SidListFilter(django_filters.Filter):
+    field_class = SidListField
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time in UTC. One whose UTC value falls off either end of the calendar
+    (``0001-01-01T00:00:00+05:00``) becomes the calendar's first or last instant, which selects
+    exactly the same recordings."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        try:
+            return cleaned.astimezone(UTC)
+        except OverflowError:
+            return (datetime.min if cleaned.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+def _sid_filter(field_name: str) -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        field_name=field_name,
+        validators=[RegexValidator(ANY_SID, "Enter a SID: two letters and 32 hex digits.")],
+        strip=False,  # "MT…\n" is not a SID, not a SID to be tidied
+    )
+
+
+class _DateCreatedFilterSet(django_filters.FilterSet):
+    DateCreatedAfter = UtcDateTimeFilter(field_name="date_created_after")
+    DateCreatedBefore = UtcDateTimeFilter(field_name="date_created_before")
+
+
+class RoomRecordingFilterSet(_DateCreatedFilterSet):
+    """The query parameters of ``/v1/Rooms/{RoomSid}/Recordings``."""
+
+    Status = django_filters.ChoiceFilter(field_name="status", choices=RecordingStatus.choices)
+    SourceSid = _sid_filter("source_sid")
+
+
+class RecordingFilterSet(RoomRecordingFilterSet):
+    """The query parameters of ``/v1/Recordings``."""
+
+    GroupingSid = SidListFilter(field_name="grouping_sids")
+    MediaType = django_filters.ChoiceFilter(field_name="media_type", choices=MediaType.choices)
+
+
+class RoomFilterSet(_DateCreatedFilterSet):
+    """The query parameters of ``/v1/Rooms``."""
+
+    Status = django_filters.ChoiceFilter(field_name="status", choices=RoomStatus.choices)
+    UniqueName = django_filters.CharFilter(field_name="unique_name", max_length=128)
+
+
+class ParticipantFilterSet(_DateCreatedFilterSet):
+    """The query parameters of ``/v1/Rooms/{RoomSid}/Participants``."""
+
+    # "reconnecting" is in the reference's enum; Roomvault has no such state, so it matches nobody.
+    Status = django_filters.ChoiceFilter(
+        field_name="status", choices=[*ParticipantStatus.choices, ("reconnecting", "reconnecting")]
+    )
+    Identity = django_filters.CharFilter(field_name="identity", max_length=128)
+
+
+def selector_filters(filterset_class: type[django_filters.FilterSet], query) -> dict[str, object]:
+    """Return the selector keywords for a query, or raise error 20001 for the first bad one."""
+    filterset = filterset_class(data=query, queryset=Recording.objects.none())
+    form = require_valid(filterset.form)
+    return {
+        f.field_name: form.cleaned_data[name]
+        for name, f in filterset.filters.items()
+        if form.cleaned_data.get(name) not in (None, "", ())
+    }

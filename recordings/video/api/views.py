@@ -1,0 +1,294 @@
+"""The /v1 Video Recordings endpoints. Each handler parses input, calls a selector or a service, and
+renders; the account always comes from the credentials, so every lookup is scoped to it.
+"""
+
+import functools
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.response import Response
+
+from console.roles import Action
+from console.sids import is_sid
+from recordings.media.external import media_store_for
+from recordings.twilio_api import keyset
+from recordings.twilio_api.errors import invalid_parameter, not_found
+from recordings.twilio_api.paging import api_base_url, list_meta, parse_page_request
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    REDIRECT,
+    TwilioAPIView,
+    actor_of,
+)
+from recordings.video import selectors, services
+from recordings.video.api.filters import (
+    RecordingFilterSet,
+    RoomRecordingFilterSet,
+    selector_filters,
+)
+from recordings.video.api.serializers import (
+    RECORDING_COLUMNS,
+    ListMetaSerializer,
+    RecordingRulesSerializer,
+    RecordingSerializer,
+    RoomRecordingSerializer,
+    empty_rules,
+)
+from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER
+
+ROOM_RECORDING_FILTERS = [
+    OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),
+    OpenApiParameter("SourceSid", str, description="A track SID (MT…)"),
+    OpenApiParameter("DateCreatedAfter", OpenApiTypes.DATETIME, description="Inclusive"),
+    OpenApiParameter("DateCreatedBefore", OpenApiTypes.DATETIME, description="Exclusive"),
+]
+RECORDING_FILTERS = [
+    *ROOM_RECORDING_FILTERS,
+    OpenApiParameter("GroupingSid", str, many=True, description="Room or participant SIDs"),
+    OpenApiParameter("MediaType", str, enum=["audio", "video", "data"]),
+]
+MEDIA_PARAMETERS = [
+    OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
+    OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
+]
+
+
+def list_response(name: str, serializer, key: str = "recordings"):
+    return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
+
+
+class RoomAPIView(TwilioAPIView):
+    # Base of the views that address one of the caller's rooms, by SID or unique name. No
+    # docstring: drf-spectacular would publish it as the description of each of their operations.
+
+    def room_or_404(self, sid_or_name: str, *, by_name: bool = False):
+        room = (
+            selectors.room_get(account=self.account, sid_or_name=sid_or_name)
+            if by_name or is_sid(sid_or_name, "RM")
+            else None
+        )
+        if room is None:
+            raise not_found(f"/Rooms/{sid_or_name}")
+        return room
+
+
+class TwilioListView(RoomAPIView):
+    """Base of list endpoints: Twilio filters onto a selector, keyset pages, a ``meta`` block."""
+
+    key: str
+    serializer_class: type
+    filterset_class: type
+    # Read rows as named tuples of these columns instead of model instances, where the serializer
+    # takes them.
+    columns: tuple[str, ...] | None = None
+
+    def paged(self, selector: Callable[..., QuerySet]) -> Response:
+        """Answer one page of ``selector(**filters)`` for this request's query."""
+        filters = selector_filters(self.filterset_class, self.request.query_params)
+        paging = parse_page_request(self.request)
+        qs = selector(**filters)
+        if self.columns:
+            qs = qs.values_list(*self.columns, named=True)
+        page = keyset.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
+        meta = list_meta(
+            self.request,
+            key=self.key,
+            filter_names=tuple(self.filterset_class.base_filters),
+            paging=paging,
+            page=page,
+        )
+        return Response({self.key: data, "meta": meta})
+
+
+class _RecordingListView(TwilioListView):
+    key = "recordings"
+    columns = RECORDING_COLUMNS
+
+    def list(self, *, room_sid: str | None = None) -> Response:
+        return self.paged(
+            functools.partial(selectors.recording_list, account=self.account, room_sid=room_sid)
+        )
+
+
+class _RecordingInstanceView(RoomAPIView):
+    serializer_class: type
+
+    def recording_or_404(self, sid: str, room_sid: str | None):
+        recording = selectors.recording_get(account=self.account, sid=sid, room_sid=room_sid)
+        if recording is None:
+            raise not_found(self.request.path.removeprefix("/v1"))
+        return recording
+
+    def fetch(self, sid: str, room_sid: str | None = None) -> Response:
+        recording = self.recording_or_404(sid, room_sid)
+        return Response(self.serializer_class(recording, context=self.serializer_context()).data)
+
+    def remove(self, sid: str, room_sid: str | None = None) -> Response:
+        recording = self.recording_or_404(sid, room_sid)
+        services.recording_delete(recording=recording, actor=actor_of(self.request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def media(self, sid: str, room_sid: str | None = None) -> Response:
+        ttl = _ttl(self.request.query_params.get("Ttl"))
+        recording = self.recording_or_404(sid, room_sid)
+        disposition = _disposition(
+            self.request.query_params.get("ContentDisposition"),
+            default=f'attachment; filename="{recording.sid}.{recording.container_format}"',
+        )
+        if not recording.has_media:
+            raise not_found(self.request.path.removeprefix("/v1"))
+        # Media in the account's own bucket: a presigned URL of that bucket (see media.external).
+        url = media_store_for(recording).url(
+            base_url=api_base_url(self.request),
+            key=recording.media_key,
+            sid=recording.sid,
+            ttl=ttl,
+            content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
+            disposition=disposition,
+        )
+        return Response(
+            {"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url}
+        )
+
+
+_SHORT_NUMBER = re.compile(r"[0-9]{1,6}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,512}")
+
+
+def _ttl(raw: str | None) -> int:
+    if raw in (None, ""):
+        return settings.MEDIA_URL_TTL_DEFAULT
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not _SHORT_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
+        raise invalid_parameter("Ttl", f"must be between 1 and {settings.MEDIA_URL_TTL_MAX}")
+    return int(raw)
+
+
+def _disposition(raw: str | None, *, default: str) -> str:
+    if raw in (None, ""):
+        return default
+    kind = raw.split(";", 1)[0].strip().lower()
+    # It becomes a response header: printable ASCII only (RFC 6266 filename* covers the rest).
+    if kind not in ("attachment", "inline") or not _HEADER_VALUE.fullmatch(raw):
+        raise invalid_parameter(
+            "ContentDisposition", "must start with attachment or inline, in printable ASCII"
+        )
+    return raw
+
+
+class RecordingList(_RecordingListView):
+    serializer_class = RecordingSerializer
+    filterset_class = RecordingFilterSet
+
+    @extend_schema(
+        operation_id="ListRecording",
+        parameters=RECORDING_FILTERS + PAGING_PARAMETERS,
+        responses={200: list_response("ListRecordingResponse", RecordingSerializer), 400: ERROR},
+    )
+    def get(self, request):
+        return self.list()
+
+
+class RecordingInstance(_RecordingInstanceView):
+    serializer_class = RecordingSerializer
+
+    @extend_schema(operation_id="FetchRecording", responses={200: RecordingSerializer, 404: ERROR})
+    def get(self, request, sid):
+        return self.fetch(sid)
+
+    @extend_schema(operation_id="DeleteRecording", responses={204: None, 404: ERROR, 409: ERROR})
+    def delete(self, request, sid):
+        return self.remove(sid)
+
+
+class RecordingMedia(_RecordingInstanceView):
+    required_action = Action.PLAY
+    serializer_class = RecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRecordingMedia",
+        parameters=MEDIA_PARAMETERS,
+        responses={302: REDIRECT, 400: ERROR, 404: ERROR},
+    )
+    def get(self, request, sid):
+        return self.media(sid)
+
+
+class RoomRecordingList(_RecordingListView):
+    serializer_class = RoomRecordingSerializer
+    filterset_class = RoomRecordingFilterSet
+
+    @extend_schema(
+        operation_id="ListRoomRecording",
+        parameters=ROOM_RECORDING_FILTERS + PAGING_PARAMETERS,
+        responses={
+            200: list_response("ListRoomRecordingResponse", RoomRecordingSerializer),
+            400: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request, room_sid):
+        return self.list(room_sid=self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingInstance(_RecordingInstanceView):
+    serializer_class = RoomRecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRoomRecording", responses={200: RoomRecordingSerializer, 404: ERROR}
+    )
+    def get(self, request, room_sid, sid):
+        return self.fetch(sid, self.room_or_404(room_sid).sid)
+
+    @extend_schema(
+        operation_id="DeleteRoomRecording", responses={204: None, 404: ERROR, 409: ERROR}
+    )
+    def delete(self, request, room_sid, sid):
+        return self.remove(sid, self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingMedia(_RecordingInstanceView):
+    required_action = Action.PLAY
+    serializer_class = RoomRecordingSerializer
+
+    @extend_schema(
+        operation_id="FetchRoomRecordingMedia",
+        parameters=MEDIA_PARAMETERS,
+        responses={302: REDIRECT, 400: ERROR, 404: ERROR},
+    )
+    def get(self, request, room_sid, sid):
+        return self.media(sid, self.room_or_404(room_sid).sid)
+
+
+class RoomRecordingRules(RoomAPIView):
+    @extend_schema(
+        operation_id="FetchRoomRecordingRule", responses={200: RecordingRulesSerializer, 404: ERROR}
+    )
+    def get(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        rules = selectors.recording_rules_get(room=room) or empty_rules(room)
+        return Response(RecordingRulesSerializer(rules).data)
+
+    @extend_schema(
+        operation_id="UpdateRoomRecordingRule",
+        request=inline_serializer(
+            "UpdateRoomRecordingRuleRequest", {"Rules": drf_serializers.CharField()}
+        ),
+        responses={200: RecordingRulesSerializer, 400: ERROR, 404: ERROR},
+    )
+    def post(self, request, room):
+        room = self.room_or_404(room, by_name=True)
+        document = request.data.get("Rules")
+        if document is None:
+            raise invalid_parameter("Rules", "missing required parameter")
+        actor = actor_of(request)
+        rules = services.recording_rules_update(room=room, document=document, actor=actor)
+        return Response(RecordingRulesSerializer(rules).data)

@@ -1,0 +1,83 @@
+"""Console forms of the recordings pages. The filter form maps onto the same selector as the API."""
+
+from django import forms
+
+from console.sids import ANY_SID
+from recordings.video.choices import Codec, MediaType, RecordingStatus
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _sid_or_name(value: str, *, prefix: str, kind: str) -> str:
+    """Return a SID in its stored spelling (people paste either case), or a name as typed;
+    refuse a SID of another kind, which would otherwise filter silently to nothing."""
+    value = value.strip()
+    if not ANY_SID.match(value):
+        return value
+    if value[:2].upper() != prefix:
+        raise forms.ValidationError(f"A {kind} SID is {prefix} followed by 32 hex digits.")
+    return prefix + value[2:].lower()
+
+
+class RecordingFilterForm(forms.Form):
+    """The Recordings Logs filters (all optional; they live in the URL)."""
+
+    sid = forms.CharField(required=False, label="Recording SID", max_length=34)
+    room = forms.CharField(required=False, label="Room (SID or unique name)", max_length=128)
+    participant = forms.CharField(
+        required=False, label="Participant (SID or identity)", max_length=128
+    )
+    track = forms.CharField(required=False, label="Track name", max_length=128)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any but deleted"),
+            ("all", "Any, deleted too"),
+            *list(RecordingStatus.choices),
+        ],
+    )
+    type = forms.ChoiceField(required=False, choices=[("", "Any"), *list(MediaType.choices)])
+    codec = forms.ChoiceField(required=False, choices=[("", "Any"), *list(Codec.choices)])
+    date_from = forms.DateTimeField(required=False, label="Created from")
+    date_to = forms.DateTimeField(required=False, label="Created before")
+    page_size = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=50, choices=[(n, n) for n in PAGE_SIZES]
+    )
+
+    def clean_sid(self):
+        sid = self.cleaned_data["sid"].strip()
+        if sid and not (ANY_SID.match(sid) and sid.startswith("RT")):
+            raise forms.ValidationError("A recording SID is RT followed by 32 hex digits.")
+        # SIDs are stored with lowercase hex; people paste either case.
+        return sid[:2] + sid[2:].lower()
+
+    def clean_room(self):
+        return _sid_or_name(self.cleaned_data["room"], prefix="RM", kind="room")
+
+    def clean_participant(self):
+        return _sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
+
+    def selector_kwargs(self) -> dict[str, object]:
+        """Return the keywords of ``selectors.recording_list`` for the valid filters."""
+        data = self.cleaned_data
+        kwargs: dict[str, object] = {
+            "sid": data["sid"] or None,
+            "status": data["status"] if data["status"] not in ("", "all") else None,
+            "include_deleted": data["status"] == "all",
+            "media_type": data["type"] or None,
+            "codec": data["codec"] or None,
+            "track_name": data["track"].strip() or None,
+            "date_created_after": data["date_from"],
+            "date_created_before": data["date_to"],
+        }
+        grouping = []
+        for value, name_key in (
+            (data["room"], "room_name"),
+            (data["participant"], "participant_identity"),
+        ):
+            if value and ANY_SID.match(value):
+                grouping.append(value)
+            elif value:
+                kwargs[name_key] = value
+        kwargs["grouping_sids"] = grouping
+        return {k: v for k, v in kwargs.items() if v not in (None, "", [])}

@@ -1,0 +1,236 @@
+"""Account-scoped reads of rooms and recordings, shared by the API and the console.
+
+A filter means the same thing on every surface because every surface calls ``recording_list``.
+Lists are ordered newest first with the SID as tiebreak and paged by keyset, so a page costs the
+same at any depth and at any table size.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db.models import Max, QuerySet
+
+from console.models import Account
+from console.sids import is_sid
+from recordings.twilio_api.keyset import LIST_ORDER
+from recordings.video.choices import ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.models import (
+    Participant,
+    Recording,
+    RecordingRules,
+    RecordingSettings,
+    Room,
+    Track,
+)
+
+
+def recording_list(
+    *,
+    account: Account,
+    room_sid: str | None = None,
+    status: str | None = None,
+    source_sid: str | None = None,
+    grouping_sids: Sequence[str] = (),
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+    media_type: str | None = None,
+    codec: str | None = None,
+    track_name: str | None = None,
+    room_name: str | None = None,
+    participant_identity: str | None = None,
+    include_deleted: bool = False,
+    sid: str | None = None,
+) -> QuerySet[Recording]:
+    """Return the account's recordings matching every given filter, newest first.
+
+    Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them
+    (seed 000). A grouping SID matches the recording's room or participant, chosen by its
+    prefix; every one given must match. The console adds names: a room's unique name (any of the
+    account's rooms that had it) and a participant's identity.
+    """
+    qs = Recording.objects.filter(account=account)
+    if sid:
+        qs = qs.filter(sid=sid)
+    if room_sid is not None:
+        qs = qs.filter(room_id=room_sid)
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_deleted:
+        qs = qs.exclude(status=RecordingStatus.DELETED)
+    if codec:
+        qs = qs.filter(codec=codec)
+    if track_name:
+        # Through the tracks (as names and identities go through rooms and participants): an
+        # index on the recordings' own column would slow every soft delete.
+        qs = qs.filter(track__in=Track.objects.filter(account=account, name=track_name))
+    if room_name:
+        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=room_name))
+    if participant_identity:
+        qs = qs.filter(
+            participant__in=Participant.objects.filter(
+                account=account, identity=participant_identity
+            )
+        )
+    if source_sid:
+        qs = qs.filter(track_id=source_sid)
+    for sid in grouping_sids:
+        prefix_field = {"RM": "room_id", "PA": "participant_id"}.get(sid[:2])
+        qs = qs.filter(**{prefix_field: sid}) if prefix_field else qs.none()
+    qs = _created_between(qs, date_created_after, date_created_before)
+    if media_type:
+        qs = qs.filter(type=media_type)
+    return qs.order_by(*LIST_ORDER)
+
+
+def _created_between(qs: QuerySet, after: datetime | None, before: datetime | None) -> QuerySet:
+    """Narrow to rows created on or after ``after`` and strictly before ``before`` (the API's
+    DateCreatedAfter is inclusive, DateCreatedBefore exclusive)."""
+    if after is not None:
+        qs = qs.filter(date_created__gte=after)
+    if before is not None:
+        qs = qs.filter(date_created__lt=before)
+    return qs
+
+
+def recording_get(*, account: Account, sid: str, room_sid: str | None = None) -> Recording | None:
+    """Return the account's recording with this SID (in this room, if given), or None."""
+    if not is_sid(sid, "RT"):
+        return None
+    qs = Recording.objects.filter(account=account, sid=sid)
+    if room_sid is not None:
+        qs = qs.filter(room_id=room_sid)
+    return qs.first()
+
+
+def recording_media_servable(*, sid: str) -> bool:
+    """Tell whether a recording's media may still be served (completed: not deleted).
+
+    Asked by a signed media URL, whose signature is the permission: there is no caller account
+    to start from, and the SID was signed by us. One primary-key lookup.
+    """
+    return Recording.objects.filter(pk=sid, status=RecordingStatus.COMPLETED).exists()
+
+
+def room_get(*, account: Account, sid_or_name: str) -> Room | None:
+    """Return the account's room by SID, or by unique name among its rooms in progress."""
+    qs = Room.objects.filter(account=account)
+    if is_sid(sid_or_name, "RM"):
+        return qs.filter(sid=sid_or_name).first()
+    if "\x00" in sid_or_name:  # no room can have it, and PostgreSQL refuses to compare it
+        return None
+    return qs.filter(unique_name=sid_or_name, status=RoomStatus.IN_PROGRESS).first()
+
+
+def room_list(
+    *,
+    account: Account,
+    status: str | None = None,
+    unique_name: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+) -> QuerySet[Room]:
+    """Return the account's rooms matching every given filter, newest first."""
+    qs = _created_between(
+        Room.objects.filter(account=account), date_created_after, date_created_before
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if unique_name:
+        qs = qs.filter(unique_name=unique_name)
+    return qs.order_by(*LIST_ORDER)
+
+
+def participant_list(
+    *,
+    room: Room,
+    status: str | None = None,
+    identity: str | None = None,
+    date_created_after: datetime | None = None,
+    date_created_before: datetime | None = None,
+) -> QuerySet[Participant]:
+    """Return a room's participants matching every given filter, newest first."""
+    qs = _created_between(
+        Participant.objects.filter(room=room), date_created_after, date_created_before
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if identity:
+        qs = qs.filter(identity=identity)
+    return qs.order_by(*LIST_ORDER)
+
+
+def participant_get(*, room: Room, sid_or_identity: str) -> Participant | None:
+    """Return a room's participant by SID, or its connected participant with that identity."""
+    if is_sid(sid_or_identity, "PA"):
+        return Participant.objects.filter(room=room, sid=sid_or_identity).first()
+    return Participant.objects.filter(
+        room=room, identity=sid_or_identity, status=ParticipantStatus.CONNECTED
+    ).first()
+
+
+def track_get(*, room: Room, sid: str) -> Track | None:
+    """Return a room's track by SID."""
+    return Track.objects.filter(room=room, sid=sid).first() if is_sid(sid, "MT") else None
+
+
+def recordings_capturing(*, room: Room) -> list[Recording]:
+    """Return the recordings being captured now in a room, one per recorded track."""
+    return list(
+        Recording.objects.filter(
+            room=room, status=RecordingStatus.PROCESSING, date_stopped__isnull=True
+        ).order_by("date_created", "sid")
+    )
+
+
+def recordings_awaiting_media(*, room: Room) -> list[str]:
+    """Return the SIDs of a room's stopped recordings whose media file has not arrived."""
+    return list(
+        Recording.objects.filter(
+            room=room, status=RecordingStatus.PROCESSING, date_stopped__isnull=False
+        )
+        .order_by("date_created", "sid")
+        .values_list("sid", flat=True)
+    )
+
+
+def rooms_idle(*, now: datetime) -> list[Room]:
+    """Return rooms in progress that have had nobody in them for longer than their timeout:
+    ``unused_room_timeout`` if nobody ever joined, else ``empty_room_timeout`` since the last one
+    left (minutes, as in Twilio's Rooms API)."""
+    candidates = (
+        Room.objects.filter(status=RoomStatus.IN_PROGRESS)
+        .exclude(participants__status=ParticipantStatus.CONNECTED)
+        .annotate(last_left=Max("participants__end_time"))
+    )
+    idle = []
+    for room in candidates:
+        since, minutes = (
+            (room.last_left, room.empty_room_timeout)
+            if room.last_left is not None
+            else (room.date_created, room.unused_room_timeout)
+        )
+        if since + timedelta(minutes=minutes) <= now:
+            idle.append(room)
+    return idle
+
+
+def recording_rules_get(*, room: Room) -> RecordingRules | None:
+    """Return the rules stored for a room, or None if none were ever set."""
+    return RecordingRules.objects.filter(room=room).first()
+
+
+def callback_deliveries_for(*, account: Account, recording_sid: str) -> QuerySet:
+    """Return the status callbacks sent about one of the account's recordings, oldest first,
+    each with its delivery attempts prefetched."""
+    from recordings.lifecycle.models import CallbackDelivery
+
+    return (
+        CallbackDelivery.objects.filter(account=account, recording_sid=recording_sid)
+        .order_by("date_created", "id")
+        .prefetch_related("attempts")
+    )
+
+
+def recording_settings_of(*, account: Account) -> RecordingSettings | None:
+    """Return the account's RecordingSettings row, or None when it has never been saved."""
+    return RecordingSettings.objects.filter(account=account).first()

@@ -1,0 +1,217 @@
+"""An account's recording defaults, external S3 storage and encryption, its public keys and its
+AWS credentials."""
+
+import re
+
+from django.db import transaction
+
+from console import outbound
+from console.models import AWS_SECRET_PURPOSE, Account, AwsCredential
+from console.sealing import seal
+from console.services import SYSTEM, Actor, audit_record
+from recordings.lifecycle.exceptions import CredentialsInUse
+from recordings.media.encryption import load_public_key
+from recordings.media.external import (
+    on_configured_endpoint,
+    operator_credentials_allowed,
+    parse_s3_url,
+)
+from recordings.video.models import PublicKey, RecordingSettings
+
+# Twilio's form: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".
+_AWS_CREDENTIALS = re.compile(r"\A(?P<key>[A-Z0-9]{16,128}):(?P<secret>[\x21-\x7e]{1,128})\Z")
+
+UNSET = object()
+
+
+class InvalidSetting(ValueError):
+    """A recording setting cannot take this value; ``field`` names it (model field name)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _check(row: RecordingSettings) -> None:
+    if (
+        row.encryption_key_sid
+        and not PublicKey.objects.filter(
+            account_id=row.account_id, sid=row.encryption_key_sid
+        ).exists()
+    ):
+        raise InvalidSetting("encryption_key_sid", "is not a public key of this account")
+    if row.encryption_enabled and not row.encryption_key_sid:
+        raise InvalidSetting("encryption_key_sid", "is required when encryption is enabled")
+    if (
+        row.aws_credentials_sid
+        and not AwsCredential.objects.filter(
+            account_id=row.account_id, sid=row.aws_credentials_sid
+        ).exists()
+    ):
+        raise InvalidSetting("aws_credentials_sid", "is not AWS credentials of this account")
+    location = parse_s3_url(row.aws_s3_url) if row.aws_s3_url else None  # InvalidS3Url: below
+    # A tenant's URL naming an internal host is refused; our own S3 server is the operator's.
+    if location is not None and not on_configured_endpoint(row.aws_s3_url):
+        try:
+            outbound.check_url(row.aws_s3_url)
+        except outbound.OutboundRefused as exc:
+            raise InvalidSetting("aws_s3_url", f"names an internal address: {exc.reason}") from None
+    if row.aws_storage_enabled and location is None:
+        raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
+    if (
+        row.aws_storage_enabled
+        and not row.aws_credentials_sid
+        and not operator_credentials_allowed(location.bucket)
+    ):
+        raise InvalidSetting(
+            "aws_credentials_sid",
+            f"is required to store recordings in the bucket {location.bucket}",
+        )
+
+
+@transaction.atomic
+def recording_settings_update(
+    *,
+    account: Account,
+    record_participants_on_connect=UNSET,
+    friendly_name=UNSET,
+    aws_credentials_sid=UNSET,
+    aws_s3_url=UNSET,
+    aws_storage_enabled=UNSET,
+    encryption_key_sid=UNSET,
+    encryption_enabled=UNSET,
+    actor: Actor = SYSTEM,
+) -> RecordingSettings:
+    """Change the given settings (the others keep their values); raise InvalidSetting if the
+    result would be inconsistent (nothing is changed then).
+
+    ``record_participants_on_connect`` is used when a group room is created without
+    RecordParticipantsOnConnect; the others apply to recordings completed from now on.
+    """
+    row, _ = RecordingSettings.objects.select_for_update().get_or_create(account=account)
+    changes = {
+        name: value
+        for name, value in {
+            "record_participants_on_connect": record_participants_on_connect,
+            "friendly_name": friendly_name,
+            "aws_credentials_sid": aws_credentials_sid,
+            "aws_s3_url": aws_s3_url,
+            "aws_storage_enabled": aws_storage_enabled,
+            "encryption_key_sid": encryption_key_sid,
+            "encryption_enabled": encryption_enabled,
+        }.items()
+        if value is not UNSET
+    }
+    previous = {name: getattr(row, name) for name in changes}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    try:
+        _check(row)
+    except InvalidSetting:
+        raise
+    except ValueError as exc:
+        raise InvalidSetting("aws_s3_url", str(exc)) from exc
+    row.save(update_fields=[*changes, "date_updated"])
+    changed = [
+        f"{_label(name)}: {previous[name]} → {value}"
+        for name, value in changes.items()
+        if previous[name] != value
+    ]
+    audit_record(
+        account=account,
+        actor=actor,
+        action="recording_settings.update",
+        object_sid=account.sid,
+        object_repr="; ".join(changed)[:255] or "no change",
+    )
+    return row
+
+
+def _label(name: str) -> str:
+    return "record on connect" if name == "record_participants_on_connect" else name
+
+
+@transaction.atomic
+def public_key_create(
+    *, account: Account, public_key: str, friendly_name: str = "", actor: Actor = SYSTEM
+) -> PublicKey:
+    """Store an RSA public key (PEM) of the account; raise InvalidSetting if it is not one."""
+    try:
+        load_public_key(public_key)
+    except ValueError as exc:
+        raise InvalidSetting("public_key", str(exc)) from exc
+    key = PublicKey.objects.create(
+        account=account, public_key=public_key.strip() + "\n", friendly_name=friendly_name
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="public_key.create",
+        object_sid=key.sid,
+        object_repr=friendly_name or key.sid,
+    )
+    return key
+
+
+@transaction.atomic
+def aws_credential_create(
+    *, account: Account, credentials: str, friendly_name: str = "", actor: Actor = SYSTEM
+) -> AwsCredential:
+    """Store the account's AWS credentials given as "ACCESS_KEY_ID:SECRET" (the secret sealed);
+    raise InvalidSetting if they are not in that form."""
+    match = _AWS_CREDENTIALS.match(credentials)
+    if match is None:
+        raise InvalidSetting("credentials", "must be an AWS access key ID and secret, as ID:SECRET")
+    credential = AwsCredential.objects.create(
+        account=account,
+        friendly_name=friendly_name,
+        access_key_id=match["key"],
+        secret_sealed=seal(match["secret"], purpose=AWS_SECRET_PURPOSE),
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="aws_credential.create",
+        object_sid=credential.sid,
+        object_repr=friendly_name or credential.access_key_id,
+    )
+    return credential
+
+
+@transaction.atomic
+def aws_credential_update(
+    *, credential: AwsCredential, friendly_name: str, actor: Actor = SYSTEM
+) -> AwsCredential:
+    """Rename AWS credentials (the key and secret cannot change: store new ones instead)."""
+    credential.friendly_name = friendly_name
+    credential.save(update_fields=["friendly_name", "date_updated"])
+    audit_record(
+        account=credential.account,
+        actor=actor,
+        action="aws_credential.update",
+        object_sid=credential.sid,
+        object_repr=friendly_name or credential.sid,
+    )
+    return credential
+
+
+@transaction.atomic
+def aws_credential_delete(*, credential: AwsCredential, actor: Actor = SYSTEM) -> None:
+    """Delete AWS credentials; raise CredentialsInUse while the recording settings name them
+    (recordings in that bucket are read with them)."""
+    if RecordingSettings.objects.filter(
+        account_id=credential.account_id, aws_credentials_sid=credential.sid
+    ).exists():
+        raise CredentialsInUse(
+            f"AWS credentials {credential.sid} are named by AwsCredentialsSid of the recording "
+            "settings: name others first"
+        )
+    audit_record(
+        account=credential.account,
+        actor=actor,
+        action="aws_credential.delete",
+        object_sid=credential.sid,
+        object_repr=credential.friendly_name or credential.access_key_id,
+    )
+    credential.delete()
