@@ -151,13 +151,18 @@ class AwsCredentialFactory(factory.django.DjangoModelFactory):
 
 
 class AuditEventFactory(factory.django.DjangoModelFactory):
-    """An event as ``audit_record`` writes it for a system action."""
+    """An event as ``audit_record`` writes it: the system's, or ``actor_user``'s if given."""
 
     class Meta:
         model = AuditEvent
 
     account = factory.SubFactory(AccountFactory)
-    actor = "system"
+    actor_user = None
+    actor = factory.Maybe(
+        "actor_user",
+        yes_declaration=factory.LazyAttribute(lambda e: f"user:{e.actor_user.username}"),
+        no_declaration="system",
+    )
     action = "recording.delete"
     object_sid = factory.Sequence(lambda n: f"RT{n:032x}")
 

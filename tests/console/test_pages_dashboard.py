@@ -14,7 +14,7 @@ from recordings.choices import RecordingStatus
 from recordings.templatetags.roomvault_format import human_size
 from recordings.voice import services as voice_services
 from recordings.voice.simulator import simulate_call
-from tests.factories import RecordingFactory
+from tests.factories import RecordingFactory, UserFactory
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -153,8 +153,8 @@ def test_anonymous_is_sent_to_sign_in(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_a_user_without_an_account_is_told_so_not_refused(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("lonely@example.com"))
+def test_a_user_without_an_account_is_told_so_not_refused(client, db):
+    client.force_login(UserFactory())
     response = client.get(reverse("home"))
     assert response.status_code == 200
     content = response.content.decode()
