@@ -18,6 +18,7 @@ from recordings.video import services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
 from tests.conftest import basic_auth
+from tests.factories import UserFactory
 from tests.helpers import assert_twilio_error
 
 FORM = "application/x-www-form-urlencoded"
@@ -176,10 +177,9 @@ def test_wrong_credentials_are_401(account, other_account, api_key, mine, creden
     assert not AuditEvent.objects.filter(actor__startswith="api:").exists()
 
 
-def test_session_login_does_not_open_the_api(account, mine, django_user_model):
-    user = django_user_model.objects.create_user("someone", password="a-long-password")
+def test_session_login_does_not_open_the_api(account, mine):
     client = APIClient()
-    client.force_login(user)
+    client.force_login(UserFactory(password="a-long-password"))
     assert_401(client.get("/v1/Recordings"))
 
 

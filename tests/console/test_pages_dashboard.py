@@ -15,7 +15,7 @@ from recordings.lifecycle import stats
 from recordings.video import services
 from recordings.video.choices import RecordingStatus
 from recordings.voice import services as voice_services
-from tests.factories import RecordingFactory
+from tests.factories import RecordingFactory, UserFactory
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -154,8 +154,8 @@ def test_anonymous_is_sent_to_sign_in(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_a_user_without_an_account_is_told_so_not_refused(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("lonely@example.com"))
+def test_a_user_without_an_account_is_told_so_not_refused(client, db):
+    client.force_login(UserFactory())
     response = client.get(reverse("home"))
     assert response.status_code == 200
     content = response.content.decode()

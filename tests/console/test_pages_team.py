@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+import factory
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from console import services as console_services
@@ -32,7 +34,13 @@ from recordings.video import services
 from recordings.video.choices import MediaType
 from recordings.video.models import Recording, RecordingSettings, Room
 from tests.conftest import basic_auth
-from tests.factories import UserFactory
+from tests.factories import (
+    ApiKeyFactory,
+    AuditEventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 FORM = "application/x-www-form-urlencoded"
 ROLES = ["viewer", "member", "admin", "owner"]
@@ -45,13 +53,11 @@ IP = "203.0.113.9"
 @pytest.fixture
 def target(account):
     """A member, an API key and an invitation of ``account`` for the pages about one object."""
-    membership = console_services.member_set(
-        account=account, email="target@example.com", password=None, role=Role.MEMBER
+    membership = MembershipFactory(
+        account=account, user__username="target@example.com", role=Role.MEMBER
     )
-    key = console_services.api_key_create(account=account, friendly_name="target key").key
-    invitation = console_services.invitation_create(
-        account=account, email="invited@example.com", role=Role.VIEWER
-    ).invitation
+    key = ApiKeyFactory(account=account, friendly_name="target key")
+    invitation = InvitationFactory(account=account, email="invited@example.com", role=Role.VIEWER)
     return {"pk": membership.pk, "sid": key.sid, "invitation": invitation.pk}
 
 
@@ -215,13 +221,13 @@ def test_every_form_needs_its_csrf_token(csrf_client, account, target, page):
 @pytest.fixture
 def theirs(other_account):
     """Another account's member, key and invitation, to be reached through our account's pages."""
-    membership = console_services.member_set(
-        account=other_account, email="theirs@example.com", password=None, role=Role.OWNER
+    membership = MembershipFactory(
+        account=other_account, user__username="theirs@example.com", role=Role.OWNER
     )
-    key = console_services.api_key_create(account=other_account, friendly_name="their key").key
-    invitation = console_services.invitation_create(
+    key = ApiKeyFactory(account=other_account, friendly_name="their key")
+    invitation = InvitationFactory(
         account=other_account, email="their-guest@example.com", role=Role.ADMIN
-    ).invitation
+    )
     return {"pk": membership.pk, "sid": key.sid, "invitation": invitation.pk}
 
 
@@ -250,9 +256,7 @@ def test_an_unknown_key_sid_is_not_found_like_a_foreign_one(console_client):
 
 
 def test_lists_show_only_the_current_accounts_rows(console_client, account, other_account, theirs):
-    console_services.audit_record(
-        account=other_account, actor=Actor(name="user:spy"), action="secret.thing"
-    )
+    AuditEventFactory(account=other_account, actor="user:spy", action="secret.thing")
     client = console_client("owner")
 
     members = client.get(reverse("team:members")).content.decode()
@@ -934,7 +938,7 @@ def test_events_at_the_same_instant_page_by_id(console_client, account, monkeypa
     monkeypatch.setattr(audit_view, "PAGE_SIZE", 2)
     with time_machine.travel(T0, tick=False):
         for n in range(5):
-            console_services.audit_record(account=account, actor=Actor("system"), action=f"a.n{n}")
+            AuditEventFactory(account=account, action=f"a.n{n}")
     client = console_client("admin")
     seen, page = [], reverse("team:audit") + "?actor=system"
 
@@ -971,10 +975,7 @@ def test_the_members_list_costs_the_same_queries_for_any_number_of_members(
 ):
     client = console_client("owner")
     few = queries_for(client, reverse("team:members"))
-    for n in range(30):
-        console_services.member_set(
-            account=account, email=f"m{n}@example.com", password=None, role=Role.VIEWER
-        )
+    MembershipFactory.create_batch(30, account=account, role=Role.VIEWER)
 
     with django_assert_max_num_queries(6):
         assert client.get(reverse("team:members")).status_code == 200
@@ -986,13 +987,8 @@ def test_the_invitation_list_costs_the_same_queries_for_any_number_of_invitation
 ):
     client = console_client("admin")
     few = queries_for(client, reverse("team:invitations"))
-    inviter = Actor(
-        "user:admin@example.com", get_user_model().objects.get(username="admin@example.com")
-    )
-    for n in range(30):
-        console_services.invitation_create(
-            account=account, email=f"i{n}@example.com", role=Role.VIEWER, actor=inviter
-        )
+    inviter = get_user_model().objects.get(username="admin@example.com")
+    InvitationFactory.create_batch(30, account=account, role=Role.VIEWER, invited_by=inviter)
 
     with django_assert_max_num_queries(6):
         body = client.get(reverse("team:invitations")).content.decode()
@@ -1005,10 +1001,8 @@ def test_the_key_list_costs_the_same_queries_for_any_number_of_keys(
 ):
     client = console_client("admin")
     few = queries_for(client, reverse("team:keys"))
-    for n in range(30):
-        key = console_services.api_key_create(account=account, friendly_name=f"k{n}").key
-        if n % 3 == 0:
-            console_services.api_key_revoke(key=key)
+    ApiKeyFactory.create_batch(20, account=account)
+    ApiKeyFactory.create_batch(10, account=account, date_revoked=timezone.now())
 
     with django_assert_max_num_queries(6):
         assert client.get(reverse("team:keys")).status_code == 200
@@ -1021,11 +1015,9 @@ def test_the_audit_page_costs_the_same_queries_for_any_number_of_events(
     client = console_client("admin")
     few = queries_for(client, reverse("team:audit"))
     users = UserFactory.create_batch(5)
-    for n in range(120):
-        user = users[n % 5]
-        console_services.audit_record(
-            account=account, actor=Actor(f"user:{user.username}", user, IP), action="x.y"
-        )
+    AuditEventFactory.create_batch(
+        120, account=account, actor_user=factory.Iterator(users), source_ip=IP, action="x.y"
+    )
 
     with django_assert_max_num_queries(6):
         body = client.get(reverse("team:audit"), {"action": "x"}).content.decode()
