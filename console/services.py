@@ -4,6 +4,7 @@ writes."""
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,13 +23,16 @@ from console.models import (
 )
 from console.roles import Role, Scope
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @dataclass(frozen=True)
 class Actor:
     """Who acts in a service call, as the audit log records it."""
 
     name: str
-    user: object | None = None
+    user: "User | None" = None
     source_ip: str | None = None
 
 

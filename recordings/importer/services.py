@@ -297,7 +297,7 @@ def _write(job: ImportJob, work: Work, fetched: dict) -> None:
         _unlink(fetched)
 
 
-_COUNTERS = {
+_COUNTERS: dict[str, str] = {
     ImportItem.Result.IMPORTED: "imported",
     ImportItem.Result.SKIPPED_EXISTING: "skipped_existing",
     ImportItem.Result.FAILED: "failed",
@@ -314,12 +314,12 @@ def _settle(
     """
     sid, reason = reported_sid(sid), reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
-    previous = None
+    previous: str | None = None
     # The item and the job's counts commit together, whenever the run is stopped.
     with transaction.atomic():
         if not dry_run:
-            previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
-            previous = previous.first()
+            results = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
+            previous = results.first()
             ImportItem.objects.update_or_create(
                 job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
             )

@@ -198,7 +198,8 @@ class S3MediaStore:
     def _save_in_parts(self, key: str, stream: BinaryIO, first: list[bytes], chunk: int) -> int:
         upload = self._call("create_multipart_upload", Key=key)["UploadId"]
         try:
-            parts, size, data = [], 0, first.pop(0)
+            parts: list[dict[str, object]] = []
+            size, data = 0, first.pop(0)
             while data:
                 number = len(parts) + 1
                 answer = self._call(

@@ -5,6 +5,7 @@ handled here: one ``bytes=`` range answers 206, an unsatisfiable one 416, anythi
 """
 
 import re
+from typing import Literal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
@@ -17,7 +18,7 @@ from recordings.twilio_api.errors import json_error
 _RANGE = re.compile(r"bytes=([0-9]{0,100})-([0-9]{0,100})")
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
     """Return the (first, last) byte of a single satisfiable range, None to serve the whole file,
     or False when the range cannot be satisfied.
 
@@ -65,9 +66,9 @@ def serve_signed_media(request, token: str):
     size = store.size(grant.key)
     byte_range = parse_range(request.headers.get("Range"), size)
     if byte_range is False:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     start, end = byte_range or (0, size - 1)
     length = end - start + 1 if size else 0
     body = [] if request.method == "HEAD" else _chunks(store.open(grant.key), start, length)

@@ -40,7 +40,7 @@ from recordings.services.callbacks import callback_enqueue, callback_url_check
 from recordings.services.recordings import recording_start, recording_stop
 
 GROUP_TYPES = (RoomType.GROUP, RoomType.GROUP_SMALL)
-CODECS_FOR_KIND = {
+CODECS_FOR_KIND: dict[str, tuple[Codec, Codec]] = {
     MediaType.AUDIO: (Codec.OPUS, Codec.PCMU),
     MediaType.VIDEO: (Codec.VP8, Codec.H264),
 }

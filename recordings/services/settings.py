@@ -50,20 +50,19 @@ def _check(row: RecordingSettings) -> None:
         ).exists()
     ):
         raise InvalidSetting("aws_credentials_sid", "is not AWS credentials of this account")
-    location = parse_s3_url(row.aws_s3_url) if row.aws_s3_url else None  # InvalidS3Url: below
+    url = row.aws_s3_url
+    location = parse_s3_url(url) if url else None  # InvalidS3Url: below
     # A tenant's URL naming an internal host is refused; our own S3 server is the operator's.
-    if location is not None and not on_configured_endpoint(row.aws_s3_url):
+    if url and not on_configured_endpoint(url):
         try:
-            outbound.check_url(row.aws_s3_url)
+            outbound.check_url(url)
         except outbound.OutboundRefused as exc:
             raise InvalidSetting("aws_s3_url", f"names an internal address: {exc.reason}") from None
-    if row.aws_storage_enabled and location is None:
+    if not row.aws_storage_enabled:
+        return
+    if location is None:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
-    if (
-        row.aws_storage_enabled
-        and not row.aws_credentials_sid
-        and not operator_credentials_allowed(location.bucket)
-    ):
+    if not row.aws_credentials_sid and not operator_credentials_allowed(location.bucket):
         raise InvalidSetting(
             "aws_credentials_sid",
             f"is required to store recordings in the bucket {location.bucket}",

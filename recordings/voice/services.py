@@ -154,6 +154,7 @@ def voice_recording_start(
     """
     callback_url_check(status_callback)
     subject = call or conference
+    assert subject is not None  # callers pass a call or a conference
     locked = type(subject).objects.select_for_update().get(pk=subject.pk)
     if locked.status != CallStatus.IN_PROGRESS:
         kind = "Call" if call else "Conference"
@@ -356,6 +357,13 @@ def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
     return True
 
 
+# A callback's RecordingStatus for each recording status; any other reads "absent".
+_CALLBACK_STATUS: dict[str, str] = {
+    VoiceRecordingStatus.PROCESSING: CallbackEvent.IN_PROGRESS,
+    VoiceRecordingStatus.COMPLETED: CallbackEvent.COMPLETED,
+}
+
+
 def callback_params(recording: VoiceRecording) -> dict[str, str]:
     """Return a recording status callback's parameters, named as seed 003 names them."""
     params = {
@@ -363,10 +371,7 @@ def callback_params(recording: VoiceRecording) -> dict[str, str]:
         "CallSid": recording.call_id or "",
         "RecordingSid": recording.sid,
         "RecordingUrl": settings.PUBLIC_BASE_URL + recording_path(recording),
-        "RecordingStatus": {
-            VoiceRecordingStatus.PROCESSING: CallbackEvent.IN_PROGRESS,
-            VoiceRecordingStatus.COMPLETED: CallbackEvent.COMPLETED,
-        }.get(recording.status, CallbackEvent.ABSENT),
+        "RecordingStatus": _CALLBACK_STATUS.get(recording.status, CallbackEvent.ABSENT),
         "RecordingChannels": str(recording.channels),
         "RecordingStartTime": rfc2822(recording.start_time),
         "RecordingSource": recording.source,
