@@ -53,7 +53,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(MAKE) typecheck
+	$(MAKE) --no-print-directory typecheck
 
 # mypy with django-stubs over the packages listed in pyproject.toml ([tool.mypy] files).
 typecheck: $(INSTALLED)
