@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
+from typing import TypedDict
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from console.models import Account
 from console.sealing import seal, unseal
-from console.services import audit_record
+from console.services import Actor, audit_record
 from recordings import tasks
 from recordings.exceptions import ServiceError
 from recordings.importer.checks import reported_sid
@@ -305,7 +306,7 @@ _COUNTERS: dict[str, str] = {
 
 
 def _settle(
-    job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run=False
+    job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run: bool = False
 ) -> None:
     """Record what became of one recording and count it (in memory only for a dry run).
 
@@ -333,7 +334,7 @@ def _settle(
         job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
 
 
-def _count(job: ImportJob, *, dry_run: bool = False, **increments) -> None:
+def _count(job: ImportJob, *, dry_run: bool = False, **increments: int) -> None:
     for name, value in increments.items():
         setattr(job, name, getattr(job, name) + value)
     if not dry_run and job.pk:
@@ -388,7 +389,7 @@ class ImportInProgress(ServiceError):
 def import_job_start(
     *,
     account: Account,
-    actor,
+    actor: Actor,
     source_account_sid: str,
     auth_token: str,
     api_base_url: str | None = None,
@@ -451,11 +452,11 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
             credentials_open(job.credentials),
             None if job.source == TWILIO_API else job.source,
         )
-        window = {
-            "since": _parse(job.options.get("since")),
-            "until": _parse(job.options.get("until")),
-            "include_deleted": bool(job.options.get("include_deleted")),
-        }
+        window = _Window(
+            since=_parse(job.options.get("since")),
+            until=_parse(job.options.get("until")),
+            include_deleted=bool(job.options.get("include_deleted")),
+        )
     except (InvalidToken, ValueError) as exc:
         # Undecryptable (SECRET_KEY changed) or unreadable: the job cannot run, and says so.
         job.error = f"The import could not start: {exc or type(exc).__name__}"[:255]
@@ -480,5 +481,13 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
         transaction.on_commit(lambda: tasks.run_import_queue(job_id), robust=True)
 
 
-def _parse(value: str | None):
+class _Window(TypedDict):
+    """Which recordings of the source a job imports (the options of video_works, voice_works)."""
+
+    since: datetime | None
+    until: datetime | None
+    include_deleted: bool
+
+
+def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None

@@ -5,9 +5,11 @@ handled here: one ``bytes=`` range answers 206, an unsatisfiable one 416, anythi
 """
 
 import re
-from typing import Literal
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from recordings.media.signed import read_grant, still_servable
@@ -42,7 +44,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[Fals
     return (start, end) if start < size else False
 
 
-def _chunks(stream, start: int, length: int):
+def _chunks(stream: BinaryIO, start: int, length: int) -> Iterator[bytes]:
     with stream:
         stream.seek(start)
         while length > 0:
@@ -54,7 +56,7 @@ def _chunks(stream, start: int, length: int):
 
 
 @require_safe
-def serve_signed_media(request, token: str):
+def serve_signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
     """Stream the file a signed URL grants, whole or by range; 403 if altered or expired, 404
     once its recording is deleted (even while the file waits for removal) or the file is gone."""
     grant = read_grant(token)

@@ -302,7 +302,9 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
     )
 
 
-def _media_remove(model, files: list[tuple[str, str, list[str]]]) -> None:
+def _media_remove(
+    model: type[Recording] | type[VoiceRecording], files: list[tuple[str, str, list[str]]]
+) -> None:
     """Delete each recording's files (sid, account, keys), then clear the media key of those whose
     files are gone."""
     if not files:  # nothing to remove: open no store

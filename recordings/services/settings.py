@@ -1,6 +1,7 @@
 """An account's recording defaults, external S3 storage and encryption, its public keys and its
 AWS credentials."""
 
+import enum
 import re
 
 from django.db import transaction
@@ -21,7 +22,14 @@ from recordings.models import PublicKey, RecordingSettings
 # Twilio's form: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".
 _AWS_CREDENTIALS = re.compile(r"\A(?P<key>[A-Z0-9]{16,128}):(?P<secret>[\x21-\x7e]{1,128})\Z")
 
-UNSET = object()
+
+class _Unset(enum.Enum):
+    """The type of UNSET: a setting the caller leaves as it is."""
+
+    UNSET = enum.auto()
+
+
+UNSET = _Unset.UNSET
 
 
 class InvalidSetting(ValueError):
@@ -73,13 +81,13 @@ def _check(row: RecordingSettings) -> None:
 def recording_settings_update(
     *,
     account: Account,
-    record_participants_on_connect=UNSET,
-    friendly_name=UNSET,
-    aws_credentials_sid=UNSET,
-    aws_s3_url=UNSET,
-    aws_storage_enabled=UNSET,
-    encryption_key_sid=UNSET,
-    encryption_enabled=UNSET,
+    record_participants_on_connect: bool | _Unset = UNSET,
+    friendly_name: str | _Unset = UNSET,
+    aws_credentials_sid: str | _Unset | None = UNSET,
+    aws_s3_url: str | _Unset | None = UNSET,
+    aws_storage_enabled: bool | _Unset = UNSET,
+    encryption_key_sid: str | _Unset | None = UNSET,
+    encryption_enabled: bool | _Unset = UNSET,
     actor: Actor = SYSTEM,
 ) -> RecordingSettings:
     """Change the given settings (the others keep their values); raise InvalidSetting if the

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from django.core import signing
 
-from recordings.keyset import Cursor
+from recordings.keyset import Cursor, Keyed
 from recordings.twilio_api.errors import INVALID_PAGE_TOKEN, TwilioAPIError
 
 _TOKEN_SALT = "roomvault.api.page-token"
 
 
-def encode_token(row, *, forward: bool) -> str:
+def encode_token(row: Keyed, *, forward: bool) -> str:
     """Return the token of the page that starts after (or, backwards, before) ``row``."""
     payload = [row.date_created.isoformat(), row.sid, 1 if forward else 0]
     return signing.dumps(payload, salt=_TOKEN_SALT, compress=False)

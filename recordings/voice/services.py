@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -183,7 +184,9 @@ def voice_recording_start(
     return recording
 
 
-def voice_recording_current(*, call: Call | None = None, conference: Conference | None = None):
+def voice_recording_current(
+    *, call: Call | None = None, conference: Conference | None = None
+) -> VoiceRecording:
     """Return the one active recording ``Twilio.CURRENT`` stands for; raise
     AmbiguousCurrentRecording when there is none, or more than one (seed 003)."""
     active = list(
@@ -277,7 +280,12 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
 
 @transaction.atomic
 def _complete(
-    recording, wav, *, duration: float, channels: int, error_code: int | None
+    recording: VoiceRecording,
+    wav: BinaryIO,
+    *,
+    duration: float,
+    channels: int,
+    error_code: int | None,
 ) -> VoiceRecording:
     recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
     _require_awaiting_audio(recording)
