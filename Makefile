@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 
-.PHONY: run test test-integration lint install clean bench bench-smoke
+.PHONY: run test test-integration lint typecheck install clean bench bench-smoke
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
@@ -53,6 +53,11 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(MAKE) --no-print-directory typecheck
+
+# mypy with django-stubs over the packages listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(INSTALLED)
+	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var .mypy_cache

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -18,6 +19,9 @@ from console.models import (
 )
 from console.roles import Scope
 from console.sids import is_sid
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def account_for_credentials(*, sid: str, secret: str) -> tuple[Account, str] | None:
@@ -41,7 +45,7 @@ def account_for_credentials(*, sid: str, secret: str) -> tuple[Account, str] | N
     return None
 
 
-def memberships_of_user(*, user) -> QuerySet[Membership]:
+def memberships_of_user(*, user: "User") -> QuerySet[Membership]:
     """Return the accounts a console user belongs to, with their roles."""
     return (
         Membership.objects.filter(user=user)

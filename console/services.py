@@ -4,6 +4,7 @@ writes."""
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,13 +23,16 @@ from console.models import (
 )
 from console.roles import Role, Scope
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @dataclass(frozen=True)
 class Actor:
     """Who acts in a service call, as the audit log records it."""
 
     name: str
-    user: object | None = None
+    user: "User | None" = None
     source_ip: str | None = None
 
 
@@ -397,7 +401,7 @@ def invitation_revoke(*, invitation: Invitation, actor: Actor = SYSTEM) -> None:
     )
 
 
-def _invitation_join(*, invitation: Invitation, user, source_ip: str | None) -> Membership:
+def _invitation_join(*, invitation: Invitation, user: "User", source_ip: str | None) -> Membership:
     """Make the user a member with the invited role and use the invitation up.
 
     Someone who became a member meanwhile keeps the role they have: an invitation only adds.
@@ -417,7 +421,9 @@ def _invitation_join(*, invitation: Invitation, user, source_ip: str | None) -> 
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user, source_ip: str | None = None) -> Membership:
+def invitation_accept(
+    *, invitation: Invitation, user: "User", source_ip: str | None = None
+) -> Membership:
     """Accept an invitation as the signed-in user, who must be the one invited."""
     current = _invitation_locked(invitation=invitation)
     if user.username != current.email:

@@ -46,6 +46,8 @@ class ImportJob(models.Model):
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
     date_finished = models.DateTimeField(null=True, blank=True)
+    # A dry run's failures ({"sid", "reason"}), on the instance only: a dry run keeps no items.
+    failures: list[dict[str, str]]
 
     class Meta:
         db_table = "recordings_importjob"

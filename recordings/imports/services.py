@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
+from typing import TypedDict
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from console.models import Account
 from console.sealing import seal, unseal
-from console.services import audit_record
+from console.services import Actor, audit_record
 from recordings.imports.checks import reported_sid
 from recordings.imports.common import UNSTORABLE, ImportRefused, Work
 from recordings.imports.models import ImportItem, ImportJob
@@ -297,7 +298,7 @@ def _write(job: ImportJob, work: Work, fetched: dict) -> None:
         _unlink(fetched)
 
 
-_COUNTERS = {
+_COUNTERS: dict[str, str] = {
     ImportItem.Result.IMPORTED: "imported",
     ImportItem.Result.SKIPPED_EXISTING: "skipped_existing",
     ImportItem.Result.FAILED: "failed",
@@ -305,7 +306,7 @@ _COUNTERS = {
 
 
 def _settle(
-    job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run=False
+    job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run: bool = False
 ) -> None:
     """Record what became of one recording and count it (in memory only for a dry run).
 
@@ -314,12 +315,12 @@ def _settle(
     """
     sid, reason = reported_sid(sid), reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
-    previous = None
+    previous: str | None = None
     # The item and the job's counts commit together, whenever the run is stopped.
     with transaction.atomic():
         if not dry_run:
-            previous = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
-            previous = previous.first()
+            results = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
+            previous = results.first()
             ImportItem.objects.update_or_create(
                 job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
             )
@@ -333,7 +334,7 @@ def _settle(
         job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
 
 
-def _count(job: ImportJob, *, dry_run: bool = False, **increments) -> None:
+def _count(job: ImportJob, *, dry_run: bool = False, **increments: int) -> None:
     for name, value in increments.items():
         setattr(job, name, getattr(job, name) + value)
     if not dry_run and job.pk:
@@ -388,7 +389,7 @@ class ImportInProgress(ServiceError):
 def import_job_start(
     *,
     account: Account,
-    actor,
+    actor: Actor,
     source_account_sid: str,
     auth_token: str,
     api_base_url: str | None = None,
@@ -451,11 +452,11 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
             credentials_open(job.credentials),
             None if job.source == TWILIO_API else job.source,
         )
-        window = {
-            "since": _parse(job.options.get("since")),
-            "until": _parse(job.options.get("until")),
-            "include_deleted": bool(job.options.get("include_deleted")),
-        }
+        window = _Window(
+            since=_parse(job.options.get("since")),
+            until=_parse(job.options.get("until")),
+            include_deleted=bool(job.options.get("include_deleted")),
+        )
     except (InvalidToken, ValueError) as exc:
         # Undecryptable (SECRET_KEY changed) or unreadable: the job cannot run, and says so.
         job.error = f"The import could not start: {exc or type(exc).__name__}"[:255]
@@ -480,7 +481,15 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
         transaction.on_commit(lambda: _queue_slice(job_id), robust=True)
 
 
-def _parse(value: str | None):
+class _Window(TypedDict):
+    """Which recordings of the source a job imports (the options of video_works, voice_works)."""
+
+    since: datetime | None
+    until: datetime | None
+    include_deleted: bool
+
+
+def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 

@@ -50,7 +50,8 @@ class _Product:
     deletable: tuple[str, ...]
 
 
-PRODUCTS = {
+# Keyed by the stored product name (a plain string on a loaded job).
+PRODUCTS: dict[str, _Product] = {
     BulkDeletion.Product.VIDEO: _Product(
         Recording,
         "RT",
@@ -102,6 +103,7 @@ def bulk_selection(
         # SIDs are stored with lowercase hex; the Logs filter accepts either case.
         wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
         return PRODUCTS[product].select(account=account).filter(sid__in=wanted)
+    assert query is not None  # exactly one of query and sids, checked above
     form = PRODUCTS[product].filter_form(QueryDict(query.lstrip("?")))
     if not form.is_valid():
         problems = "; ".join(
@@ -209,7 +211,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         sids=bulk.sids,
         product=bulk.product,
     ).filter(date_created__lte=bulk.date_created)
-    if bulk.cursor_sid:
+    if bulk.cursor_date_created is not None:  # set with cursor_sid by every chunk
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
         qs = keyset.beyond_cursor(qs, cursor)
     size = bulk.chunk_size

@@ -59,7 +59,9 @@ VOICE = Retained(VoiceRecording, "VOICE_RECORDING_RETENTION_DAYS", "deleted voic
 RETAINED = (VIDEO, VOICE)
 
 
-def _expired(*, cutoff: datetime, model=Recording) -> QuerySet:
+def _expired(
+    *, cutoff: datetime, model: type[Recording] | type[VoiceRecording] = Recording
+) -> QuerySet:
     """Return the deleted recordings past retention (answered by the partial index)."""
     # Both models spell "deleted" the same way.
     return model.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
@@ -85,7 +87,7 @@ def purge_batch_select(
     cutoff: datetime,
     batch_size: int,
     after: tuple[datetime, str] | None = None,
-    model=Recording,
+    model: type[Recording] | type[VoiceRecording] = Recording,
 ) -> QuerySet:
     """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
     deletion first, past ``after`` (the last row of the previous batch).

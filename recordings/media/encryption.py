@@ -36,7 +36,7 @@ import io
 import json
 import os
 import struct
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -156,7 +156,7 @@ class EncryptingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:  # a memoryview; typeshed's Buffer has no len()
         while len(self._buffer) < len(buffer) and not self._done:
             self._next_segment()
         size = min(len(buffer), len(self._buffer))

@@ -19,6 +19,7 @@ A bucket that refuses a write or cannot be reached is the account's to fix, not 
 
 import re
 from dataclasses import dataclass
+from typing import BinaryIO, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
@@ -89,7 +90,7 @@ class ExternalS3Store(S3MediaStore):
     """An account's bucket: any failure to write there is ExternalStoreFailed, naming the bucket
     and S3's error code only (S3's message may describe the signer's identity)."""
 
-    def save(self, key: str, stream, *, account_sid: str) -> int:
+    def save(self, key: str, stream: BinaryIO, *, account_sid: str) -> int:
         try:
             return super().save(key, stream, account_sid=account_sid)
         except MediaStoreUnavailable as exc:
@@ -133,7 +134,15 @@ def external_store(
     )
 
 
-def media_store_for(recording) -> MediaStore:
+class StoredMedia(Protocol):
+    """What media_store_for reads of a recording (the media layer imports no domain model)."""
+
+    account_id: str
+    media_key: str
+    media_external_location: str | None
+
+
+def media_store_for(recording: StoredMedia) -> MediaStore:
     """Return the store holding a recording's media: its account's bucket (read with the
     credentials the account's settings name now), or ours."""
     if recording.media_external_location:

@@ -9,7 +9,7 @@ import contextlib
 import functools
 import io
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -38,7 +38,7 @@ _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 # Bounded: every account with its own AWS credentials (media.external) adds a client.
 @functools.lru_cache(maxsize=256)
-def s3_client(endpoint_url: str | None, region: str, access_key: str, secret_key: str):
+def s3_client(endpoint_url: str | None, region: str, access_key: str, secret_key: str) -> Any:
     """Return this process's boto3 S3 client for these settings and credentials (built once,
     then reused)."""
     config = Config(
@@ -120,7 +120,7 @@ class _S3ReadStream(io.RawIOBase):
             self._open_at(offset)
         return self._pos
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:  # a memoryview; typeshed's Buffer has no len()
         if self._body is None:
             return 0
         try:
@@ -161,7 +161,7 @@ class S3MediaStore:
             settings.AWS_S3_ENDPOINT_URL, settings.AWS_S3_REGION_NAME, access_key, secret_key
         )
 
-    def _call(self, operation: str, **params):
+    def _call(self, operation: str, **params: object) -> Any:
         try:
             return getattr(self.client, operation)(Bucket=self.bucket, **params)
         except _UNREACHABLE as exc:
@@ -197,7 +197,8 @@ class S3MediaStore:
     def _save_in_parts(self, key: str, stream: BinaryIO, first: list[bytes], chunk: int) -> int:
         upload = self._call("create_multipart_upload", Key=key)["UploadId"]
         try:
-            parts, size, data = [], 0, first.pop(0)
+            parts: list[dict[str, object]] = []
+            size, data = 0, first.pop(0)
             while data:
                 number = len(parts) + 1
                 answer = self._call(

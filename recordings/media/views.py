@@ -5,8 +5,11 @@ handled here: one ``bytes=`` range answers 206, an unsatisfiable one 416, anythi
 """
 
 import re
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from recordings.media.signed import read_grant, still_servable
@@ -17,7 +20,7 @@ from recordings.twilio_api.errors import json_error
 _RANGE = re.compile(r"bytes=([0-9]{0,100})-([0-9]{0,100})")
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
     """Return the (first, last) byte of a single satisfiable range, None to serve the whole file,
     or False when the range cannot be satisfied.
 
@@ -41,7 +44,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
     return (start, end) if start < size else False
 
 
-def _chunks(stream, start: int, length: int):
+def _chunks(stream: BinaryIO, start: int, length: int) -> Iterator[bytes]:
     with stream:
         stream.seek(start)
         while length > 0:
@@ -53,7 +56,7 @@ def _chunks(stream, start: int, length: int):
 
 
 @require_safe
-def serve_signed_media(request, token: str):
+def serve_signed_media(request: HttpRequest, token: str) -> HttpResponseBase:
     """Stream the file a signed URL grants, whole or by range; 403 if altered or expired, 404
     once its recording is deleted (even while the file waits for removal) or the file is gone."""
     grant = read_grant(token)
@@ -65,9 +68,9 @@ def serve_signed_media(request, token: str):
     size = store.size(grant.key)
     byte_range = parse_range(request.headers.get("Range"), size)
     if byte_range is False:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     start, end = byte_range or (0, size - 1)
     length = end - start + 1 if size else 0
     body = [] if request.method == "HEAD" else _chunks(store.open(grant.key), start, length)

@@ -7,10 +7,18 @@ A page past a cursor costs what the first page does, at any depth and any table 
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 
 LIST_ORDER = ("-date_created", "-sid")
+
+
+class Keyed(Protocol):
+    """A row of a list in LIST_ORDER: what a cursor holds of it."""
+
+    date_created: datetime
+    sid: str
 
 
 @dataclass(frozen=True)

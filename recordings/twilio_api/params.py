@@ -2,6 +2,7 @@
 error that names the first bad one. Resource-specific parameters (choices of a domain) stay with
 their API; these are only the spelling rules every Twilio endpoint shares."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,7 +29,7 @@ def require_valid(validator):
     return validator
 
 
-def boolean_param(query, name: str) -> bool:
+def boolean_param(query: Mapping[str, str], name: str) -> bool:
     """Read a ``true``/``false`` query parameter (absent is false)."""
     raw = query.get(name)
     if raw in (None, ""):
@@ -53,7 +54,7 @@ def moment_param(name: str, raw: str) -> tuple[datetime, bool]:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC), False
 
 
-def sid_param(query, name: str, prefix: str) -> str | None:
+def sid_param(query: Mapping[str, str], name: str, prefix: str) -> str | None:
     """Read a SID query parameter of the ``prefix`` kind (None when absent)."""
     raw = query.get(name)
     if not raw:

@@ -3,6 +3,8 @@ library on list pages) and the 2010-04-01 API's XML (``<TwilioResponse>`` around
 the ``RestException``, each field in PascalCase, nulls as empty elements)."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 from xml.etree import ElementTree
 
 import orjson
@@ -15,7 +17,12 @@ class ORJSONRenderer(JSONRenderer):
     Bodies hold only str, int, bool, None, lists and dicts: serializers format dates themselves.
     """
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         return b"" if data is None else orjson.dumps(data)
 
 
@@ -34,7 +41,7 @@ def _pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
-def _append(parent: ElementTree.Element, name: str, value) -> None:
+def _append(parent: ElementTree.Element, name: str, value: object) -> None:
     element = ElementTree.SubElement(parent, _pascal(name))
     if isinstance(value, dict):
         for key, item in value.items():
@@ -52,7 +59,12 @@ class TwilioXMLRenderer(BaseRenderer):
     format = "xml"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         view = (renderer_context or {}).get("view")

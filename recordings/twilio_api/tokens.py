@@ -8,12 +8,12 @@ from datetime import datetime
 from django.core import signing
 
 from recordings.twilio_api.errors import INVALID_PAGE_TOKEN, TwilioAPIError
-from recordings.twilio_api.keyset import Cursor
+from recordings.twilio_api.keyset import Cursor, Keyed
 
 _TOKEN_SALT = "roomvault.api.page-token"
 
 
-def encode_token(row, *, forward: bool) -> str:
+def encode_token(row: Keyed, *, forward: bool) -> str:
     """Return the token of the page that starts after (or, backwards, before) ``row``."""
     payload = [row.date_created.isoformat(), row.sid, 1 if forward else 0]
     return signing.dumps(payload, salt=_TOKEN_SALT, compress=False)

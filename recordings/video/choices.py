@@ -47,7 +47,10 @@ class ParticipantStatus(models.TextChoices):
 
 
 # Matroska: audio-only files are .mka, anything with video is .mkv (seed 000).
-CONTAINER_FOR_TYPE = {MediaType.AUDIO: ContainerFormat.MKA, MediaType.VIDEO: ContainerFormat.MKV}
+CONTAINER_FOR_TYPE: dict[str, ContainerFormat] = {
+    MediaType.AUDIO: ContainerFormat.MKA,
+    MediaType.VIDEO: ContainerFormat.MKV,
+}
 CONTENT_TYPE_FOR_CONTAINER = {
     ContainerFormat.MKA: "audio/x-matroska",
     ContainerFormat.MKV: "video/x-matroska",

@@ -202,7 +202,7 @@ def rooms_idle(*, now: datetime) -> list[Room]:
         .exclude(participants__status=ParticipantStatus.CONNECTED)
         .annotate(last_left=Max("participants__end_time"))
     )
-    idle = []
+    idle: list[Room] = []
     for room in candidates:
         since, minutes = (
             (room.last_left, room.empty_room_timeout)

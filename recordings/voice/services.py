@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -154,6 +155,7 @@ def voice_recording_start(
     """
     callback_url_check(status_callback)
     subject = call or conference
+    assert subject is not None  # callers pass a call or a conference
     locked = type(subject).objects.select_for_update().get(pk=subject.pk)
     if locked.status != CallStatus.IN_PROGRESS:
         kind = "Call" if call else "Conference"
@@ -182,7 +184,9 @@ def voice_recording_start(
     return recording
 
 
-def voice_recording_current(*, call: Call | None = None, conference: Conference | None = None):
+def voice_recording_current(
+    *, call: Call | None = None, conference: Conference | None = None
+) -> VoiceRecording:
     """Return the one active recording ``Twilio.CURRENT`` stands for; raise
     AmbiguousCurrentRecording when there is none, or more than one (seed 003)."""
     active = list(
@@ -276,7 +280,12 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
 
 @transaction.atomic
 def _complete(
-    recording, wav, *, duration: float, channels: int, error_code: int | None
+    recording: VoiceRecording,
+    wav: BinaryIO,
+    *,
+    duration: float,
+    channels: int,
+    error_code: int | None,
 ) -> VoiceRecording:
     recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
     _require_awaiting_audio(recording)
@@ -358,6 +367,13 @@ def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
     return True
 
 
+# A callback's RecordingStatus for each recording status; any other reads "absent".
+_CALLBACK_STATUS: dict[str, str] = {
+    VoiceRecordingStatus.PROCESSING: CallbackEvent.IN_PROGRESS,
+    VoiceRecordingStatus.COMPLETED: CallbackEvent.COMPLETED,
+}
+
+
 def callback_params(recording: VoiceRecording) -> dict[str, str]:
     """Return a recording status callback's parameters, named as seed 003 names them."""
     params = {
@@ -365,10 +381,7 @@ def callback_params(recording: VoiceRecording) -> dict[str, str]:
         "CallSid": recording.call_id or "",
         "RecordingSid": recording.sid,
         "RecordingUrl": settings.PUBLIC_BASE_URL + recording_path(recording),
-        "RecordingStatus": {
-            VoiceRecordingStatus.PROCESSING: CallbackEvent.IN_PROGRESS,
-            VoiceRecordingStatus.COMPLETED: CallbackEvent.COMPLETED,
-        }.get(recording.status, CallbackEvent.ABSENT),
+        "RecordingStatus": _CALLBACK_STATUS.get(recording.status, CallbackEvent.ABSENT),
         "RecordingChannels": str(recording.channels),
         "RecordingStartTime": rfc2822(recording.start_time),
         "RecordingSource": recording.source,

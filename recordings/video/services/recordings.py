@@ -305,12 +305,16 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
     )
 
 
-def _media_remove(model, files: list[tuple[str, str, list[str]]]) -> None:
+def _media_remove(
+    model: type[Recording] | type[VoiceRecording], files: list[tuple[str, str, list[str]]]
+) -> None:
     """Delete each recording's files (sid, account, keys), then clear the media key of those whose
     files are gone."""
+    if not files:  # nothing to remove: open no store
+        return
     removed = []
     try:
-        store = get_media_store() if files else None
+        store = get_media_store()
         for sid, account, keys in files:
             for key in keys:
                 # A key outside the recording's account (written before keys were checked)

@@ -34,7 +34,7 @@ from recordings.video.models import Participant, RecordingRules, RecordingSettin
 from recordings.video.services.recordings import recording_start, recording_stop
 
 GROUP_TYPES = (RoomType.GROUP, RoomType.GROUP_SMALL)
-CODECS_FOR_KIND = {
+CODECS_FOR_KIND: dict[str, tuple[Codec, Codec]] = {
     MediaType.AUDIO: (Codec.OPUS, Codec.PCMU),
     MediaType.VIDEO: (Codec.VP8, Codec.H264),
 }

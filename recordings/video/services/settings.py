@@ -1,6 +1,7 @@
 """An account's recording defaults, external S3 storage and encryption, its public keys and its
 AWS credentials."""
 
+import enum
 import re
 
 from django.db import transaction
@@ -21,7 +22,14 @@ from recordings.video.models import PublicKey, RecordingSettings
 # Twilio's form: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".
 _AWS_CREDENTIALS = re.compile(r"\A(?P<key>[A-Z0-9]{16,128}):(?P<secret>[\x21-\x7e]{1,128})\Z")
 
-UNSET = object()
+
+class _Unset(enum.Enum):
+    """The type of UNSET: a setting the caller leaves as it is."""
+
+    UNSET = enum.auto()
+
+
+UNSET = _Unset.UNSET
 
 
 class InvalidSetting(ValueError):
@@ -50,20 +58,19 @@ def _check(row: RecordingSettings) -> None:
         ).exists()
     ):
         raise InvalidSetting("aws_credentials_sid", "is not AWS credentials of this account")
-    location = parse_s3_url(row.aws_s3_url) if row.aws_s3_url else None  # InvalidS3Url: below
+    url = row.aws_s3_url
+    location = parse_s3_url(url) if url else None  # InvalidS3Url: below
     # A tenant's URL naming an internal host is refused; our own S3 server is the operator's.
-    if location is not None and not on_configured_endpoint(row.aws_s3_url):
+    if url and not on_configured_endpoint(url):
         try:
-            outbound.check_url(row.aws_s3_url)
+            outbound.check_url(url)
         except outbound.OutboundRefused as exc:
             raise InvalidSetting("aws_s3_url", f"names an internal address: {exc.reason}") from None
-    if row.aws_storage_enabled and location is None:
+    if not row.aws_storage_enabled:
+        return
+    if location is None:
         raise InvalidSetting("aws_s3_url", "is required when AWS storage is enabled")
-    if (
-        row.aws_storage_enabled
-        and not row.aws_credentials_sid
-        and not operator_credentials_allowed(location.bucket)
-    ):
+    if not row.aws_credentials_sid and not operator_credentials_allowed(location.bucket):
         raise InvalidSetting(
             "aws_credentials_sid",
             f"is required to store recordings in the bucket {location.bucket}",
@@ -74,13 +81,13 @@ def _check(row: RecordingSettings) -> None:
 def recording_settings_update(
     *,
     account: Account,
-    record_participants_on_connect=UNSET,
-    friendly_name=UNSET,
-    aws_credentials_sid=UNSET,
-    aws_s3_url=UNSET,
-    aws_storage_enabled=UNSET,
-    encryption_key_sid=UNSET,
-    encryption_enabled=UNSET,
+    record_participants_on_connect: bool | _Unset = UNSET,
+    friendly_name: str | _Unset = UNSET,
+    aws_credentials_sid: str | _Unset | None = UNSET,
+    aws_s3_url: str | _Unset | None = UNSET,
+    aws_storage_enabled: bool | _Unset = UNSET,
+    encryption_key_sid: str | _Unset | None = UNSET,
+    encryption_enabled: bool | _Unset = UNSET,
     actor: Actor = SYSTEM,
 ) -> RecordingSettings:
     """Change the given settings (the others keep their values); raise InvalidSetting if the
