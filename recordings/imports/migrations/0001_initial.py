@@ -85,6 +85,11 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_importjob",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created"], name="import_account_date"
+                            )
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -125,19 +130,12 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_importitem",
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("job", "sid"), name="import_item_unique_sid"
+                            )
+                        ],
                     },
-                ),
-                migrations.AddIndex(
-                    model_name="importjob",
-                    index=models.Index(
-                        fields=["account", "-date_created"], name="import_account_date"
-                    ),
-                ),
-                migrations.AddConstraint(
-                    model_name="importitem",
-                    constraint=models.UniqueConstraint(
-                        fields=("job", "sid"), name="import_item_unique_sid"
-                    ),
                 ),
             ],
         ),

@@ -97,6 +97,23 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_room",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created", "-sid"],
+                                name="room_account_date",
+                            ),
+                            models.Index(
+                                fields=["account", "unique_name", "status"],
+                                name="room_account_name",
+                            ),
+                        ],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                condition=models.Q(("status", "in-progress")),
+                                fields=("account", "unique_name"),
+                                name="room_unique_name_in_progress",
+                            )
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -180,6 +197,11 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_participant",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "identity"], name="participant_account_identity"
+                            )
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -267,6 +289,9 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_track",
+                        "indexes": [
+                            models.Index(fields=["account", "name"], name="track_account_name")
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -381,6 +406,34 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_recording",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created", "-sid"], name="rec_account_date"
+                            ),
+                            models.Index(
+                                fields=["account", "status", "-date_created", "-sid"],
+                                name="rec_account_status",
+                            ),
+                            models.Index(
+                                fields=["account", "type", "-date_created", "-sid"],
+                                name="rec_account_type",
+                            ),
+                            models.Index(
+                                fields=["room", "-date_created", "-sid"], name="rec_room_date"
+                            ),
+                            models.Index(
+                                fields=["participant", "-date_created", "-sid"],
+                                name="rec_participant_date",
+                            ),
+                            models.Index(
+                                fields=["track", "-date_created", "-sid"], name="rec_track_date"
+                            ),
+                            models.Index(
+                                condition=models.Q(("status", "deleted")),
+                                fields=["date_deleted", "sid"],
+                                name="rec_deleted_purge",
+                            ),
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -418,81 +471,6 @@ class Migration(migrations.Migration):
                             )
                         ],
                     },
-                ),
-                migrations.AddIndex(
-                    model_name="room",
-                    index=models.Index(
-                        fields=["account", "-date_created", "-sid"], name="room_account_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="room",
-                    index=models.Index(
-                        fields=["account", "unique_name", "status"], name="room_account_name"
-                    ),
-                ),
-                migrations.AddConstraint(
-                    model_name="room",
-                    constraint=models.UniqueConstraint(
-                        condition=models.Q(("status", "in-progress")),
-                        fields=("account", "unique_name"),
-                        name="room_unique_name_in_progress",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="participant",
-                    index=models.Index(
-                        fields=["account", "identity"], name="participant_account_identity"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="track",
-                    index=models.Index(fields=["account", "name"], name="track_account_name"),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["account", "-date_created", "-sid"], name="rec_account_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["account", "status", "-date_created", "-sid"],
-                        name="rec_account_status",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["account", "type", "-date_created", "-sid"], name="rec_account_type"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["room", "-date_created", "-sid"], name="rec_room_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["participant", "-date_created", "-sid"], name="rec_participant_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        fields=["track", "-date_created", "-sid"], name="rec_track_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="recording",
-                    index=models.Index(
-                        condition=models.Q(("status", "deleted")),
-                        fields=["date_deleted", "sid"],
-                        name="rec_deleted_purge",
-                    ),
                 ),
             ],
         ),

@@ -61,6 +61,11 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_conference",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created", "-sid"], name="conf_account"
+                            )
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -113,6 +118,11 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_call",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created", "-sid"], name="call_account"
+                            )
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -252,6 +262,28 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_voicerecording",
+                        "indexes": [
+                            models.Index(
+                                fields=["account", "-date_created", "-sid"],
+                                name="vrec_account_date",
+                            ),
+                            models.Index(
+                                fields=["account", "status", "-date_created", "-sid"],
+                                name="vrec_account_status",
+                            ),
+                            models.Index(
+                                fields=["call", "-date_created", "-sid"], name="vrec_call_date"
+                            ),
+                            models.Index(
+                                fields=["conference", "-date_created", "-sid"],
+                                name="vrec_conf_date",
+                            ),
+                            models.Index(
+                                condition=models.Q(("status", "deleted")),
+                                fields=["date_deleted", "sid"],
+                                name="vrec_deleted_purge",
+                            ),
+                        ],
                     },
                 ),
                 migrations.CreateModel(
@@ -294,58 +326,13 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "recordings_transcription",
+                        "indexes": [
+                            models.Index(
+                                fields=["recording", "-date_created", "-sid"],
+                                name="transcription_rec",
+                            )
+                        ],
                     },
-                ),
-                migrations.AddIndex(
-                    model_name="conference",
-                    index=models.Index(
-                        fields=["account", "-date_created", "-sid"], name="conf_account"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="call",
-                    index=models.Index(
-                        fields=["account", "-date_created", "-sid"], name="call_account"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="voicerecording",
-                    index=models.Index(
-                        fields=["account", "-date_created", "-sid"], name="vrec_account_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="voicerecording",
-                    index=models.Index(
-                        fields=["account", "status", "-date_created", "-sid"],
-                        name="vrec_account_status",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="voicerecording",
-                    index=models.Index(
-                        fields=["call", "-date_created", "-sid"], name="vrec_call_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="voicerecording",
-                    index=models.Index(
-                        fields=["conference", "-date_created", "-sid"], name="vrec_conf_date"
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="voicerecording",
-                    index=models.Index(
-                        condition=models.Q(("status", "deleted")),
-                        fields=["date_deleted", "sid"],
-                        name="vrec_deleted_purge",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="transcription",
-                    index=models.Index(
-                        fields=["recording", "-date_created", "-sid"], name="transcription_rec"
-                    ),
                 ),
             ],
         ),
