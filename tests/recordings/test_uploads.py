@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from console.sids import new_sid
+from recordings.imports import video
+from recordings.imports.common import ImportRefused
 from recordings.lifecycle.drift import media_drift_report
 from recordings.lifecycle.exceptions import RecordingNotAwaitingMedia
 from recordings.media.demo import opus_mka
@@ -191,3 +194,43 @@ def test_a_voice_upload_that_loses_the_race_removes_the_file_it_stored(
     recording.refresh_from_db()
     assert (recording.status, recording.media_key) == (VoiceRecordingStatus.ABSENT, "")
     assert stored_keys() == []
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def test_an_import_whose_sid_is_taken_while_its_file_is_stored_removes_the_file(
+    account, other_account, tmp_path, during_upload
+):
+    media = tmp_path / "media.mka"
+    media.write_bytes(AUDIO)
+    room, participant, sid = new_sid("RM"), new_sid("PA"), new_sid("RT")
+    meta = video.VideoMeta(
+        sid=sid,
+        status="completed",
+        date_created=timezone.now(),
+        source_sid=new_sid("MT"),
+        room_sid=room,
+        participant_sid=participant,
+        track_name="audio",
+        type="audio",
+        codec="OPUS",
+        container_format="mka",
+        size=len(AUDIO),
+        duration=1,
+        offset=0,
+    )
+    # Another account's recording takes the SID after the cheap check, during the upload.
+    during_upload(
+        lambda: RecordingFactory(sid=sid, track__participant__room__account=other_account)
+    )
+    with pytest.raises(ImportRefused, match="already taken"):
+        video.video_recording_write(
+            account=account,
+            meta=meta,
+            room=video.RoomMeta(sid=room, unique_name="r"),
+            participant=video.ParticipantMeta(sid=participant, identity="p"),
+            media=media,
+        )
+    assert stored_keys() == []
+    assert not Recording.objects.filter(sid=sid, account=account).exists()
