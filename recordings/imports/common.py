@@ -9,6 +9,7 @@ from pathlib import Path
 from console.models import Account
 from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import get_media_store
+from recordings.media.uploads import save_then_record
 
 # Why a recording whose SIDs (or the place of its file) are taken is not written: the same words
 # whether another account holds one of them or not, so that an import tells nobody which SIDs
@@ -53,33 +54,43 @@ def already_here(model, same: tuple[tuple[str, str], ...], *, account: Account, 
     return True
 
 
-def insert_with_media(recording, *, media: Path | None, key: str = "") -> int:
-    """Insert a recording's row with its file stored under ``key`` (no file without ``media``);
-    return the bytes stored; raise ImportRefused (UNSTORABLE), with nothing written, when its SID
-    or its key is taken. Call inside the writer's transaction.
+def store_then_write(
+    model, *, sid: str, account: Account, media: Path | None, key: str, write: Callable[[int], int]
+) -> int:
+    """Store a recording's file under ``key`` (none without ``media``), then ``write(size)`` its
+    rows in their own transaction; return the bytes stored. Raise ImportRefused (UNSTORABLE) when
+    its SID or its key is taken.
 
-    The file is stored first, create-only: a row that is not written takes with it the file this
-    call stored, and nothing else. A process killed between the two leaves a file no row names
-    (the drift check reports it), which the next run's store refuses to replace.
+    The file is stored before the transaction (a download's worth of bytes holds no lock), and
+    create-only: rows that are not written take with them the file this call stored, and nothing
+    else. A process killed between the two leaves a file no row names (the drift check reports
+    it), which the next run's store refuses to replace.
     """
-    if type(recording).objects.filter(sid=recording.sid).exists():
+    # Cheap before the upload; ``insert`` checks again inside the transaction.
+    if model.objects.filter(sid=sid).exists():
         raise ImportRefused(UNSTORABLE)
     if media is None:
-        recording.save(force_insert=True)
-        return 0
-    store = get_media_store()
+        return write(0)
     try:
         with media.open("rb") as stream:
-            recording.size = store.save(key, stream, account_sid=recording.account_id)
+            return save_then_record(
+                get_media_store(), key, stream, account_sid=account.sid, record=write
+            )
     except MediaKeyTaken:
         raise ImportRefused(UNSTORABLE) from None
-    recording.media_key = key
-    try:
-        recording.save(force_insert=True)
-    except BaseException:
-        store.delete(key, account_sid=recording.account_id)
-        raise
-    return recording.size
+
+
+def insert(recording, *, key: str, size: int) -> int:
+    """Insert a recording's row naming its stored file (``key``, ``size``; none when ``key`` is
+    empty) and return the size; raise ImportRefused (UNSTORABLE) when its SID is taken. Call
+    inside the writer's transaction."""
+    if type(recording).objects.filter(sid=recording.sid).exists():
+        raise ImportRefused(UNSTORABLE)
+    if key:
+        recording.media_key = key
+        recording.size = size
+    recording.save(force_insert=True)
+    return size
 
 
 def ensure_row(model, sid: str, account: Account, **fields):

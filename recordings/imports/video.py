@@ -2,8 +2,9 @@
 
 The source's description of a recording, its room and its participant arrive as plain records
 (from the API or from an exported folder); the media file, when the recording has one, has already
-been downloaded whole. Everything is written in one transaction with the file stored inside it, so
-an interrupted import leaves either the whole recording or nothing.
+been downloaded whole. It is stored first, then the rows are written in one short transaction: an
+interrupted import leaves either the whole recording or nothing but a file no row names (which the
+drift check reports).
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,13 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings.imports import checks
-from recordings.imports.common import ImportRefused, already_here, ensure_row, insert_with_media
+from recordings.imports.common import (
+    ImportRefused,
+    already_here,
+    ensure_row,
+    insert,
+    store_then_write,
+)
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.video.choices import (
     CONTAINER_FOR_TYPE,
@@ -115,7 +122,6 @@ def check_media(meta: VideoMeta, path: Path) -> None:
         )
 
 
-@transaction.atomic
 def video_recording_write(
     *,
     account: Account,
@@ -129,6 +135,43 @@ def video_recording_write(
     checks.video_check(meta)
     checks.room_check(room)
     checks.participant_check(participant)
+    container_format = meta.container_format or CONTAINER_FOR_TYPE[meta.type]
+    key = ""
+    if media is not None:
+        where = Recording(
+            sid=meta.sid, account=account, room_id=room.sid, container_format=container_format
+        )
+        key = media_key_for(where)
+    return store_then_write(
+        Recording,
+        sid=meta.sid,
+        account=account,
+        media=media,
+        key=key,
+        write=lambda size: _rows_write(
+            account=account,
+            meta=meta,
+            room=room,
+            participant=participant,
+            container_format=container_format,
+            key=key,
+            size=size,
+        ),
+    )
+
+
+@transaction.atomic
+def _rows_write(
+    *,
+    account: Account,
+    meta: VideoMeta,
+    room: RoomMeta,
+    participant: ParticipantMeta,
+    container_format: str,
+    key: str,
+    size: int,
+) -> int:
+    """Write the rows of a recording whose file (if any) is stored under ``key``."""
     now = timezone.now()
     room_row = ensure_row(
         Room,
@@ -177,7 +220,7 @@ def video_recording_write(
         status=meta.status,
         type=meta.type,
         codec=meta.codec,
-        container_format=meta.container_format or CONTAINER_FOR_TYPE[meta.type],
+        container_format=container_format,
         track_name=meta.track_name,
         size=meta.size,
         duration=meta.duration,
@@ -189,6 +232,4 @@ def video_recording_write(
         date_deleted=(meta.date_deleted or now) if meta.status == RecordingStatus.DELETED else None,
     )
     # The file's size is the recording's: the download was checked against it.
-    return insert_with_media(
-        recording, media=media, key=media_key_for(recording) if media is not None else ""
-    )
+    return insert(recording, key=key, size=size)

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from console.models import Account
 from recordings.imports import checks
-from recordings.imports.common import ImportRefused, already_here, ensure_row, insert_with_media
+from recordings.imports.common import (
+    ImportRefused,
+    already_here,
+    ensure_row,
+    insert,
+    store_then_write,
+)
 from recordings.lifecycle.queue import enqueue
 from recordings.voice import audio, media
 from recordings.voice.choices import CallStatus, CaptureState, VoiceRecordingStatus
@@ -73,11 +79,26 @@ def check_audio(meta: VoiceMeta, path: Path) -> None:
         raise ImportRefused(f"audio lasts {duration:.1f} s, the recording says {meta.duration} s")
 
 
-@transaction.atomic
 def voice_recording_write(*, account: Account, meta: VoiceMeta, media_path: Path | None) -> int:
     """Write the recording (and its call or conference where missing); return the bytes stored.
     Raises ImportRefused, with nothing written, on a bad field or a SID clash."""
     checks.voice_check(meta)
+    key = ""
+    if media_path is not None:
+        key = media.original_key(VoiceRecording(sid=meta.sid, account=account))
+    return store_then_write(
+        VoiceRecording,
+        sid=meta.sid,
+        account=account,
+        media=media_path,
+        key=key,
+        write=lambda size: _rows_write(account=account, meta=meta, key=key, size=size),
+    )
+
+
+@transaction.atomic
+def _rows_write(*, account: Account, meta: VoiceMeta, key: str, size: int) -> int:
+    """Write the rows of a recording whose audio (if any) is stored under ``key``."""
     now = timezone.now()
     call = conference = None
     if meta.call_sid:
@@ -119,10 +140,8 @@ def voice_recording_write(*, account: Account, meta: VoiceMeta, media_path: Path
         date_stopped=meta.date_created,
         date_deleted=now if meta.status == VoiceRecordingStatus.DELETED else None,
     )
-    stored = insert_with_media(
-        recording, media=media_path, key=media.original_key(recording) if media_path else ""
-    )
-    if media_path is not None:
+    stored = insert(recording, key=key, size=size)
+    if key:
         sid = recording.sid
         transaction.on_commit(
             lambda: enqueue("recordings.tasks.make_voice_renditions", sid), robust=True

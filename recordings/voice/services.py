@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -29,8 +28,10 @@ from recordings.lifecycle.exceptions import (
     UnsupportedForConference,
 )
 from recordings.lifecycle.queue import enqueue
+from recordings.media.keys import MediaKeyTaken
 from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
+from recordings.media.uploads import save_then_record
 from recordings.video.services.recordings import mark_deleted
 from recordings.voice import audio, media
 from recordings.voice import selectors as voice_selectors
@@ -264,36 +265,50 @@ def voice_recording_audio_ingest(*, recording: VoiceRecording, path: Path) -> Vo
             )
         except audio.InvalidAudio as exc:
             raise MediaRejected(exc.reason) from None
-        error_code = None
         if kept.duration < MIN_SECONDS:
             # Silence is only told apart where it was trimmed away.
             error_code = ABSENT_SILENT if trim and not kept.had_sound else ABSENT_TOO_SHORT
+            return _record(recording.pk, error_code=error_code)
         wav.seek(0)
-        return _complete(
-            recording,
-            wav,
-            duration=kept.duration,
-            channels=kept.channels,
-            error_code=error_code,
-        )
+        key = media.original_key(recording)
+        try:
+            # Stored before the short transaction that records it: the row is not locked during
+            # the upload, and an upload that loses the race removes its file.
+            return save_then_record(
+                get_media_store(),
+                key,
+                wav,
+                account_sid=recording.account_id,
+                record=lambda size: _record(
+                    recording.pk, key=key, size=size, duration=kept.duration, channels=kept.channels
+                ),
+            )
+        except MediaKeyTaken:
+            # Another upload of this recording stored its file first: the recording is theirs.
+            _require_awaiting_audio(VoiceRecording.objects.get(pk=recording.pk))
+            raise RecordingNotAwaitingMedia(
+                f"Recording {recording.sid} is taking another upload of its audio"
+            ) from None
 
 
 @transaction.atomic
-def _complete(
-    recording: VoiceRecording,
-    wav: BinaryIO,
+def _record(
+    pk: str,
     *,
-    duration: float,
-    channels: int,
-    error_code: int | None,
+    error_code: int | None = None,
+    key: str = "",
+    size: int = 0,
+    duration: float = 0.0,
+    channels: int = 1,
 ) -> VoiceRecording:
-    recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
+    """Complete a recording with its stored audio, or make it absent with ``error_code``, if it
+    still awaits its audio (under the row's lock)."""
+    recording = VoiceRecording.objects.select_for_update().get(pk=pk)
     _require_awaiting_audio(recording)
     now = timezone.now()
     if error_code is None:
-        key = media.original_key(recording)
-        recording.size = get_media_store().save(key, wav, account_sid=recording.account_id)
         recording.media_key = key
+        recording.size = size
         # Half up, as for video recordings: 2.5 s is 3 s to a user (round() would say 2).
         recording.duration = api_duration(duration)
         # Seed 003: the channels of the final file. A dual recording whose platform could only

@@ -19,9 +19,10 @@ from recordings.lifecycle.queue import enqueue
 from recordings.media import demo
 from recordings.media.encryption import encrypt_stream
 from recordings.media.external import external_store, object_url, parse_s3_url
-from recordings.media.keys import UnsafeMediaKey, media_key
+from recordings.media.keys import MediaKeyTaken, UnsafeMediaKey, media_key
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
+from recordings.media.uploads import save_then_record
 from recordings.video import callbacks
 from recordings.video.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
 from recordings.video.models import PublicKey, Recording, RecordingSettings, Room, Track
@@ -102,7 +103,6 @@ def _destination(options: RecordingSettings | None, key: str) -> tuple[MediaStor
     )
 
 
-@transaction.atomic
 def recording_complete(
     *,
     recording: Recording,
@@ -110,16 +110,17 @@ def recording_complete(
     duration: int,
     codec: str | None = None,
 ) -> Recording:
-    """Store a finished recording's media file and mark the recording completed."""
-    recording = Recording.objects.select_for_update().get(pk=recording.pk)
-    if recording.status != RecordingStatus.PROCESSING:
-        raise RecordingNotAwaitingMedia(
-            f"Recording {recording.sid} is {recording.status}: it takes no more media"
-        )
-    key = media_key_for(recording)
-    now = timezone.now()
+    """Store a finished recording's media file, then mark the recording completed.
+
+    The file (encrypted first, where the account asks) is stored before the short transaction
+    that records it, so the row is not locked during the upload; an upload that loses the race
+    (the recording completed or failed meanwhile) removes its file and raises
+    RecordingNotAwaitingMedia, as it would have had it waited for the lock.
+    """
+    recording = Recording.objects.get(pk=recording.pk)
+    _require_processing(recording)
     options = RecordingSettings.objects.filter(account_id=recording.account_id).first()
-    store, key, external_location = _destination(options, key)
+    store, key, external_location = _destination(options, media_key_for(recording))
     encryption_key = None
     if options is not None and options.encryption_enabled and options.encryption_key_sid:
         public_key = PublicKey.objects.get(
@@ -127,7 +128,53 @@ def recording_complete(
         )
         media = encrypt_stream(media, public_key_pem=public_key.public_key, key_sid=public_key.sid)
         encryption_key = public_key.sid
-    recording.size = store.save(key, media, account_sid=recording.account_id)
+    try:
+        return save_then_record(
+            store,
+            key,
+            media,
+            account_sid=recording.account_id,
+            record=lambda size: _media_record(
+                pk=recording.pk,
+                key=key,
+                size=size,
+                external_location=external_location,
+                encryption_key=encryption_key,
+                duration=duration,
+                codec=codec,
+            ),
+        )
+    except MediaKeyTaken:
+        # Another upload of this recording stored its file first: the recording is theirs.
+        _require_processing(Recording.objects.get(pk=recording.pk))
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is taking another upload of its media"
+        ) from None
+
+
+def _require_processing(recording: Recording) -> None:
+    if recording.status != RecordingStatus.PROCESSING:
+        raise RecordingNotAwaitingMedia(
+            f"Recording {recording.sid} is {recording.status}: it takes no more media"
+        )
+
+
+@transaction.atomic
+def _media_record(
+    *,
+    pk: str,
+    key: str,
+    size: int,
+    external_location: str | None,
+    encryption_key: str | None,
+    duration: int,
+    codec: str | None,
+) -> Recording:
+    """Record a stored file on its recording, if it still awaits media (under the row's lock)."""
+    recording = Recording.objects.select_for_update().get(pk=pk)
+    _require_processing(recording)
+    now = timezone.now()
+    recording.size = size
     recording.media_key = key
     recording.media_external_location = external_location
     recording.encryption_key = encryption_key
