@@ -1,12 +1,13 @@
 """Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
 
-The selection is the Logs filter (its URL query) or an explicit list of SIDs, always read through
-the Logs page's own selector (video or voice) so that "all matching this filter" means what that
-page shows.
+The selection is the Logs filter (its URL query) or an explicit list of SIDs of one kind of
+recording (``product``), always read through that kind's ``matching`` (its Logs page's own
+selector) so that "all matching this filter" means what that page shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
-the job's keyset cursor, soft-delete the completed and failed ones with one UPDATE, and save the
-counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back, and the
-re-delivered task does it again from the same cursor: nothing is counted or deleted twice.
+the job's keyset cursor, soft-delete those the kind may delete (``deletion.soft_delete``: one
+UPDATE, one audit row listing their SIDs), and save the counts and the new cursor. A worker that
+dies mid-chunk rolls the whole chunk back, and the re-delivered task does it again from the same
+cursor: nothing is counted or deleted twice.
 """
 
 from collections.abc import Callable
