@@ -157,6 +157,8 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=64)
     object_sid = models.CharField(max_length=34, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
+    # The SIDs an action on many objects touched (a bulk deletion's chunk), space-separated.
+    detail = models.TextField(blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     date_created = models.DateTimeField(auto_now_add=True)
 

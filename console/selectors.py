@@ -67,8 +67,8 @@ def audit_events(
 
     ``actor`` matches part of the actor's name (``user:<email>``, ``api:<SID>``, ``system``);
     ``action`` matches an action exactly or a family of them (``api_key`` → ``api_key.*``);
-    ``object_sid`` matches exactly; the dates bound ``date_created`` (after inclusive, before
-    exclusive).
+    ``object_sid`` matches exactly, or one of the SIDs an event on many objects lists; the dates
+    bound ``date_created`` (after inclusive, before exclusive).
     """
     qs = AuditEvent.objects.filter(account=account)
     if actor:
@@ -76,7 +76,7 @@ def audit_events(
     if action:
         qs = qs.filter(Q(action=action) | Q(action__startswith=f"{action}."))
     if object_sid:
-        qs = qs.filter(object_sid=object_sid)
+        qs = qs.filter(Q(object_sid=object_sid) | Q(detail__contains=object_sid))
     if date_created_after is not None:
         qs = qs.filter(date_created__gte=date_created_after)
     if date_created_before is not None:

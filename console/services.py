@@ -40,7 +40,13 @@ SYSTEM = Actor(name="system")
 
 
 def audit_record(
-    *, account: Account, actor: Actor, action: str, object_sid: str = "", object_repr: str = ""
+    *,
+    account: Account,
+    actor: Actor,
+    action: str,
+    object_sid: str = "",
+    object_repr: str = "",
+    detail: str = "",
 ) -> AuditEvent:
     """Write one audit event; call it inside the acting service's transaction."""
     return AuditEvent.objects.create(
@@ -50,6 +56,7 @@ def audit_record(
         action=action,
         object_sid=object_sid,
         object_repr=object_repr[:255],
+        detail=detail,
         source_ip=actor.source_ip,
     )
 

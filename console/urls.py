@@ -8,14 +8,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import urls_team
 from console.forms import EmailAuthenticationForm, EmailPasswordResetForm
-from console.views import auth, home, invitations
+from console.views import auth, invitations
 from recordings.media.views import serve_signed_media
 from recordings.video.api import urls as api_urls
 from recordings.video.urls import settings as settings_urls
+from recordings.video.views import dashboard
 from recordings.voice.api import urls as voice_api_urls
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", dashboard.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),

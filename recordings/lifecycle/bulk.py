@@ -1,16 +1,16 @@
 """Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
 
-The selection is the Logs filter (its URL query) or an explicit list of SIDs, always read through
-the Logs page's own selector (video or voice) so that "all matching this filter" means what that
-page shows.
+The selection is the Logs filter (its URL query) or an explicit list of SIDs of one kind of
+recording (``product``), always read through that kind's ``matching`` (its Logs page's own
+selector) so that "all matching this filter" means what that page shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
-the job's keyset cursor, soft-delete the completed and failed ones with one UPDATE, and save the
-counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back, and the
-re-delivered task does it again from the same cursor: nothing is counted or deleted twice.
+the job's keyset cursor, soft-delete those the kind may delete (``deletion.soft_delete``: one
+UPDATE, one audit row listing their SIDs), and save the counts and the new cursor. A worker that
+dies mid-chunk rolls the whole chunk back, and the re-delivered task does it again from the same
+cursor: nothing is counted or deleted twice.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -21,57 +21,37 @@ from django.utils import timezone
 from console.models import Account
 from console.services import Actor, audit_record
 from console.sids import is_sid
+from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.exceptions import ServiceError
+from recordings.lifecycle.kinds import DELETED, kind_of
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.queue import enqueue
 from recordings.twilio_api import keyset
-from recordings.video import selectors
-from recordings.video.choices import RecordingStatus
-from recordings.video.forms import RecordingFilterForm
-from recordings.video.models import Recording
-from recordings.voice import selectors as voice_selectors
-from recordings.voice.choices import VoiceRecordingStatus
-from recordings.voice.forms import VoiceRecordingFilterForm
-from recordings.voice.models import VoiceRecording
 
 # An explicit selection comes from the row checkboxes of one Logs page (at most 200 rows); a
 # larger set is selected by its filter, never as a list of thousands of SIDs.
 MAX_EXPLICIT_SIDS = 1000
 
 
-@dataclass(frozen=True)
-class _Product:
-    """What differs between deleting video and voice recordings in bulk."""
-
-    model: type[Recording] | type[VoiceRecording]
-    prefix: str
-    select: Callable[..., QuerySet]  # the Logs selector: (account=…, **filters)
-    filter_form: type
-    deletable: tuple[str, ...]
-
-
-# Keyed by the stored product name (a plain string on a loaded job).
-PRODUCTS: dict[str, _Product] = {
-    BulkDeletion.Product.VIDEO: _Product(
-        Recording,
-        "RT",
-        selectors.recording_list,
-        RecordingFilterForm,
-        (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
-    ),
-    # Seed 003: only completed voice recordings can be deleted.
-    BulkDeletion.Product.VOICE: _Product(
-        VoiceRecording,
-        "RE",
-        voice_selectors.voice_recording_list,
-        VoiceRecordingFilterForm,
-        (VoiceRecordingStatus.COMPLETED,),
-    ),
-}
-
-
 class InvalidBulkSelection(ServiceError):
     """The selection is malformed or matches nothing: no job was created."""
+
+
+def form_matching(form_class: type, select: Callable[..., QuerySet]) -> Callable:
+    """Return a kind's ``matching``: a Logs filter query read by that page's form and selector."""
+
+    def matching(account: Account, query: str | None) -> QuerySet:
+        if query is None:
+            return select(account=account)
+        form = form_class(QueryDict(query.lstrip("?")))
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
+        return select(account=account, **form.selector_kwargs())
+
+    return matching
 
 
 def bulk_selection(
@@ -87,6 +67,7 @@ def bulk_selection(
     SIDs simply match nothing). Raises InvalidBulkSelection for an invalid filter, a malformed or
     oversized list, or neither/both given: never silently widen a deletion to "everything".
     """
+    kind = kind_of(product)
     if (query is None) == (sids is None):
         raise InvalidBulkSelection("Select recordings, or all recordings matching a filter.")
     if sids is not None:
@@ -97,20 +78,14 @@ def bulk_selection(
                 f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
                 "to delete more, select all recordings matching a filter."
             )
-        prefix = PRODUCTS[product].prefix
-        if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
-            raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
+        if not all(isinstance(sid, str) and is_sid(sid, kind.prefix) for sid in sids):
+            raise InvalidBulkSelection(
+                f"A recording SID is {kind.prefix} followed by 32 hex digits."
+            )
         # SIDs are stored with lowercase hex; the Logs filter accepts either case.
         wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-        return PRODUCTS[product].select(account=account).filter(sid__in=wanted)
-    assert query is not None  # exactly one of query and sids, checked above
-    form = PRODUCTS[product].filter_form(QueryDict(query.lstrip("?")))
-    if not form.is_valid():
-        problems = "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-        )
-        raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-    return PRODUCTS[product].select(account=account, **form.selector_kwargs())
+        return kind.matching(account, None).filter(sid__in=wanted)
+    return kind.matching(account, query)
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
@@ -127,7 +102,7 @@ def bulk_deletion_get(*, account: Account, pk: int) -> BulkDeletion | None:
 
 def product_noun(product: str) -> str:
     """Return what a product's bulk deletion deletes, in the plural."""
-    return "voice recordings" if product == BulkDeletion.Product.VOICE else "recordings"
+    return kind_of(product).plural
 
 
 def _describe(bulk: BulkDeletion) -> str:
@@ -204,7 +179,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     )
     if bulk is None or bulk.is_finished:
         return False
-    product = PRODUCTS[bulk.product]
+    kind = kind_of(bulk.product)
     qs = bulk_selection(
         account=bulk.account,
         query=None if bulk.sids is not None else bulk.query,
@@ -215,32 +190,24 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
         qs = keyset.beyond_cursor(qs, cursor)
     size = bulk.chunk_size
-    rows = list(
-        qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
-    )
+    rows = list(qs.select_for_update().values_list("sid", "date_created", "status")[: size + 1])
     more, chunk = len(rows) > size, rows[:size]
-    to_delete = [sid for sid, _, status, _ in chunk if status in product.deletable]
-    with_media = [sid for sid, _, status, key in chunk if status in product.deletable and key]
+    to_delete = [sid for sid, _, status in chunk if kind.can_delete(status)]
     # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
-    skipped = sum(
-        1 for row in chunk if row[2] not in product.deletable and row[2] != RecordingStatus.DELETED
-    )
+    skipped = sum(1 for _, _, status in chunk if not kind.can_delete(status) and status != DELETED)
     now = timezone.now()
-    if chunk:
-        audit_record(
-            account=bulk.account,
-            actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
-            action="recordings.bulk_delete_chunk",
-            object_repr=(
-                f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting {len(to_delete)}, "
-                f"skipping {skipped} processing, of {len(chunk)} recordings"
-            ),
-        )
     deleted = (
-        product.model.objects.filter(
-            account=bulk.account, sid__in=to_delete, status__in=product.deletable
-        ).update(status=RecordingStatus.DELETED, date_deleted=now, date_updated=now)
-        if to_delete
+        len(
+            soft_delete(
+                kind,
+                account=bulk.account,
+                sids=to_delete,
+                actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
+                bulk_note=f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting "
+                f"{len(to_delete)}, skipping {skipped} processing, of {len(chunk)} recordings",
+            )
+        )
+        if chunk
         else 0
     )
     bulk.processed += len(chunk)
@@ -268,10 +235,6 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
             "date_updated",
         ]
     )
-    if with_media:
-        transaction.on_commit(
-            lambda: enqueue("recordings.tasks.delete_recordings_media", with_media), robust=True
-        )
     return more
 
 

@@ -1,20 +1,18 @@
-"""Status callbacks: queue one per room or voice-recording event, and make the HTTP attempts that
-deliver it."""
+"""Status callbacks: record one per room or voice-recording event (its parameters built by the app
+that owns the event), and make the signed HTTP attempts that deliver it."""
 
 import time
 
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import Model
 
 from console import outbound
 from recordings.lifecycle.exceptions import CallbackUrlRefused
 from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 from recordings.lifecycle.queue import enqueue
-from recordings.video import callbacks
-from recordings.video.models import Room
+from recordings.lifecycle.signing import request_url, signature
 
 
 class CallbackFailed(Exception):
@@ -31,36 +29,6 @@ def callback_url_check(url: str | None) -> None:
             raise CallbackUrlRefused(f"Invalid StatusCallback URL: {exc.reason}") from None
 
 
-def callback_enqueue(
-    *, room: Room, event: str, params: dict[str, str], recording_sid: str = ""
-) -> None:
-    """Record a callback for a room event and deliver it after commit (if the room wants them).
-
-    Call inside the transaction of the change it reports, so that a rolled-back change sends
-    nothing and a committed one is never without its callback.
-    """
-    if not room.status_callback:
-        return
-    # An UPDATE, not a read-modify-write: concurrent events of one room get distinct numbers.
-    Room.objects.filter(pk=room.pk).update(callback_sequence=F("callback_sequence") + 1)
-    sequence = Room.objects.values_list("callback_sequence", flat=True).get(pk=room.pk) - 1
-    callback_send(
-        account_id=room.account_id,
-        room=room,
-        recording_sid=recording_sid,
-        event=event,
-        url=room.status_callback,
-        method=room.status_callback_method,
-        params={
-            **callbacks.room_params(room),
-            "StatusCallbackEvent": event,
-            "Timestamp": callbacks.timestamp(timezone.now()),
-            "SequenceNumber": str(sequence),
-            **params,
-        },
-    )
-
-
 def callback_send(
     *,
     account_id: str,
@@ -69,11 +37,12 @@ def callback_send(
     method: str,
     params: dict[str, str],
     recording_sid: str = "",
-    room: Room | None = None,
+    room: Model | None = None,
 ) -> None:
     """Record one callback and deliver it after commit, signed and retried like every other.
 
-    Call inside the transaction of the change it reports (see ``callback_enqueue``).
+    Call inside the transaction of the change it reports, so that a rolled-back change sends
+    nothing and a committed one is never without its callback.
     """
     delivery = CallbackDelivery.objects.create(
         account_id=account_id,
@@ -96,7 +65,7 @@ def callback_attempt(*, delivery_id: int) -> None:
         return
     number = delivery.attempts.count() + 1
     headers = {
-        "X-Twilio-Signature": callbacks.signature(
+        "X-Twilio-Signature": signature(
             delivery.account.auth_token, delivery.url, delivery.method, delivery.params
         ),
         "User-Agent": "Roomvault/1 (status callbacks)",
@@ -107,7 +76,7 @@ def callback_attempt(*, delivery_id: int) -> None:
         with outbound.session() as http:
             response = http.request(
                 delivery.method,
-                callbacks.request_url(delivery.url, delivery.method, delivery.params),
+                request_url(delivery.url, delivery.method, delivery.params),
                 data=delivery.params if delivery.method == "POST" else None,
                 headers=headers,
                 timeout=settings.CALLBACK_TIMEOUT_SECONDS,

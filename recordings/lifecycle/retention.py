@@ -1,6 +1,6 @@
-"""Retention: purge deleted recordings' metadata after their retention (video:
+"""Retention: purge deleted recordings' metadata after their kind's retention (video:
 ``RECORDING_RETENTION_DAYS``, 30; voice: ``VOICE_RECORDING_RETENTION_DAYS``, 40), and sweep for
-deleted recordings whose media file is still stored.
+deleted recordings whose media file is still stored. Every registered kind, one after another.
 
 The purge runs in fixed-size batches, each its own short transaction: pick a batch of purgeable
 SIDs through the partial index ``rec_deleted_purge`` (each batch starting where the last ended),
@@ -16,20 +16,17 @@ firing while a long run is still going, or two beat processes by mistake).
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from console.models import Account
 from console.services import SYSTEM, audit_record
+from recordings.lifecycle.kinds import DELETED, RecordingKind, kinds
 from recordings.lifecycle.models import CallbackDelivery
 from recordings.lifecycle.queue import enqueue
-from recordings.video.choices import RecordingStatus
-from recordings.video.models import Recording
-from recordings.voice.models import VoiceRecording
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +38,9 @@ MEDIA_REQUEUE_LIMIT = 10_000
 MEDIA_TASK_BATCH = 1000
 
 
-@dataclass(frozen=True)
-class Retained:
-    """A kind of recording the purge removes: its model, retention and how the audit names it."""
-
-    model: type[Recording] | type[VoiceRecording]
-    retention_setting: str
-    noun: str
-
-    @property
-    def days(self) -> int:
-        return getattr(settings, self.retention_setting)
-
-
-VIDEO = Retained(Recording, "RECORDING_RETENTION_DAYS", "deleted recording")
-VOICE = Retained(VoiceRecording, "VOICE_RECORDING_RETENTION_DAYS", "deleted voice recording")
-RETAINED = (VIDEO, VOICE)
-
-
-def _expired(
-    *, cutoff: datetime, model: type[Recording] | type[VoiceRecording] = Recording
-) -> QuerySet:
+def _expired(*, cutoff: datetime, model: type[Model]) -> QuerySet:
     """Return the deleted recordings past retention (answered by the partial index)."""
-    # Both models spell "deleted" the same way.
-    return model.objects.filter(status=RecordingStatus.DELETED, date_deleted__lte=cutoff)
+    return model.objects.filter(status=DELETED, date_deleted__lte=cutoff)
 
 
 def _uses_advisory_lock() -> bool:
@@ -86,8 +62,8 @@ def purge_batch_select(
     *,
     cutoff: datetime,
     batch_size: int,
+    model: type[Model],
     after: tuple[datetime, str] | None = None,
-    model: type[Recording] | type[VoiceRecording] = Recording,
 ) -> QuerySet:
     """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
     deletion first, past ``after`` (the last row of the previous batch).
@@ -111,7 +87,7 @@ def purge_batch_select(
 
 
 def _purge_batch(
-    kind: Retained, *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
+    kind: RecordingKind, *, cutoff: datetime, batch_size: int, after: tuple[datetime, str] | None
 ) -> tuple[int, tuple[datetime, str] | None]:
     """Purge one batch in one transaction; return how many it purged and where it ended."""
     with transaction.atomic():
@@ -129,8 +105,8 @@ def _purge_batch(
                 account=account,
                 actor=SYSTEM,
                 action="recordings.purge",
-                object_repr=f"{count} {kind.noun}{'s' if count != 1 else ''} purged "
-                f"after {kind.days} days",
+                object_repr=f"{count} deleted {kind.plural if count != 1 else kind.noun} purged "
+                f"after {kind.retention_days} days",
             )
         CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
         kind.model.objects.filter(sid__in=sids).delete()
@@ -138,7 +114,7 @@ def _purge_batch(
         return len(sids), (last_deleted, last_sid)
 
 
-def _media_requeue(recordings: QuerySet[Recording]) -> int:
+def _media_requeue(recordings: QuerySet) -> int:
     """Queue media deletion again for deleted recordings whose media is still stored."""
     sids = list(
         recordings.exclude(media_key="")
@@ -151,8 +127,8 @@ def _media_requeue(recordings: QuerySet[Recording]) -> int:
 
 
 def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: bool = False) -> int:
-    """Hard-delete deleted recordings (video and voice) past retention, in batches; return how
-    many were purged.
+    """Hard-delete deleted recordings of every kind past retention, in batches; return how many
+    were purged.
 
     With ``dry_run``, count how many a run at ``now`` would purge and change nothing. Not one
     transaction on purpose: each batch is its own, so a long purge never holds locks for long.
@@ -160,25 +136,25 @@ def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: b
     batch_size = batch_size or settings.PURGE_BATCH_SIZE
     if dry_run:
         return sum(
-            _expired(cutoff=now - timedelta(days=kind.days), model=kind.model)
+            _expired(cutoff=now - timedelta(days=kind.retention_days), model=kind.model)
             .filter(media_key="")
             .count()
-            for kind in RETAINED
+            for kind in kinds()
         )
     locked = _uses_advisory_lock()
     if locked and not _lock_acquire():
         logger.info("Recording purge skipped: another purge run holds the lock")
         return 0
     try:
-        purged = sum(_purge_kind(kind, now=now, batch_size=batch_size) for kind in RETAINED)
+        purged = sum(_purge_kind(kind, now=now, batch_size=batch_size) for kind in kinds())
     finally:
         if locked:
             _lock_release()
     return purged
 
 
-def _purge_kind(kind: Retained, *, now: datetime, batch_size: int) -> int:
-    cutoff = now - timedelta(days=kind.days)
+def _purge_kind(kind: RecordingKind, *, now: datetime, batch_size: int) -> int:
+    cutoff = now - timedelta(days=kind.retention_days)
     purged, after = 0, None
     while True:
         batch, after = _purge_batch(kind, cutoff=cutoff, batch_size=batch_size, after=after)
@@ -189,8 +165,9 @@ def _purge_kind(kind: Retained, *, now: datetime, batch_size: int) -> int:
     # run's skipped recordings purgeable half-way: they are purged by the next run.
     requeued = _media_requeue(_expired(cutoff=cutoff, model=kind.model))
     logger.info(
-        "Purge of %ss: %d purged (deleted on or before %s); media deletion queued again for %d",
-        kind.noun,
+        "Purge of deleted %s: %d purged (deleted on or before %s); "
+        "media deletion queued again for %d",
+        kind.plural,
         purged,
         cutoff.isoformat(),
         requeued,
@@ -205,7 +182,7 @@ def recordings_media_sweep(*, now: datetime) -> int:
     """
     grace = timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS)
     requeued = sum(
-        _media_requeue(_expired(cutoff=now - grace, model=kind.model)) for kind in RETAINED
+        _media_requeue(_expired(cutoff=now - grace, model=kind.model)) for kind in kinds()
     )
     if requeued:
         logger.info("Media sweep: deletion queued again for %d deleted recordings", requeued)

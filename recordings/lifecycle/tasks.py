@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from recordings.lifecycle import bulk, delivery, retention
+from recordings.lifecycle.deletion import recordings_media_delete
 from recordings.lifecycle.drift import media_drift_report
 from recordings.media.store import MediaStoreUnavailable
-from recordings.video import services
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ logger = logging.getLogger(__name__)
 def deliver_callback(self, delivery_id: int) -> Retry | None:
     """Make the next attempt at a status callback; retry with exponential backoff."""
     try:
-        services.callback_attempt(delivery_id=delivery_id)
-    except services.CallbackFailed as exc:
+        delivery.callback_attempt(delivery_id=delivery_id)
+    except delivery.CallbackFailed as exc:
         countdown = settings.CALLBACK_RETRY_BASE_SECONDS * 2**self.request.retries
         # Returned, not raised: a worker schedules the retry either way, and when run eagerly
         # (inside the request that queued it) Celery re-runs a *returned* Retry in place, while a
@@ -44,7 +45,7 @@ def deliver_callback(self, delivery_id: int) -> Retry | None:
 def delete_recordings_media(recording_sids: list[str]) -> None:
     """Delete the media files of deleted recordings, one or a chunk (idempotent, so safe to
     retry)."""
-    services.recordings_media_delete(recording_sids=recording_sids)
+    recordings_media_delete(recording_sids=recording_sids)
 
 
 class _BulkDeletionTask(Task):
@@ -52,7 +53,7 @@ class _BulkDeletionTask(Task):
         """Mark the job failed once its chunk has failed for good (retries spent or a bug)."""
         bulk_id = kwargs.get("bulk_id", args[0] if args else None)
         if bulk_id is not None:
-            services.bulk_deletion_fail(bulk_id=bulk_id, reason=f"{type(exc).__name__}: {exc}")
+            bulk.bulk_deletion_fail(bulk_id=bulk_id, reason=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(
@@ -75,10 +76,10 @@ def run_bulk_deletion(self, bulk_id: int) -> None:
     visibility timeout and the time limit.
     """
     deadline = time.monotonic() + settings.BULK_DELETE_TASK_SECONDS
-    more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+    more = bulk.bulk_deletion_run_chunk(bulk_id=bulk_id)
     # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), each re-queue would nest one call deeper.
     while more and (self.request.is_eager or time.monotonic() < deadline):
-        more = services.bulk_deletion_run_chunk(bulk_id=bulk_id)
+        more = bulk.bulk_deletion_run_chunk(bulk_id=bulk_id)
     if more:
         run_bulk_deletion.delay(bulk_id)
 
@@ -86,13 +87,13 @@ def run_bulk_deletion(self, bulk_id: int) -> None:
 @shared_task(name="recordings.tasks.purge_expired_recordings", acks_late=True)
 def purge_expired_recordings() -> int:
     """Purge deleted recordings past retention (run daily by beat)."""
-    return services.recordings_purge(now=timezone.now())
+    return retention.recordings_purge(now=timezone.now())
 
 
 @shared_task(name="recordings.tasks.sweep_deleted_media", acks_late=True)
 def sweep_deleted_media() -> int:
     """Queue media deletion again for deleted recordings whose media remains (every 10 minutes)."""
-    return services.recordings_media_sweep(now=timezone.now())
+    return retention.recordings_media_sweep(now=timezone.now())
 
 
 @shared_task(name="recordings.tasks.check_media_drift")

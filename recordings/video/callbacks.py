@@ -1,18 +1,6 @@
-"""Status-callback parameters with Twilio's names, and their ``X-Twilio-Signature``.
+"""Status-callback parameters of room events, with Twilio's names (the delivery signs them)."""
 
-Twilio signs a callback with HMAC-SHA1 keyed by the account's auth token, over the full URL
-followed, for a POST, by every form parameter's name and value sorted by name; the result is
-base64-encoded. ``twilio.request_validator.RequestValidator`` checks exactly this.
-"""
-
-import base64
-import hashlib
-import hmac
-from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import urlencode, urlsplit, urlunsplit
-
-from requests.utils import requote_uri
 
 from recordings.video.models import Participant, Recording, Room, Track
 
@@ -78,26 +66,6 @@ def recording_params(recording: Recording) -> dict[str, str]:
             }
         )
     return params
-
-
-def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
-    """Return the URL a callback is sent to, exactly as it goes on the wire (percent-encoded, so
-    that the receiver validates the signature over the URL it received); for GET, with the
-    parameters in its query."""
-    if method == "GET":
-        parts = urlsplit(url)
-        query = "&".join(q for q in (parts.query, urlencode(sorted(params.items()))) if q)
-        url = urlunsplit(parts._replace(query=query))
-    return requote_uri(url)
-
-
-def signature(auth_token: str, url: str, method: str, params: Mapping[str, str]) -> str:
-    """Return the X-Twilio-Signature of a callback sent to ``url`` by ``method``."""
-    payload = request_url(url, method, params)  # the URL as sent, as the receiver sees it
-    if method != "GET":
-        payload += "".join(f"{name}{params[name]}" for name in sorted(params))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
 
 
 def _seconds(start: datetime, end: datetime) -> int:

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.models import Account
-from console.services import Actor, audit_record
+from console.services import Actor
 from recordings.lifecycle.choices import CallbackMethod
+from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.delivery import callback_send, callback_url_check
 from recordings.lifecycle.exceptions import (
     AmbiguousCurrentRecording,
@@ -24,7 +25,6 @@ from recordings.lifecycle.exceptions import (
     MediaRejected,
     RecordingNotActive,
     RecordingNotAwaitingMedia,
-    RecordingNotDeletable,
     UnsupportedForConference,
 )
 from recordings.lifecycle.queue import enqueue
@@ -32,7 +32,6 @@ from recordings.media.keys import MediaKeyTaken
 from recordings.media.probe import api_duration
 from recordings.media.store import get_media_store
 from recordings.media.uploads import save_then_record
-from recordings.video.services.recordings import mark_deleted
 from recordings.voice import audio, media
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.choices import (
@@ -46,6 +45,7 @@ from recordings.voice.choices import (
     Trim,
     VoiceRecordingStatus,
 )
+from recordings.voice.kind import VOICE
 from recordings.voice.models import Call, Conference, VoiceRecording
 
 API_VERSION = "2010-04-01"
@@ -356,30 +356,13 @@ def voice_recording_renditions_make(*, recording_sid: str) -> None:
         media.renditions_make(recording)
 
 
-@transaction.atomic
 def voice_recording_delete(*, recording: VoiceRecording, actor: Actor) -> bool:
     """Soft-delete a completed recording: status ``deleted`` now, its audio removed after commit.
 
     Returns False when it was already deleted. Raises RecordingNotDeletable for any other status
     (seed 003: only completed recordings can be deleted); nothing is changed then.
     """
-    recording = VoiceRecording.objects.select_for_update().get(pk=recording.pk)
-    if recording.status == VoiceRecordingStatus.DELETED:
-        return False
-    if recording.status != VoiceRecordingStatus.COMPLETED:
-        raise RecordingNotDeletable(
-            f"Recording {recording.sid} is {recording.status}: only completed recordings can be "
-            "deleted"
-        )
-    audit_record(
-        account=recording.account,
-        actor=actor,
-        action="voice_recording.delete",
-        object_sid=recording.sid,
-        object_repr=f"recording of {recording.call_id or recording.conference_id}",
-    )
-    mark_deleted(recording)
-    return True
+    return bool(soft_delete(VOICE, account=recording.account, sids=[recording.sid], actor=actor))
 
 
 # A callback's RecordingStatus for each recording status; any other reads "absent".

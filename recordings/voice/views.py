@@ -39,6 +39,7 @@ from recordings.voice.choices import (
     VoiceRecordingStatus,
 )
 from recordings.voice.forms import VoiceRecordingFilterForm
+from recordings.voice.kind import VOICE
 from recordings.voice.models import VoiceRecording
 
 # The ?channels= values of the media route; more than the recording has is Not Found.
@@ -206,7 +207,7 @@ class VoiceRecordingDeleteView(AccountPageMixin, TemplateView):
             recording=recording,
             form=ConfirmForm(),
             retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
-            deletable=recording.status == VoiceRecordingStatus.COMPLETED,
+            deletable=VOICE.can_delete(recording.status),
         )
         return context
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 from console.services import SYSTEM
 from console.templatetags.roomvault_format import human_size
 from recordings.devtools.voice_simulator import simulate_call
-from recordings.lifecycle import stats
-from recordings.video import services
+from recordings.lifecycle.stats import recording_totals
+from recordings.video import services, stats
 from recordings.video.choices import RecordingStatus
+from recordings.video.kind import VIDEO
 from recordings.voice import services as voice_services
 from tests.factories import RecordingFactory, UserFactory
 
@@ -114,7 +115,7 @@ def test_per_day_figures_take_a_constant_number_of_queries(
         days = stats.recordings_per_day(account=account)
     assert [d.day.isoformat() for d in days][-1] == "2026-03-15"
     with django_assert_num_queries(1):
-        stats.recording_totals(account=account)
+        recording_totals(account=account, kind=VIDEO)
 
 
 def test_rooms_in_progress_are_listed_with_links(console_client, account, other_account):
@@ -218,7 +219,8 @@ def test_voice_recordings_have_their_own_totals(console_client, account, other_a
 
     response = client.get(reverse("home"))
 
-    voice = response.context["voice_totals"]
+    [(kind, voice)] = response.context["other_totals"]
+    assert kind.name == "voice"
     assert voice.counts == {"processing": 0, "completed": 1, "absent": 0, "deleted": 1}
     assert voice.storage_bytes == kept.size == 2 * 8000 * 2 + 78
     content = response.content.decode()

@@ -102,12 +102,14 @@ def test_batch_select_uses_the_partial_index():
         cursor.execute(f"ANALYZE {Recording._meta.db_table}")
 
     cutoff = LATER - timedelta(days=30)
-    plan = purge_batch_select(cutoff=cutoff, batch_size=5000).explain()
+    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, model=Recording).explain()
     assert "rec_deleted_purge" in plan, plan
     assert "Seq Scan" not in plan, plan
     # A later batch starts at the previous one's last row: a range on the index, not a filter.
     after = (cutoff - timedelta(days=5), "RT" + "7" * 32)
-    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, after=after).explain()
+    plan = purge_batch_select(
+        cutoff=cutoff, batch_size=5000, after=after, model=Recording
+    ).explain()
     assert "rec_deleted_purge" in plan, plan
     assert re.search(r"Index Cond: .*date_deleted >=", plan), plan
     assert "Sort" not in plan, plan

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from console.models import AuditEvent
 from console.services import Actor
-from recordings.lifecycle import tasks
+from recordings.lifecycle import bulk, tasks
 from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
 from recordings.video import services
@@ -342,7 +342,7 @@ def test_a_chunk_that_keeps_failing_marks_the_job_failed(
     def broken(**kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(services, "bulk_deletion_run_chunk", broken)
+    monkeypatch.setattr(bulk, "bulk_deletion_run_chunk", broken)
     # As a worker runs it: the failure is recorded, not raised into the caller.
     result = tasks.run_bulk_deletion.apply(args=[job.pk], throw=False)
 

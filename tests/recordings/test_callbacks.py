@@ -21,7 +21,7 @@ from django.db import transaction
 from twilio.request_validator import RequestValidator
 
 from console.services import SYSTEM
-from recordings.lifecycle import tasks
+from recordings.lifecycle import signing, tasks
 from recordings.lifecycle.exceptions import RoomNameInUse, RulesNotSupported
 from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 from recordings.media import demo
@@ -651,13 +651,13 @@ TOKEN = "12345678901234567890123456789012"
     ],
 )
 def test_post_signature_validates_with_twilio_request_validator(url):
-    sig = callbacks.signature(TOKEN, url, "POST", SPECIAL)
+    sig = signing.signature(TOKEN, url, "POST", SPECIAL)
     validator = RequestValidator(TOKEN)
     assert validator.validate(url, SPECIAL, sig)
     assert sig == validator.compute_signature(url, SPECIAL)
     assert not validator.validate(url, {**SPECIAL, "RoomName": "other"}, sig)
     assert not RequestValidator("0" * 32).validate(url, SPECIAL, sig)
-    assert callbacks.request_url(url, "POST", SPECIAL) == url
+    assert signing.request_url(url, "POST", SPECIAL) == url
 
 
 @pytest.mark.parametrize(
@@ -669,8 +669,8 @@ def test_post_signature_validates_with_twilio_request_validator(url):
     ],
 )
 def test_get_signature_validates_over_the_full_url(url):
-    sig = callbacks.signature(TOKEN, url, "GET", SPECIAL)
-    full = callbacks.request_url(url, "GET", SPECIAL)
+    sig = signing.signature(TOKEN, url, "GET", SPECIAL)
+    full = signing.request_url(url, "GET", SPECIAL)
     validator = RequestValidator(TOKEN)
     assert validator.validate(full, {}, sig)
     assert not validator.validate(url, {}, sig)
@@ -684,14 +684,14 @@ def test_get_signature_validates_over_the_full_url(url):
 def test_request_url_keeps_an_existing_query_and_appends_sorted_parameters():
     url = "https://example.com/cb?tenant=42"
     params = {"B": "2 3", "A": "x&y=z"}
-    assert callbacks.request_url(url, "GET", params) == (
+    assert signing.request_url(url, "GET", params) == (
         "https://example.com/cb?tenant=42&A=x%26y%3Dz&B=2+3"
     )
-    assert callbacks.request_url("https://example.com/cb", "GET", params) == (
+    assert signing.request_url("https://example.com/cb", "GET", params) == (
         "https://example.com/cb?A=x%26y%3Dz&B=2+3"
     )
-    assert callbacks.request_url(url, "POST", params) == url
-    assert callbacks.request_url("https://example.com/cb", "GET", {}) == "https://example.com/cb"
+    assert signing.request_url(url, "POST", params) == url
+    assert signing.request_url("https://example.com/cb", "GET", {}) == "https://example.com/cb"
 
 
 def test_timestamp_is_utc_with_milliseconds():

@@ -13,15 +13,10 @@ from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
 from recordings.lifecycle import bulk
+from recordings.lifecycle.kinds import kind_of
 from recordings.lifecycle.models import BulkDeletion
-from recordings.video import services
 
 SAMPLE_SIZE = 20
-# The Logs page each product's selections come from.
-LOGS_PAGES = {
-    BulkDeletion.Product.VIDEO: "recordings:list",
-    BulkDeletion.Product.VOICE: "voice:list",
-}
 
 
 class _SidsField(forms.Field):
@@ -60,7 +55,7 @@ class BulkSelectionForm(forms.Form):
 def _logs_url(product: str = BulkDeletion.Product.VIDEO, query: str | None = "") -> str:
     """Return a product's Logs page (with its filter), or the bulk list where it is not routed."""
     try:
-        url = reverse(LOGS_PAGES[product])
+        url = reverse(kind_of(product).list_url_name)
     except NoReverseMatch:
         return reverse("bulk:list")
     return f"{url}?{query}" if query else url
@@ -85,7 +80,7 @@ class BulkSelectView(AccountPageMixin, TemplateView):
         logs_url = _logs_url(selection["product"], selection["query"])
         try:
             matching = bulk.bulk_selection(account=self.account, **selection)
-        except services.InvalidBulkSelection as exc:
+        except bulk.InvalidBulkSelection as exc:
             messages.error(self.request, exc.message)
             return redirect(logs_url)
         context = self.get_context_data(
@@ -110,10 +105,10 @@ class BulkCreateView(BulkSelectView):
             return self.confirmation(form, status=400)
         selection = form.selection()
         try:
-            job = services.bulk_deletion_create(
+            job = bulk.bulk_deletion_create(
                 account=self.account, actor=actor_for(request), **selection
             )
-        except services.InvalidBulkSelection as exc:
+        except bulk.InvalidBulkSelection as exc:
             messages.error(request, exc.message)
             return redirect(_logs_url(selection["product"], selection["query"]))
         messages.success(request, f"Deleting {job.total} {bulk.product_noun(job.product)}.")

@@ -10,9 +10,11 @@ from recordings.lifecycle.bulk import (
     bulk_deletion_fail,
     bulk_deletion_run_chunk,
 )
-from recordings.lifecycle.delivery import CallbackFailed, callback_attempt, callback_enqueue
+from recordings.lifecycle.deletion import recordings_media_delete
+from recordings.lifecycle.delivery import CallbackFailed, callback_attempt
 from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.retention import recordings_media_sweep, recordings_purge
+from recordings.video.services.callbacks import callback_enqueue
 from recordings.video.services.recordings import (
     media_key_for,
     recording_complete,
@@ -22,7 +24,6 @@ from recordings.video.services.recordings import (
     recording_simulate_media,
     recording_start,
     recording_stop,
-    recordings_media_delete,
 )
 from recordings.video.services.rooms import (
     participant_connect,

@@ -8,26 +8,25 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
-from console.services import Actor, audit_record
-from recordings.lifecycle.delivery import callback_enqueue
+from console.services import Actor
+from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.exceptions import (
     MediaRejected,
     RecordingNotAwaitingMedia,
-    RecordingStillProcessing,
 )
 from recordings.lifecycle.queue import enqueue
 from recordings.media import demo
 from recordings.media.encryption import encrypt_stream
 from recordings.media.external import external_store, object_url, parse_s3_url
-from recordings.media.keys import MediaKeyTaken, UnsafeMediaKey, media_key
+from recordings.media.keys import MediaKeyTaken, media_key
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.store import MediaStore, get_media_store
 from recordings.media.uploads import save_then_record
 from recordings.video import callbacks
 from recordings.video.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
+from recordings.video.kind import VIDEO
 from recordings.video.models import PublicKey, Recording, RecordingSettings, Room, Track
-from recordings.voice import media as voice_media
-from recordings.voice.models import VoiceRecording
+from recordings.video.services.callbacks import callback_enqueue
 
 
 def media_key_for(recording: Recording) -> str:
@@ -281,96 +280,10 @@ def recording_simulate_media(*, recording_sid: str) -> None:
             recording_media_ingest(recording=recording, path=Path(file.name))
 
 
-@transaction.atomic
 def recording_delete(*, recording: Recording, actor: Actor) -> bool:
     """Soft-delete a recording: status ``deleted`` now, its media removed by a task after commit.
 
     Returns False when it was already deleted (deleting is idempotent). Raises
     RecordingStillProcessing for a recording still being captured: nothing is changed.
     """
-    recording = Recording.objects.select_for_update().get(pk=recording.pk)
-    if recording.status == RecordingStatus.DELETED:
-        return False
-    if recording.status == RecordingStatus.PROCESSING:
-        raise RecordingStillProcessing(
-            f"Recording {recording.sid} is still processing and cannot be deleted yet"
-        )
-    audit_record(
-        account=recording.account,
-        actor=actor,
-        action="recording.delete",
-        object_sid=recording.sid,
-        object_repr=f"{recording.track_name} in {recording.room_id}",
-    )
-    mark_deleted(recording)
-    return True
-
-
-def mark_deleted(recording: Recording | VoiceRecording) -> None:
-    """Mark a locked recording (video or voice) deleted now, and queue the removal of its media
-    after commit (inside the caller's transaction, after its checks and audit)."""
-    now = timezone.now()
-    recording.status = RecordingStatus.DELETED  # both products spell it so
-    recording.date_deleted = now
-    recording.date_updated = now
-    recording.save(update_fields=["status", "date_deleted", "date_updated"])
-    if recording.media_key:
-        sid = recording.sid
-        transaction.on_commit(
-            lambda: enqueue("recordings.tasks.delete_recordings_media", [sid]), robust=True
-        )
-
-
-def recordings_media_delete(*, recording_sids: list[str]) -> None:
-    """Remove the media files of deleted recordings, video (RT…) or voice (RE…, the original and
-    every rendition); safe to run any number of times.
-
-    One query reads the batch and one clears it, so a bulk deletion's media goes at the store's
-    speed. Files removed before a failure are cleared even so: a retry does only what remains.
-    """
-    video = (
-        Recording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
-        .exclude(media_key="")
-        .values_list("sid", "account_id", "media_key", "media_external_location")
-    )
-    # Media in the account's own bucket is the account's: Twilio only writes there.
-    _media_remove(
-        Recording,
-        [(sid, account, [] if external else [key]) for sid, account, key, external in video],
-    )
-    voice = (
-        VoiceRecording.objects.filter(sid__in=recording_sids, status=RecordingStatus.DELETED)
-        .exclude(media_key="")
-        .values_list("sid", "account_id", "channels")
-    )
-    _media_remove(
-        VoiceRecording,
-        [
-            (sid, account, voice_media.all_keys(account, sid, channels))
-            for sid, account, channels in voice
-        ],
-    )
-
-
-def _media_remove(
-    model: type[Recording] | type[VoiceRecording], files: list[tuple[str, str, list[str]]]
-) -> None:
-    """Delete each recording's files (sid, account, keys), then clear the media key of those whose
-    files are gone."""
-    if not files:  # nothing to remove: open no store
-        return
-    removed = []
-    try:
-        store = get_media_store()
-        for sid, account, keys in files:
-            for key in keys:
-                # A key outside the recording's account (written before keys were checked)
-                # names someone else's file: never this recording's to remove.
-                with contextlib.suppress(UnsafeMediaKey):
-                    store.delete(key, account_sid=account)
-            removed.append(sid)
-    finally:
-        if removed:
-            model.objects.filter(sid__in=removed, status=RecordingStatus.DELETED).update(
-                media_key=""
-            )
+    return bool(soft_delete(VIDEO, account=recording.account, sids=[recording.sid], actor=actor))

@@ -12,7 +12,7 @@ from console.models import Account
 from console.services import SYSTEM, Actor, audit_record
 from console.sids import new_sid
 from recordings.lifecycle.choices import CallbackMethod
-from recordings.lifecycle.delivery import callback_enqueue, callback_url_check
+from recordings.lifecycle.delivery import callback_url_check
 from recordings.lifecycle.exceptions import (
     InvalidTrack,
     ParticipantNotConnected,
@@ -31,6 +31,7 @@ from recordings.video.choices import (
     RoomType,
 )
 from recordings.video.models import Participant, RecordingRules, RecordingSettings, Room, Track
+from recordings.video.services.callbacks import callback_enqueue
 from recordings.video.services.recordings import recording_start, recording_stop
 
 GROUP_TYPES = (RoomType.GROUP, RoomType.GROUP_SMALL)

@@ -33,6 +33,7 @@ from recordings.video import selectors, services
 from recordings.video.api.serializers import RecordingSerializer
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.video.forms import RecordingFilterForm
+from recordings.video.kind import VIDEO
 from recordings.video.models import Recording
 
 # The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
@@ -371,7 +372,7 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
             recording=recording,
             form=ConfirmForm(),
             retention_days=settings.RECORDING_RETENTION_DAYS,
-            deletable=recording.status in (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
+            deletable=VIDEO.can_delete(recording.status),
         )
         return context
 

@@ -15,12 +15,11 @@ from django.views.generic import TemplateView
 
 from console.access import AccountPageMixin, actor_for
 from console.roles import Action
-from recordings.lifecycle import stats
 from recordings.lifecycle.exceptions import RulesNotSupported
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import TwilioAPIError
 from recordings.twilio_api.tokens import decode_token, encode_token
-from recordings.video import selectors, services
+from recordings.video import selectors, services, stats
 from recordings.video.choices import ParticipantStatus, RoomStatus
 from recordings.video.models import Room
 from recordings.video.rules import InvalidRules

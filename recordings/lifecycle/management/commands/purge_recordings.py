@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from recordings.video import services
+from recordings.lifecycle.retention import recordings_purge
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--as-of {options['as_of']!r} is not an ISO 8601 date-time")
             if timezone.is_naive(now):
                 now = now.replace(tzinfo=UTC)
-        purged = services.recordings_purge(now=now, dry_run=options["dry_run"])
+        purged = recordings_purge(now=now, dry_run=options["dry_run"])
         if options["as_json"]:
             self.stdout.write(json.dumps({"purged": purged}))
         elif options["dry_run"]:

@@ -6,7 +6,9 @@ from django.views.generic import TemplateView
 
 from console.access import AccountPageMixin, current_membership
 from console.roles import Action
-from recordings.lifecycle import stats
+from recordings.lifecycle.kinds import kind_of
+from recordings.video import stats
+from recordings.video.kind import VIDEO
 
 ROOMS_SHOWN = 20
 
@@ -25,9 +27,11 @@ class DashboardView(AccountPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         rooms = stats.rooms_in_progress(account=self.account, limit=ROOMS_SHOWN)
         figures = stats.dashboard_figures(account=self.account)
+        # Video first, with the section's heading; every other kind under it, when it has any.
+        others = [(kind_of(name), t) for name, t in figures.totals.items() if name != VIDEO.name]
         return super().get_context_data(
-            totals=figures.totals,
-            voice_totals=figures.voice,
+            totals=figures.totals[VIDEO.name],
+            other_totals=others,
             days=figures.days,
             figures_as_of=figures.as_of,
             figures_ttl=settings.DASHBOARD_FIGURES_SECONDS,

@@ -1,0 +1,111 @@
+"""Deleting recordings, of any kind: the one soft delete (single and bulk), and media removal.
+
+A soft delete sets status ``deleted`` and ``date_deleted`` in one UPDATE, writes its audit in the
+same transaction, and queues the removal of the media after commit. The files go later, by a task
+that asks each kind where its recordings' media is; the purge removes the rows after retention.
+"""
+
+import contextlib
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from console.models import Account
+from console.services import Actor, audit_record
+from recordings.lifecycle.kinds import DELETED, RecordingKind, kind_for_sid
+from recordings.lifecycle.queue import enqueue
+from recordings.media.keys import UnsafeMediaKey
+from recordings.media.store import get_media_store
+
+
+@transaction.atomic
+def soft_delete(
+    kind: RecordingKind,
+    *,
+    account: Account,
+    sids: list[str],
+    actor: Actor,
+    bulk_note: str | None = None,
+) -> list[str]:
+    """Soft-delete the account's recordings of this kind among ``sids``; return the SIDs deleted.
+
+    SIDs of another account or kind, unknown or already deleted, match nothing. Alone (an API or
+    console delete), each recording gets its audit row, and one that may not be deleted raises the
+    kind's refusal with nothing changed. As a chunk of a bulk deletion (``bulk_note``, its audit
+    text), recordings that may not be deleted are passed over, and one audit row lists the SIDs.
+    """
+    locked = kind.model.objects.select_for_update().filter(account=account, sid__in=sids)
+    if bulk_note is None:
+        recordings = [r for r in locked.order_by("sid") if r.status != DELETED]
+        refused = next((r for r in recordings if not kind.can_delete(r.status)), None)
+        if refused is not None:
+            raise kind.refusal(refused)
+        rows = [(r.sid, r.media_key) for r in recordings]
+        for recording in recordings:
+            audit_record(
+                account=account,
+                actor=actor,
+                action=kind.audit_action,
+                object_sid=recording.sid,
+                object_repr=kind.describe(recording),
+            )
+    else:
+        rows = list(
+            locked.filter(status__in=kind.deletable).order_by("sid").values_list("sid", "media_key")
+        )
+        # One row per chunk, not per recording; every SID deleted is findable by its detail.
+        audit_record(
+            account=account,
+            actor=actor,
+            action="recordings.bulk_delete_chunk",
+            object_repr=bulk_note,
+            detail=" ".join(sid for sid, _ in rows),
+        )
+    if not rows:
+        return []
+    now = timezone.now()
+    deleted = [sid for sid, _ in rows]
+    kind.model.objects.filter(account=account, sid__in=deleted, status__in=kind.deletable).update(
+        status=DELETED, date_deleted=now, date_updated=now
+    )
+    with_media = [sid for sid, key in rows if key]
+    if with_media:
+        transaction.on_commit(
+            lambda: enqueue("recordings.tasks.delete_recordings_media", with_media), robust=True
+        )
+    return deleted
+
+
+def recordings_media_delete(*, recording_sids: list[str]) -> None:
+    """Remove the media files of deleted recordings of any kind; safe to run any number of times.
+
+    Per kind, one query reads the batch and one clears it, so a bulk deletion's media goes at the
+    store's speed. Files removed before a failure are cleared even so: a retry does only what
+    remains.
+    """
+    by_kind = defaultdict(list)
+    for sid in recording_sids:
+        kind = kind_for_sid(sid)
+        if kind is not None:
+            by_kind[kind].append(sid)
+    for kind, sids in by_kind.items():
+        recordings = kind.model.objects.filter(sid__in=sids, status=DELETED).exclude(media_key="")
+        _media_remove(kind, list(kind.media_files(recordings)))
+
+
+def _media_remove(kind: RecordingKind, files: list) -> None:
+    """Delete each recording's files, then clear the media key of those whose files are gone."""
+    removed = []
+    try:
+        store = get_media_store() if files else None
+        for sid, account, _, keys in files:
+            for key in keys:
+                # A key outside the recording's account (written before keys were checked)
+                # names someone else's file: never this recording's to remove.
+                with contextlib.suppress(UnsafeMediaKey):
+                    store.delete(key, account_sid=account)
+            removed.append(sid)
+    finally:
+        if removed:
+            kind.model.objects.filter(sid__in=removed, status=DELETED).update(media_key="")

@@ -1,0 +1,90 @@
+"""The kinds of recording the lifecycle handles, registered by the domain apps that own them.
+
+A domain app (video, voice, …) describes its recordings once, as a ``RecordingKind``, and
+registers it in its ``AppConfig.ready()``. Deletion (single and bulk), the retention purge, the
+media sweep and drift check, and the dashboard loop over the registry: this package never imports
+a domain app, and a new kind of recording is one more registration.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+
+from console.models import Account
+from recordings.lifecycle.exceptions import ServiceError
+
+# Every kind spells these two so: the purge's partial index, the sweeps and the drift check rely
+# on it (``register`` checks).
+COMPLETED = "completed"
+DELETED = "deleted"
+
+# (sid, account SID, media_key, keys of the files in our store): what a recording's media is.
+MediaFiles = tuple[str, str, str, list[str]]
+
+
+@dataclass(frozen=True)
+class RecordingKind:
+    """What the lifecycle needs to know about one kind of recording."""
+
+    name: str  # the BulkDeletion.product value
+    prefix: str  # the two letters of its SIDs
+    model: type[Model]
+    statuses: tuple[str, ...]  # every status, in the order the dashboard shows them
+    deletable: frozenset[str]  # the statuses a delete (single or bulk) accepts
+    retention_setting: str  # the setting naming its retention after deletion, in days
+    noun: str  # "recording", "voice recording": audit and page texts
+    list_url_name: str  # its console Logs page
+    audit_action: str  # the audit action of a single delete
+    # The account's recordings a bulk selection's filter covers, as its Logs page reads it (None:
+    # no filter); raises InvalidBulkSelection for a filter that is not valid.
+    matching: Callable[[Account, str | None], QuerySet]
+    # Each recording's media files in our store, for rows with a media_key.
+    media_files: Callable[[QuerySet], Iterable[MediaFiles]]
+    # The audit's description of one recording, and the error refusing to delete it.
+    describe: Callable[[Model], str]
+    refusal: Callable[[Model], ServiceError]
+
+    @property
+    def retention_days(self) -> int:
+        return getattr(settings, self.retention_setting)
+
+    @property
+    def plural(self) -> str:
+        return f"{self.noun}s"
+
+    def can_delete(self, status: str) -> bool:
+        """Tell whether a recording in this status may be deleted now."""
+        return status in self.deletable
+
+
+_KINDS: dict[str, RecordingKind] = {}
+
+
+def register(kind: RecordingKind) -> None:
+    """Add a kind to the registry (again is a no-op: ``ready()`` may run twice in tests)."""
+    known = _KINDS.get(kind.name)
+    if known is not None and known.prefix == kind.prefix and known.model is kind.model:
+        _KINDS[kind.name] = kind
+        return
+    if known is not None or any(k.prefix == kind.prefix for k in _KINDS.values()):
+        raise ValueError(f"A recording kind named {kind.name} or with SIDs {kind.prefix} exists")
+    if not {COMPLETED, DELETED, *kind.deletable} <= set(kind.statuses):
+        raise ValueError(f"Kind {kind.name}: its statuses lack {COMPLETED}, {DELETED} or more")
+    _KINDS[kind.name] = kind
+
+
+def kind_of(name: str) -> RecordingKind:
+    """Return the kind registered under this name (KeyError for an unknown one)."""
+    return _KINDS[name]
+
+
+def kind_for_sid(sid: str) -> RecordingKind | None:
+    """Return the kind whose SIDs start like this one, or None."""
+    return next((k for k in _KINDS.values() if sid[:2] == k.prefix), None)
+
+
+def kinds() -> Iterator[RecordingKind]:
+    """Yield every registered kind, in registration order."""
+    return iter(tuple(_KINDS.values()))

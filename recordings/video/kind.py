@@ -1,0 +1,35 @@
+"""Video recordings as a kind the lifecycle deletes, purges and sweeps (registered in ready())."""
+
+from recordings.lifecycle.bulk import form_matching
+from recordings.lifecycle.exceptions import RecordingStillProcessing
+from recordings.lifecycle.kinds import RecordingKind
+from recordings.video import selectors
+from recordings.video.choices import RecordingStatus
+from recordings.video.forms import RecordingFilterForm
+from recordings.video.models import Recording
+
+
+def _media_files(recordings):
+    # Media in the account's own bucket is the account's: Roomvault only writes there.
+    rows = recordings.values_list("sid", "account_id", "media_key", "media_external_location")
+    for sid, account, key, external in rows.iterator(chunk_size=5000):
+        yield sid, account, key, [] if external else [key]
+
+
+VIDEO = RecordingKind(
+    name="video",
+    prefix="RT",
+    model=Recording,
+    statuses=tuple(RecordingStatus.values),
+    deletable=frozenset({RecordingStatus.COMPLETED, RecordingStatus.FAILED}),
+    retention_setting="RECORDING_RETENTION_DAYS",
+    noun="recording",
+    list_url_name="recordings:list",
+    audit_action="recording.delete",
+    matching=form_matching(RecordingFilterForm, selectors.recording_list),
+    media_files=_media_files,
+    describe=lambda r: f"{r.track_name} in {r.room_id}",
+    refusal=lambda r: RecordingStillProcessing(
+        f"Recording {r.sid} is still processing and cannot be deleted yet"
+    ),
+)
