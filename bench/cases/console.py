@@ -24,7 +24,7 @@ CASES = {
     "no filter": {"page_size": PAGE_SIZE},
     "status+type": {"status": "completed", "type": "audio", "page_size": PAGE_SIZE},
 }
-ADMIN_PATH = "/bench/admin/recordings/recording/?status__exact=completed"
+ADMIN_PATH = "/bench/admin/video/recording/?status__exact=completed"
 _DETAIL_LINK = re.compile(rb'href="/recordings/RT[0-9a-f]{32}/"')
 _ADMIN_ROW = re.compile(rb'<th class="field-sid">')
 
