@@ -1,8 +1,9 @@
 """Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
 
-The selection is the Logs filter (its URL query) or an explicit list of SIDs, always read through
-the Logs page's own selector (video or voice) so that "all matching this filter" means what that
-page shows.
+The selection is the Logs filter (posted as its URL query, parsed by the Logs page's own form and
+stored as its typed filter in JSON) or an explicit list of SIDs, always read through the Logs
+page's own selector (video or voice) so that "all matching this filter" means what that page
+shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
 the job's keyset cursor, soft-delete the completed and failed ones with one UPDATE, and save the
 counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back, and the
@@ -45,8 +46,9 @@ class _Product:
 
     model: type[Recording] | type[VoiceRecording]
     prefix: str
-    select: Callable[..., QuerySet]  # the Logs selector: (account=…, **filters)
-    filter_form: type
+    # The Logs selector of a stored selection (its filter as JSON): (account=…, selection=…).
+    matching: Callable[..., QuerySet]
+    filter_form: type  # the Logs filter form, whose ``filter()`` a selection stores
     deletable: tuple[str, ...]
 
 
@@ -54,7 +56,7 @@ PRODUCTS = {
     BulkDeletion.Product.VIDEO: _Product(
         Recording,
         "RT",
-        selectors.recording_list,
+        selectors.recordings_matching,
         RecordingFilterForm,
         (RecordingStatus.COMPLETED, RecordingStatus.FAILED),
     ),
@@ -62,7 +64,7 @@ PRODUCTS = {
     BulkDeletion.Product.VOICE: _Product(
         VoiceRecording,
         "RE",
-        voice_selectors.voice_recording_list,
+        voice_selectors.voice_recordings_matching,
         VoiceRecordingFilterForm,
         (VoiceRecordingStatus.COMPLETED,),
     ),
@@ -88,27 +90,34 @@ def bulk_selection(
     """
     if (query is None) == (sids is None):
         raise InvalidBulkSelection("Select recordings, or all recordings matching a filter.")
-    if sids is not None:
-        if not sids:
-            raise InvalidBulkSelection("Select at least one recording.")
-        if len(sids) > MAX_EXPLICIT_SIDS:
-            raise InvalidBulkSelection(
-                f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
-                "to delete more, select all recordings matching a filter."
-            )
-        prefix = PRODUCTS[product].prefix
-        if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
-            raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
-        # SIDs are stored with lowercase hex; the Logs filter accepts either case.
-        wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-        return PRODUCTS[product].select(account=account).filter(sid__in=wanted)
+    if sids is None:
+        return PRODUCTS[product].matching(
+            account=account, selection=_selection_of(query, product=product)
+        )
+    if not sids:
+        raise InvalidBulkSelection("Select at least one recording.")
+    if len(sids) > MAX_EXPLICIT_SIDS:
+        raise InvalidBulkSelection(
+            f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
+            "to delete more, select all recordings matching a filter."
+        )
+    prefix = PRODUCTS[product].prefix
+    if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
+        raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
+    # SIDs are stored with lowercase hex; the Logs filter accepts either case.
+    wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
+    return PRODUCTS[product].matching(account=account, selection={}).filter(sid__in=wanted)
+
+
+def _selection_of(query: str, *, product: str) -> dict:
+    """Return the stored selection (the product's filter as JSON) of a Logs filter query."""
     form = PRODUCTS[product].filter_form(QueryDict(query.lstrip("?")))
     if not form.is_valid():
         problems = "; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
         )
         raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-    return PRODUCTS[product].select(account=account, **form.selector_kwargs())
+    return form.filter().to_json()
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
@@ -163,6 +172,7 @@ def bulk_deletion_create(
         actor=actor.name,
         source_ip=actor.source_ip,
         query=query or "",
+        selection=_selection_of(query, product=product) if query is not None else None,
         sids=sorted(set(sids)) if sids is not None else None,
         chunk_size=settings.BULK_DELETE_CHUNK,
         total=total,
@@ -203,11 +213,10 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     if bulk is None or bulk.is_finished:
         return False
     product = PRODUCTS[bulk.product]
-    qs = bulk_selection(
-        account=bulk.account,
-        query=None if bulk.sids is not None else bulk.query,
-        sids=bulk.sids,
-        product=bulk.product,
+    qs = (
+        bulk_selection(account=bulk.account, sids=bulk.sids, product=bulk.product)
+        if bulk.sids is not None
+        else product.matching(account=bulk.account, selection=bulk.selection)
     ).filter(date_created__lte=bulk.date_created)
     if bulk.cursor_sid:
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
