@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -168,3 +170,30 @@ def test_the_api_and_the_console_list_the_same_rows(account, world, api, console
     assert [r["sid"] for r in from_api["recordings"]] == [world["mine"][1].sid]
     assert world["mine"][1].sid in page.content.decode()
     assert world["mine"][0].sid not in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_give_existing_jobs_of_both_products_their_selection():
+    before = [("lifecycle", "0002_links"), ("video", "0001_initial"), ("voice", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    account = old.get_model("console", "Account").objects.create(friendly_name="before")
+    now = timezone.now()
+    make = old.get_model("lifecycle", "BulkDeletion").objects.create
+    common = {"account": account, "actor": "user:a@example.com", "chunk_size": 10}
+    video = make(query="status=failed&type=audio", date_created=now, date_updated=now, **common)
+    call = "CA" + "a" * 32
+    voice = make(
+        query=f"call={call}", product="voice", date_created=now, date_updated=now, **common
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert BulkDeletion.objects.get(pk=video.pk).selection == {
+        "status": "failed",
+        "media_type": "audio",
+    }
+    assert BulkDeletion.objects.get(pk=voice.pk).selection == {"call_sid": call}
