@@ -90,23 +90,22 @@ def bulk_selection(
     """
     if (query is None) == (sids is None):
         raise InvalidBulkSelection("Select recordings, or all recordings matching a filter.")
-    if sids is None:
-        return PRODUCTS[product].matching(
-            account=account, selection=_selection_of(query, product=product)
-        )
-    if not sids:
-        raise InvalidBulkSelection("Select at least one recording.")
-    if len(sids) > MAX_EXPLICIT_SIDS:
-        raise InvalidBulkSelection(
-            f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
-            "to delete more, select all recordings matching a filter."
-        )
-    prefix = PRODUCTS[product].prefix
-    if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
-        raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
-    # SIDs are stored with lowercase hex; the Logs filter accepts either case.
-    wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-    return PRODUCTS[product].matching(account=account, selection={}).filter(sid__in=wanted)
+    if sids is not None:
+        if not sids:
+            raise InvalidBulkSelection("Select at least one recording.")
+        if len(sids) > MAX_EXPLICIT_SIDS:
+            raise InvalidBulkSelection(
+                f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
+                "to delete more, select all recordings matching a filter."
+            )
+        prefix = PRODUCTS[product].prefix
+        if not all(isinstance(sid, str) and is_sid(sid, prefix) for sid in sids):
+            raise InvalidBulkSelection(f"A recording SID is {prefix} followed by 32 hex digits.")
+        # SIDs are stored with lowercase hex; the Logs filter accepts either case.
+        wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
+        return PRODUCTS[product].matching(account=account, selection={}).filter(sid__in=wanted)
+    selection = _selection_of(query, product=product)
+    return PRODUCTS[product].matching(account=account, selection=selection)
 
 
 def _selection_of(query: str, *, product: str) -> dict:
