@@ -12,7 +12,7 @@ from rest_framework import generics, pagination, serializers
 
 from recordings.twilio_api import keyset
 from recordings.video import selectors
-from recordings.video.api.filters import RecordingFilterSet, selector_filters
+from recordings.video.api.filters import RecordingFilterSet, recording_filter
 from recordings.video.models import Recording
 
 
@@ -42,5 +42,5 @@ class NaiveRecordingList(generics.ListAPIView):
     pagination_class = NaiveCursorPagination
 
     def get_queryset(self):
-        filters = selector_filters(RecordingFilterSet, self.request.query_params)
-        return selectors.recording_list(account=self.request.auth, **filters)
+        wanted = recording_filter(RecordingFilterSet, self.request.query_params)
+        return selectors.recording_list(account=self.request.auth, filter=wanted)

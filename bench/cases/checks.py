@@ -11,10 +11,10 @@ from bench.errors import BenchError
 def expected_sids(account, query: str, page_size: int) -> list[str]:
     """Return the SIDs of the first page of ``/v1/Recordings?<query>``, read through the ORM."""
     from recordings.video import selectors
-    from recordings.video.api.filters import RecordingFilterSet, selector_filters
+    from recordings.video.api.filters import RecordingFilterSet, recording_filter
 
-    filters = selector_filters(RecordingFilterSet, QueryDict(query))
-    qs = selectors.recording_list(account=account, **filters)
+    wanted = recording_filter(RecordingFilterSet, QueryDict(query))
+    qs = selectors.recording_list(account=account, filter=wanted)
     return list(qs.values_list("sid", flat=True)[:page_size])
 
 

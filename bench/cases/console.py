@@ -78,7 +78,7 @@ def _expected_rows(account, params: dict) -> int:
     form = RecordingFilterForm(QueryDict(urlencode(params)))
     if not form.is_valid():
         raise BenchError(f"console filter {params} is not valid: {form.errors}")
-    qs = selectors.recording_list(account=account, **form.selector_kwargs())
+    qs = selectors.recording_list(account=account, filter=form.filter())
     return qs[:PAGE_SIZE].count()
 
 

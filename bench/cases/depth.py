@@ -25,8 +25,9 @@ def deep_token(account, pages: int) -> tuple[str, list[str]]:
     """Return the PageToken of page ``pages`` (0-based) of the unfiltered list and its SIDs."""
     from recordings.twilio_api.tokens import encode_token
     from recordings.video import selectors
+    from recordings.video.filters import RecordingFilter
 
-    qs = selectors.recording_list(account=account)
+    qs = selectors.recording_list(account=account, filter=RecordingFilter())
     start = pages * PAGE_SIZE
     before = qs[start - 1]
     expected = list(qs.values_list("sid", flat=True)[start : start + PAGE_SIZE])
@@ -36,8 +37,9 @@ def deep_token(account, pages: int) -> tuple[str, list[str]]:
 def run(bench: Bench) -> list[Row]:
     effort, account = bench.effort, bench.account
     from recordings.video import selectors
+    from recordings.video.filters import RecordingFilter
 
-    visible = selectors.recording_list(account=account).count()
+    visible = selectors.recording_list(account=account, filter=RecordingFilter()).count()
     # As deep as the table allows, up to 10,000 pages in (500,000 rows at PageSize 50).
     pages = min(DEPTH_PAGES, visible // PAGE_SIZE - 1)
     token, expected = deep_token(account, pages)

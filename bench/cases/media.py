@@ -36,9 +36,10 @@ def media_file(bench: Bench, size: int) -> tuple[str, Path]:
     from django.conf import settings
 
     from recordings.video import selectors
+    from recordings.video.filters import RecordingFilter
 
     recording = (
-        selectors.recording_list(account=bench.account, status="completed")
+        selectors.recording_list(account=bench.account, filter=RecordingFilter(status="completed"))
         .exclude(media_key="")
         .first()
     )

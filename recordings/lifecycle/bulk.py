@@ -1,8 +1,9 @@
 """Bulk deletion: a confirmed selection of recordings becomes a job deleted chunk by chunk.
 
-The selection is the Logs filter (its URL query) or an explicit list of SIDs of one kind of
-recording (``product``), always read through that kind's ``matching`` (its Logs page's own
-selector) so that "all matching this filter" means what that page shows.
+The selection is the Logs filter (posted as its URL query, parsed by that Logs page's own form and
+stored as its typed filter in JSON) or an explicit list of SIDs of one kind of recording
+(``product``), always read through that kind's ``matching`` (its Logs page's own selector) so that
+"all matching this filter" means what that page shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
 the job's keyset cursor, soft-delete those the kind may delete (``deletion.soft_delete``: one
 UPDATE, one audit row listing their SIDs), and save the counts and the new cursor. A worker that
@@ -37,21 +38,20 @@ class InvalidBulkSelection(ServiceError):
     """The selection is malformed or matches nothing: no job was created."""
 
 
-def form_matching(form_class: type, select: Callable[..., QuerySet]) -> Callable:
-    """Return a kind's ``matching``: a Logs filter query read by that page's form and selector."""
+def form_selection(form_class: type) -> Callable[[str], dict]:
+    """Return a kind's ``selection_of``: a Logs filter query read by that page's form, as the
+    typed filter's JSON a job stores."""
 
-    def matching(account: Account, query: str | None) -> QuerySet:
-        if query is None:
-            return select(account=account)
+    def selection_of(query: str) -> dict:
         form = form_class(QueryDict(query.lstrip("?")))
         if not form.is_valid():
             problems = "; ".join(
                 f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
             )
             raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-        return select(account=account, **form.selector_kwargs())
+        return form.filter().to_json()
 
-    return matching
+    return selection_of
 
 
 def bulk_selection(
@@ -84,8 +84,8 @@ def bulk_selection(
             )
         # SIDs are stored with lowercase hex; the Logs filter accepts either case.
         wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-        return kind.matching(account, None).filter(sid__in=wanted)
-    return kind.matching(account, query)
+        return kind.matching(account=account, selection={}).filter(sid__in=wanted)
+    return kind.matching(account=account, selection=kind.selection_of(query))
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:
@@ -140,6 +140,7 @@ def bulk_deletion_create(
         actor=actor.name,
         source_ip=actor.source_ip,
         query=query or "",
+        selection=kind_of(product).selection_of(query) if query is not None else None,
         sids=sorted(set(sids)) if sids is not None else None,
         chunk_size=settings.BULK_DELETE_CHUNK,
         total=total,
@@ -180,11 +181,10 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     if bulk is None or bulk.is_finished:
         return False
     kind = kind_of(bulk.product)
-    qs = bulk_selection(
-        account=bulk.account,
-        query=None if bulk.sids is not None else bulk.query,
-        sids=bulk.sids,
-        product=bulk.product,
+    qs = (
+        bulk_selection(account=bulk.account, sids=bulk.sids, product=bulk.product)
+        if bulk.sids is not None
+        else kind.matching(account=bulk.account, selection=bulk.selection)
     ).filter(date_created__lte=bulk.date_created)
     if bulk.cursor_date_created is not None:  # set with cursor_sid by every chunk
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)

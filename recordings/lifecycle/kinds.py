@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Model, QuerySet
 
-from console.models import Account
 from recordings.lifecycle.exceptions import ServiceError
 
 # Every kind spells these two so: the purge's partial index, the sweeps and the drift check rely
@@ -37,9 +36,11 @@ class RecordingKind:
     noun: str  # "recording", "voice recording": audit and page texts
     list_url_name: str  # its console Logs page
     audit_action: str  # the audit action of a single delete
-    # The account's recordings a bulk selection's filter covers, as its Logs page reads it (None:
-    # no filter); raises InvalidBulkSelection for a filter that is not valid.
-    matching: Callable[[Account, str | None], QuerySet]
+    # A Logs filter query as the typed filter's JSON a bulk job stores (raises
+    # InvalidBulkSelection for a filter that is not valid), and the account's recordings such a
+    # stored selection covers, as its Logs page reads them ({}: no filter).
+    selection_of: Callable[[str], dict]
+    matching: Callable[..., QuerySet]  # (account=…, selection=…)
     # Each recording's media files in our store, for rows with a media_key.
     media_files: Callable[[QuerySet], Iterable[MediaFiles]]
     # The audit's description of one recording, and the error refusing to delete it.

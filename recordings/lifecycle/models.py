@@ -63,11 +63,12 @@ class CallbackAttempt(models.Model):
 class BulkDeletion(models.Model):
     """A deletion of many recordings, run by Celery in fixed-size chunks with its progress here.
 
-    The selection is either the Logs filter (a URL query, never a list of thousands of SIDs) or an
-    explicit list of SIDs, and covers recordings created up to ``date_created``: a recording that
-    arrives later is never deleted by a job confirmed before it existed. Progress moves with a
-    keyset cursor (the last ``date_created`` and SID processed) that is saved in the same
-    transaction as each chunk's UPDATE, so a chunk is either wholly done and counted, or not at all.
+    The selection is either the Logs filter (its typed filter as JSON, never a list of thousands of
+    SIDs) or an explicit list of SIDs, and covers recordings created up to ``date_created``: a
+    recording that arrives later is never deleted by a job confirmed before it existed. Progress
+    moves with a keyset cursor (the last ``date_created`` and SID processed) that is saved in the
+    same transaction as each chunk's UPDATE, so a chunk is either wholly done and counted, or not
+    at all.
     """
 
     class Product(models.TextChoices):
@@ -89,8 +90,10 @@ class BulkDeletion(models.Model):
     # "user:<email>" as the audit log has it; the chunks' audit events are written under it too.
     actor = models.CharField(max_length=255)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
-    # The Logs filter as a URL query ("all matching this filter"), or an explicit selection.
+    # "All matching this filter": the Logs filter as its URL query (what the pages show) and as
+    # the product's typed filter in JSON (what the job selects by); or an explicit selection.
     query = models.TextField(blank=True)
+    selection = models.JSONField(null=True, blank=True)
     sids = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     # Fixed when the job is created, so that every run of it (and a re-run) cuts the same chunks.

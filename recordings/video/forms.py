@@ -1,11 +1,12 @@
-"""Console forms of the recordings pages. The filter form maps onto the same selector as the API."""
+"""Console forms of the recordings pages. The filter form builds the same ``RecordingFilter`` as
+the API."""
 
 from django import forms
 
 from console.sids import ANY_SID
+from recordings.lifecycle.filters import PAGE_SIZES
 from recordings.video.choices import Codec, MediaType, RecordingStatus
-
-PAGE_SIZES = (25, 50, 100, 200)
+from recordings.video.filters import RecordingFilter
 
 
 def _sid_or_name(value: str, *, prefix: str, kind: str) -> str:
@@ -57,27 +58,21 @@ class RecordingFilterForm(forms.Form):
     def clean_participant(self):
         return _sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
 
-    def selector_kwargs(self) -> dict[str, object]:
-        """Return the keywords of ``selectors.recording_list`` for the valid filters."""
+    def filter(self) -> RecordingFilter:
+        """Return the filter of the valid form's fields (a room or participant given by name,
+        or by SID as a grouping SID)."""
         data = self.cleaned_data
-        kwargs: dict[str, object] = {
-            "sid": data["sid"] or None,
-            "status": data["status"] if data["status"] not in ("", "all") else None,
-            "include_deleted": data["status"] == "all",
-            "media_type": data["type"] or None,
-            "codec": data["codec"] or None,
-            "track_name": data["track"].strip() or None,
-            "date_created_after": data["date_from"],
-            "date_created_before": data["date_to"],
-        }
-        grouping = []
-        for value, name_key in (
-            (data["room"], "room_name"),
-            (data["participant"], "participant_identity"),
-        ):
-            if value and ANY_SID.match(value):
-                grouping.append(value)
-            elif value:
-                kwargs[name_key] = value
-        kwargs["grouping_sids"] = grouping
-        return {k: v for k, v in kwargs.items() if v not in (None, "", [])}
+        room, participant = data["room"], data["participant"]
+        return RecordingFilter(
+            sid=data["sid"] or None,
+            status=data["status"] if data["status"] not in ("", "all") else None,
+            include_deleted=data["status"] == "all",
+            media_type=data["type"] or None,
+            codec=data["codec"] or None,
+            track_name=data["track"].strip() or None,
+            room_name=None if ANY_SID.match(room) else room or None,
+            participant_identity=None if ANY_SID.match(participant) else participant or None,
+            grouping_sids=tuple(v for v in (room, participant) if ANY_SID.match(v)),
+            date_created_after=data["date_from"],
+            date_created_before=data["date_to"],
+        )

@@ -1,6 +1,6 @@
 """Video recordings as a kind the lifecycle deletes, purges and sweeps (registered in ready())."""
 
-from recordings.lifecycle.bulk import form_matching
+from recordings.lifecycle.bulk import form_selection
 from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.kinds import RecordingKind
 from recordings.video import selectors
@@ -26,7 +26,8 @@ VIDEO = RecordingKind(
     noun="recording",
     list_url_name="recordings:list",
     audit_action="recording.delete",
-    matching=form_matching(RecordingFilterForm, selectors.recording_list),
+    selection_of=form_selection(RecordingFilterForm),
+    matching=selectors.recordings_matching,
     media_files=_media_files,
     describe=lambda r: f"{r.track_name} in {r.room_id}",
     refusal=lambda r: RecordingStillProcessing(

@@ -1,11 +1,11 @@
 """Account-scoped reads of rooms and recordings, shared by the API and the console.
 
-A filter means the same thing on every surface because every surface calls ``recording_list``.
+A filter means the same thing on every surface because every surface builds one
+``RecordingFilter`` and calls ``recording_list`` with it.
 Lists are ordered newest first with the SID as tiebreak and paged by keyset, so a page costs the
 same at any depth and at any table size.
 """
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Max, QuerySet
@@ -14,6 +14,7 @@ from console.models import Account
 from console.sids import is_sid
 from recordings.twilio_api.keyset import LIST_ORDER
 from recordings.video.choices import ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.filters import RecordingFilter
 from recordings.video.models import (
     Participant,
     Recording,
@@ -24,62 +25,47 @@ from recordings.video.models import (
 )
 
 
-def recording_list(
-    *,
-    account: Account,
-    room_sid: str | None = None,
-    status: str | None = None,
-    source_sid: str | None = None,
-    grouping_sids: Sequence[str] = (),
-    date_created_after: datetime | None = None,
-    date_created_before: datetime | None = None,
-    media_type: str | None = None,
-    codec: str | None = None,
-    track_name: str | None = None,
-    room_name: str | None = None,
-    participant_identity: str | None = None,
-    include_deleted: bool = False,
-    sid: str | None = None,
-) -> QuerySet[Recording]:
-    """Return the account's recordings matching every given filter, newest first.
-
-    Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them
-    (seed 000). A grouping SID matches the recording's room or participant, chosen by its
-    prefix; every one given must match. The console adds names: a room's unique name (any of the
-    account's rooms that had it) and a participant's identity.
-    """
+def recording_list(*, account: Account, filter: RecordingFilter) -> QuerySet[Recording]:
+    """Return the account's recordings the filter selects (``RecordingFilter``), newest first."""
+    f = filter
     qs = Recording.objects.filter(account=account)
-    if sid:
-        qs = qs.filter(sid=sid)
-    if room_sid is not None:
-        qs = qs.filter(room_id=room_sid)
-    if status:
-        qs = qs.filter(status=status)
-    elif not include_deleted:
+    if f.sid:
+        qs = qs.filter(sid=f.sid)
+    if f.room_sid is not None:
+        qs = qs.filter(room_id=f.room_sid)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    elif not f.include_deleted:
         qs = qs.exclude(status=RecordingStatus.DELETED)
-    if codec:
-        qs = qs.filter(codec=codec)
-    if track_name:
+    if f.codec:
+        qs = qs.filter(codec=f.codec)
+    if f.track_name:
         # Through the tracks (as names and identities go through rooms and participants): an
         # index on the recordings' own column would slow every soft delete.
-        qs = qs.filter(track__in=Track.objects.filter(account=account, name=track_name))
-    if room_name:
-        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=room_name))
-    if participant_identity:
+        qs = qs.filter(track__in=Track.objects.filter(account=account, name=f.track_name))
+    if f.room_name:
+        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=f.room_name))
+    if f.participant_identity:
         qs = qs.filter(
             participant__in=Participant.objects.filter(
-                account=account, identity=participant_identity
+                account=account, identity=f.participant_identity
             )
         )
-    if source_sid:
-        qs = qs.filter(track_id=source_sid)
-    for sid in grouping_sids:
+    if f.source_sid:
+        qs = qs.filter(track_id=f.source_sid)
+    for sid in f.grouping_sids:
         prefix_field = {"RM": "room_id", "PA": "participant_id"}.get(sid[:2])
         qs = qs.filter(**{prefix_field: sid}) if prefix_field else qs.none()
-    qs = _created_between(qs, date_created_after, date_created_before)
-    if media_type:
-        qs = qs.filter(type=media_type)
+    qs = _created_between(qs, f.date_created_after, f.date_created_before)
+    if f.media_type:
+        qs = qs.filter(type=f.media_type)
     return qs.order_by(*LIST_ORDER)
+
+
+def recordings_matching(*, account: Account, selection: dict) -> QuerySet[Recording]:
+    """Return the account's recordings a stored selection (a ``RecordingFilter`` as JSON) covers,
+    newest first."""
+    return recording_list(account=account, filter=RecordingFilter.from_json(selection))
 
 
 def _created_between(qs: QuerySet, after: datetime | None, before: datetime | None) -> QuerySet:

@@ -1,10 +1,12 @@
-"""Console forms of the voice pages. The filter form maps onto the same selector as the API."""
+"""Console forms of the voice pages. The filter form builds the same ``VoiceRecordingFilter`` as
+the API."""
 
 from django import forms
 
 from console.sids import ANY_SID
-from recordings.video.forms import PAGE_SIZES
+from recordings.lifecycle.filters import PAGE_SIZES
 from recordings.voice.choices import RecordingSource, VoiceRecordingStatus
+from recordings.voice.filters import VoiceRecordingFilter
 
 
 def _sid(value: str, prefix: str, noun: str) -> str:
@@ -45,17 +47,16 @@ class VoiceRecordingFilterForm(forms.Form):
     def clean_conference(self):
         return _sid(self.cleaned_data["conference"], "CF", "conference")
 
-    def selector_kwargs(self) -> dict[str, object]:
-        """Return the keywords of ``voice_recording_list`` for the valid filters."""
+    def filter(self) -> VoiceRecordingFilter:
+        """Return the filter of the valid form's fields."""
         data = self.cleaned_data
-        kwargs: dict[str, object] = {
-            "sid": data["sid"] or None,
-            "call_sid": data["call"] or None,
-            "conference_sid": data["conference"] or None,
-            "status": data["status"] if data["status"] not in ("", "all") else None,
-            "include_deleted": data["status"] == "all",
-            "source": data["source"] or None,
-            "date_created_after": data["date_from"],
-            "date_created_before": data["date_to"],
-        }
-        return {k: v for k, v in kwargs.items() if v not in (None, "", False)}
+        return VoiceRecordingFilter(
+            sid=data["sid"] or None,
+            call_sid=data["call"] or None,
+            conference_sid=data["conference"] or None,
+            status=data["status"] if data["status"] not in ("", "all") else None,
+            include_deleted=data["status"] == "all",
+            source=data["source"] or None,
+            date_created_after=data["date_from"],
+            date_created_before=data["date_to"],
+        )

@@ -1,52 +1,45 @@
 """Account-scoped reads of voice recordings, shared by the 2010-04-01 API and the console."""
 
-from datetime import datetime
-
 from django.db.models import QuerySet
 
 from console.models import Account
 from console.sids import is_sid
 from recordings.twilio_api.keyset import LIST_ORDER
 from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.filters import VoiceRecordingFilter
 from recordings.voice.models import Call, Conference, Transcription, VoiceRecording
 
 
 def voice_recording_list(
-    *,
-    account: Account,
-    call_sid: str | None = None,
-    conference_sid: str | None = None,
-    status: str | None = None,
-    source: str | None = None,
-    date_created_after: datetime | None = None,
-    date_created_before: datetime | None = None,
-    include_deleted: bool = False,
-    sid: str | None = None,
+    *, account: Account, filter: VoiceRecordingFilter
 ) -> QuerySet[VoiceRecording]:
-    """Return the account's voice recordings matching every given filter, newest first.
-
-    Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them (seed
-    003's IncludeSoftDeleted). ``date_created_after`` is inclusive, ``date_created_before``
-    exclusive.
-    """
+    """Return the account's voice recordings the filter selects (``VoiceRecordingFilter``),
+    newest first."""
+    f = filter
     qs = VoiceRecording.objects.filter(account=account)
-    if sid:
-        qs = qs.filter(sid=sid)
-    if call_sid:
-        qs = qs.filter(call_id=call_sid)
-    if conference_sid:
-        qs = qs.filter(conference_id=conference_sid)
-    if status:
-        qs = qs.filter(status=status)
-    elif not include_deleted:
+    if f.sid:
+        qs = qs.filter(sid=f.sid)
+    if f.call_sid:
+        qs = qs.filter(call_id=f.call_sid)
+    if f.conference_sid:
+        qs = qs.filter(conference_id=f.conference_sid)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    elif not f.include_deleted:
         qs = qs.exclude(status=VoiceRecordingStatus.DELETED)
-    if source:
-        qs = qs.filter(source=source)
-    if date_created_after is not None:
-        qs = qs.filter(date_created__gte=date_created_after)
-    if date_created_before is not None:
-        qs = qs.filter(date_created__lt=date_created_before)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.date_created_after is not None:
+        qs = qs.filter(date_created__gte=f.date_created_after)
+    if f.date_created_before is not None:
+        qs = qs.filter(date_created__lt=f.date_created_before)
     return qs.order_by(*LIST_ORDER)
+
+
+def voice_recordings_matching(*, account: Account, selection: dict) -> QuerySet[VoiceRecording]:
+    """Return the account's voice recordings a stored selection (a ``VoiceRecordingFilter`` as
+    JSON) covers, newest first."""
+    return voice_recording_list(account=account, filter=VoiceRecordingFilter.from_json(selection))
 
 
 def voice_recording_get(
@@ -61,14 +54,13 @@ def voice_recording_get(
     a deleted one only with ``include_deleted``."""
     if not is_sid(sid, "RE"):
         return None
-    qs = voice_recording_list(
-        account=account,
+    wanted = VoiceRecordingFilter(
         sid=sid,
         call_sid=call_sid,
         conference_sid=conference_sid,
         include_deleted=include_deleted,
     )
-    return qs.first()
+    return voice_recording_list(account=account, filter=wanted).first()
 
 
 def voice_recording_media_servable(*, sid: str) -> bool:

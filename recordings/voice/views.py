@@ -57,7 +57,7 @@ def voice_recording_or_404(account, sid: str) -> VoiceRecording:
 
 def voice_recordings_matching(account, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
     """Return the account's voice recordings a valid filter form selects, newest first."""
-    return voice_selectors.voice_recording_list(account=account, **form.selector_kwargs())
+    return voice_selectors.voice_recording_list(account=account, filter=form.filter())
 
 
 def downloads(recording: VoiceRecording) -> list[tuple[str, str]]:

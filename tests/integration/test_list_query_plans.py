@@ -14,8 +14,10 @@ from console.sids import new_sid
 from recordings.twilio_api.keyset import Cursor, beyond_cursor
 from recordings.video import selectors
 from recordings.video.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
+from recordings.video.filters import RecordingFilter
 from recordings.video.models import Participant, Recording, Room, Track
 from recordings.voice import selectors as voice_selectors
+from recordings.voice.filters import VoiceRecordingFilter
 from recordings.voice.models import Call, Conference, VoiceRecording
 from tests.factories import AccountFactory
 
@@ -107,18 +109,18 @@ def test_every_list_filter_is_an_index_range_in_list_order(big_account):
         "none": {},
         "status completed": {"status": "completed"},
         "status deleted": {"status": "deleted"},
-        "room": {"grouping_sids": [room.sid]},
-        "participant": {"grouping_sids": [participant.sid]},
-        "room and participant": {"grouping_sids": [room.sid, participant.sid]},
+        "room": {"grouping_sids": (room.sid,)},
+        "participant": {"grouping_sids": (participant.sid,)},
+        "room and participant": {"grouping_sids": (room.sid, participant.sid)},
         "source": {"source_sid": track.sid},
         "date range": {"date_created_after": after, "date_created_before": before},
         "media type": {"media_type": "video"},
         "status + media type": {"status": "completed", "media_type": "audio"},
-        "room + date range": {"grouping_sids": [room.sid], "date_created_after": after},
+        "room + date range": {"grouping_sids": (room.sid,), "date_created_after": after},
     }
     cursor = Cursor(datetime(2026, 6, 1, tzinfo=UTC), "RT" + "8" * 32)
     for name, filters in cases.items():
-        qs = selectors.recording_list(account=account, **filters)
+        qs = selectors.recording_list(account=account, filter=RecordingFilter(**filters))
         backward = Cursor(cursor.date_created, cursor.sid, forward=False)
         for page_qs in (qs[:51], beyond_cursor(qs, cursor)[:51], beyond_cursor(qs, backward)[:51]):
             plan = _plan(page_qs)
@@ -135,7 +137,7 @@ def _largest_sort(plan: str) -> int:
 
 def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
     account = big_account[0]
-    qs = selectors.recording_list(account=account)
+    qs = selectors.recording_list(account=account, filter=RecordingFilter())
     deep = beyond_cursor(qs, Cursor(datetime(2026, 2, 1, tzinfo=UTC), "RT" + "0" * 32))
     for page_qs in (qs[:51], deep[:51]):
         plan = _plan(page_qs)
@@ -157,7 +159,7 @@ def test_console_filters_and_capped_count_stay_on_indexes(big_account):
         "status + identity": {"status": "completed", "participant_identity": "p2"},
     }
     for name, filters in cases.items():
-        qs = selectors.recording_list(account=account, **filters)
+        qs = selectors.recording_list(account=account, filter=RecordingFilter(**filters))
         for query in (qs[:101], qs[: COUNT_CAP + 1]):
             plan = _plan(query)
             assert "Seq Scan on recordings_recording" not in plan, f"{name}:\n{plan}"
@@ -248,7 +250,9 @@ def test_every_voice_list_filter_is_an_index_range_in_list_order(voice_account):
     }
     cursor = Cursor(datetime(2026, 6, 1, tzinfo=UTC), "RE" + "8" * 32)
     for name, filters in cases.items():
-        qs = voice_selectors.voice_recording_list(account=account, **filters)
+        qs = voice_selectors.voice_recording_list(
+            account=account, filter=VoiceRecordingFilter(**filters)
+        )
         backward = Cursor(cursor.date_created, cursor.sid, forward=False)
         for page_qs in (qs[:51], beyond_cursor(qs, cursor)[:51], beyond_cursor(qs, backward)[:51]):
             plan = _plan(page_qs)

@@ -1,7 +1,8 @@
-"""Twilio's list query parameters, parsed by django-filter and mapped onto ``recording_list``.
+"""Twilio's list query parameters, parsed by django-filter into the selectors' filters.
 
-Each filter's ``field_name`` is the selector's keyword, so the API owns only the spelling of the
-parameters; what a filter means lives in ``recordings.video.selectors``.
+Each filter's ``field_name`` is a field of the list's filter (``RecordingFilter`` for recordings)
+or a selector keyword, so the API owns only the spelling of the parameters; what a filter means
+lives in ``recordings.video.selectors``.
 """
 
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from django_filters.fields import IsoDateTimeField
 from console.sids import ANY_SID
 from recordings.twilio_api.params import require_valid
 from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.filters import RecordingFilter
 from recordings.video.models import Recording
 
 
@@ -110,3 +112,9 @@ def selector_filters(filterset_class: type[django_filters.FilterSet], query) -> 
         for name, f in filterset.filters.items()
         if form.cleaned_data.get(name) not in (None, "", ())
     }
+
+
+def recording_filter(filterset_class: type[RoomRecordingFilterSet], query) -> RecordingFilter:
+    """Return the recordings filter of a list query, or raise error 20001 for the first bad
+    parameter."""
+    return RecordingFilter(**selector_filters(filterset_class, query))

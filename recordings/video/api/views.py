@@ -2,7 +2,6 @@
 renders; the account always comes from the credentials, so every lookup is scoped to it.
 """
 
-import functools
 import re
 from collections.abc import Callable
 
@@ -42,6 +41,7 @@ from recordings.video.api.serializers import (
     empty_rules,
 )
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER
+from recordings.video.filters import RecordingFilter
 
 ROOM_RECORDING_FILTERS = [
     OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),
@@ -114,7 +114,9 @@ class _RecordingListView(TwilioListView):
 
     def list(self, *, room_sid: str | None = None) -> Response:
         return self.paged(
-            functools.partial(selectors.recording_list, account=self.account, room_sid=room_sid)
+            lambda **given: selectors.recording_list(
+                account=self.account, filter=RecordingFilter(room_sid=room_sid, **given)
+            )
         )
 
 

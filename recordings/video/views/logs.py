@@ -59,7 +59,7 @@ def filter_form(query: QueryDict, form_class: type[Form] = RecordingFilterForm) 
 
 def recordings_matching(account, form: RecordingFilterForm) -> QuerySet[Recording]:
     """Return the account's recordings a valid filter form selects, newest first."""
-    return selectors.recording_list(account=account, **form.selector_kwargs())
+    return selectors.recording_list(account=account, filter=form.filter())
 
 
 def recording_or_404(account, sid: str) -> Recording:

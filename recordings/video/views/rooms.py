@@ -21,6 +21,7 @@ from recordings.twilio_api.errors import TwilioAPIError
 from recordings.twilio_api.tokens import decode_token, encode_token
 from recordings.video import selectors, services, stats
 from recordings.video.choices import ParticipantStatus, RoomStatus
+from recordings.video.filters import RecordingFilter
 from recordings.video.models import Room
 from recordings.video.rules import InvalidRules
 from recordings.video.services.rooms import GROUP_TYPES
@@ -91,7 +92,8 @@ def room_page_context(account, room: Room) -> dict:
     )
     capturing = {r.track_id: r for r in selectors.recordings_capturing(room=room)}
     recordings, more_recordings = first_rows(
-        selectors.recording_list(account=account, room_sid=room.sid), RECORDINGS_SHOWN
+        selectors.recording_list(account=account, filter=RecordingFilter(room_sid=room.sid)),
+        RECORDINGS_SHOWN,
     )
     rules_row = selectors.recording_rules_get(room=room)
     in_progress = room.status == RoomStatus.IN_PROGRESS

@@ -17,6 +17,7 @@ from recordings.voice.choices import (
     RecordingTrack,
     Trim,
 )
+from recordings.voice.filters import VoiceRecordingFilter
 
 # The list parameters kept in page links, as the query names them. "DateCreated<=D" in a URL
 # reaches us as the parameter "DateCreated<" with the value "D" (the first "=" splits the two).
@@ -90,14 +91,14 @@ def include_soft_deleted(query) -> bool:
     return boolean_param(query, "IncludeSoftDeleted")
 
 
-def list_filters(query) -> dict[str, object]:
-    """Return ``voice_recording_list`` keywords for a list request's filters (seed 003).
+def recording_filter(query, **scope: str) -> VoiceRecordingFilter:
+    """Return the filter of a list request's parameters (seed 003), within ``scope`` (the call's
+    or conference's SID of its path).
 
     ``DateCreated=D`` is that whole day (a date and time stands for its day, as the helper
     library sends dates with a time); ``DateCreated<`` and ``DateCreated>`` (also written ``<=``
     and ``>=``) bound it on or before and on or after, a date meaning its whole day.
     """
-    kwargs: dict[str, object] = {}
     after: list[datetime] = []
     before: list[datetime] = []
     if raw := query.get("DateCreated"):
@@ -110,18 +111,16 @@ def list_filters(query) -> dict[str, object]:
         before.append(moment + (timedelta(days=1) if date_only else timedelta(seconds=1)))
     if raw := query.get("DateCreated>"):
         after.append(moment_param("DateCreated>", raw)[0])
-    if after:
-        kwargs["date_created_after"] = max(after)
-    if before:
-        kwargs["date_created_before"] = min(before)
-    for name, keyword, prefix in (
-        ("CallSid", "call_sid", "CA"),
-        ("ConferenceSid", "conference_sid", "CF"),
-    ):
-        if sid := sid_param(query, name, prefix):
-            kwargs[keyword] = sid
-    kwargs["include_deleted"] = include_soft_deleted(query)
-    return kwargs
+    sids = {
+        "call_sid": sid_param(query, "CallSid", "CA"),
+        "conference_sid": sid_param(query, "ConferenceSid", "CF"),
+    }
+    return VoiceRecordingFilter(
+        date_created_after=max(after, default=None),
+        date_created_before=min(before, default=None),
+        include_deleted=include_soft_deleted(query),
+        **{**sids, **scope},  # the path's SID wins over the query's
+    )
 
 
 def requested_channels(query, default: int) -> int:

@@ -99,9 +99,9 @@ class VoiceAPIView(VoiceLookups, TwilioAPIView):
         return Response({key: [render(row) for row in page.rows], **fields})
 
     def list_recordings(self, render: Callable, **scope) -> Response:
-        filters = {**params.list_filters(self.request.query_params), **scope}
+        wanted = params.recording_filter(self.request.query_params, **scope)
         return self.paged(
-            voice_selectors.voice_recording_list(account=self.account, **filters),
+            voice_selectors.voice_recording_list(account=self.account, filter=wanted),
             key="recordings",
             render=render,
             filter_names=params.LIST_FILTERS,

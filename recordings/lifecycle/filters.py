@@ -1,0 +1,66 @@
+"""What every recordings list's typed filter shares.
+
+A list is filtered by one frozen dataclass of plain values, built alike by its API parser, its
+console form and a stored bulk-deletion selection; its selector takes nothing else. This base
+gives each such filter its JSON form, which a ``BulkDeletion`` keeps as its ``selection``.
+"""
+
+import dataclasses
+import typing
+from datetime import datetime
+from typing import Any, Self
+
+from django.http import QueryDict
+
+# The page sizes a console Logs page offers (video and voice alike).
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+@dataclasses.dataclass(frozen=True)
+class ListFilter:
+    """A list's filter: fields of text, flags, tuples of text and date-times, all optional."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the fields set away from their defaults as JSON values (ISO 8601 date-times)."""
+        data: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if value == field.default:
+                continue
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[field.name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Return the filter ``to_json`` gave; a key it does not know is an error (TypeError), so
+        a stored selection never widens silently."""
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            hint = hints.get(name)
+            if value is not None and datetime in (hint, *typing.get_args(hint)):
+                value = datetime.fromisoformat(value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            values[name] = value
+        return cls(**values)
+
+
+def bulk_selections_fill(apps, *, product: str, form_class: type) -> None:
+    """Store the typed selection of a product's bulk deletions made before it was kept (data
+    migration): each job's Logs query, parsed by the product's filter form. An unfinished job
+    whose query no longer parses is failed rather than run on a guess."""
+    bulk_deletion = apps.get_model("lifecycle", "BulkDeletion")
+    jobs = bulk_deletion.objects.filter(product=product, sids__isnull=True, selection__isnull=True)
+    for job in jobs.iterator():
+        form = form_class(QueryDict(job.query))
+        if form.is_valid():
+            job.selection = form.filter().to_json()
+            job.save(update_fields=["selection"])
+        elif job.status in ("queued", "running"):
+            job.status, job.error = "failed", "Its filter is no longer valid."
+            job.save(update_fields=["status", "error"])
