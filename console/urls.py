@@ -3,13 +3,14 @@ media, API schema."""
 
 from csp.decorators import csp_update
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from console import urls_team
 from console.forms import EmailAuthenticationForm, EmailPasswordResetForm
 from console.views import auth, invitations
 from recordings.media.views import serve_signed_media
+from recordings.twilio_api import ingest
 from recordings.video.api import urls as api_urls
 from recordings.video.urls import settings as settings_urls
 from recordings.video.views import dashboard
@@ -70,6 +71,9 @@ urlpatterns = [
     path("2010-04-01/Accounts/<str:account_sid>/", include("recordings.voice.api.urls")),
     *voice_api_urls.fallback,
     path("ingest/v1/", include("recordings.video.ingest.urls")),
+    path("ingest/v1/", include("recordings.voice.ingest.urls")),
+    # After both products' routes: every other path under /ingest/v1 is a Twilio 404.
+    re_path(r"^ingest/v1/(?P<rest>.*)$", ingest.unknown_path),
     path("media/<str:token>", serve_signed_media, name="signed-media"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

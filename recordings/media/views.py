@@ -1,4 +1,5 @@
-"""Serve a media file behind a signed URL, with HTTP Range so players can seek.
+"""Serve a media file behind a signed URL, with HTTP Range so players can seek; send the console's
+players and downloads there.
 
 Django's FileResponse ignores ``Range`` and always answers 200 with the whole file, so ranges are
 handled here: one ``bytes=`` range answers 206, an unsatisfiable one 416, anything else the file.
@@ -8,8 +9,9 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
 from recordings.media.signed import read_grant, still_servable
@@ -18,6 +20,19 @@ from recordings.twilio_api.errors import json_error
 
 # A position of more than 100 digits is treated as malformed: int() of thousands of digits raises.
 _RANGE = re.compile(r"bytes=([0-9]{0,100})-([0-9]{0,100})")
+
+
+def disposition(request: HttpRequest, filename: str) -> str:
+    """Return the Content-Disposition a media link asks for: an attachment with ?download=1."""
+    kind = "attachment" if request.GET.get("download") == "1" else "inline"
+    return f'{kind}; filename="{filename}"'
+
+
+def media_redirect(url: str) -> HttpResponseRedirect:
+    """Redirect to a signed media URL, which nobody may cache: it expires."""
+    response = redirect(url)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:

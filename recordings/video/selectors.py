@@ -205,18 +205,6 @@ def recording_rules_get(*, room: Room) -> RecordingRules | None:
     return RecordingRules.objects.filter(room=room).first()
 
 
-def callback_deliveries_for(*, account: Account, recording_sid: str) -> QuerySet:
-    """Return the status callbacks sent about one of the account's recordings, oldest first,
-    each with its delivery attempts prefetched."""
-    from recordings.lifecycle.models import CallbackDelivery
-
-    return (
-        CallbackDelivery.objects.filter(account=account, recording_sid=recording_sid)
-        .order_by("date_created", "id")
-        .prefetch_related("attempts")
-    )
-
-
 def recording_settings_of(*, account: Account) -> RecordingSettings | None:
     """Return the account's RecordingSettings row, or None when it has never been saved."""
     return RecordingSettings.objects.filter(account=account).first()

@@ -1,7 +1,7 @@
 """Voice Recordings Logs: the filtered list and its CSV export, one recording's details, its
 audio and its deletion. Handlers parse the request, call a selector or a service, and render; the
-list's paging, the CSV writer and the details' helpers are the video Logs' own
-(``recordings.video.views.logs``).
+list's paging, the CSV writer and the details' helpers are every kind's
+(``recordings.lifecycle.views``).
 """
 
 from urllib.parse import urlencode
@@ -16,19 +16,18 @@ from django.views.generic import TemplateView, View
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
+from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.models import BulkDeletion
-from recordings.twilio_api.paging import api_base_url
-from recordings.video import selectors
-from recordings.video.views.logs import (
+from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
     api_context,
-    disposition,
     human_duration,
-    media_redirect,
     purge_date,
 )
+from recordings.media.views import disposition, media_redirect
+from recordings.twilio_api.paging import api_base_url
 from recordings.voice import media, services
 from recordings.voice import selectors as voice_selectors
 from recordings.voice.api.serializers import recording_body
@@ -161,7 +160,7 @@ class VoiceRecordingDetailView(AccountPageMixin, TemplateView):
             no_player_reason=no_player_reason(recording),
             purge_date=purge_date(recording, settings.VOICE_RECORDING_RETENTION_DAYS),
             retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
-            deliveries=selectors.callback_deliveries_for(
+            deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
         )

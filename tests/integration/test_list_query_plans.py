@@ -148,7 +148,7 @@ def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
 def test_console_filters_and_capped_count_stay_on_indexes(big_account):
     """The Logs page adds names, codec and a count capped at COUNT_CAP: none may read the whole
     table or sort more than one room's recordings."""
-    from recordings.video.views.logs import COUNT_CAP
+    from recordings.lifecycle.views.lists import COUNT_CAP
 
     account = big_account[0]
     cases = {

@@ -20,7 +20,8 @@ from django.urls import include, path, reverse
 
 from console import selectors as console_selectors
 from console import urls as root_urls
-from recordings.video import selectors, services
+from recordings.lifecycle import selectors
+from recordings.video import services
 from recordings.video.choices import Codec, MediaType, RecordingStatus
 from recordings.video.models import Recording
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
@@ -348,9 +349,9 @@ def test_page_size_outside_the_choices_is_a_form_error(console_client, sixty):
 def test_count_is_capped_and_never_counts_the_whole_table(
     console_client, sixty, monkeypatch, django_assert_max_num_queries
 ):
-    from recordings.video.views import logs as views
+    from recordings.lifecycle.views import lists
 
-    monkeypatch.setattr(views, "COUNT_CAP", 40)
+    monkeypatch.setattr(lists, "COUNT_CAP", 40)
     client = console_client("viewer")
     page = client.get(reverse("recordings:list"), {"page_size": 25}).content.decode()
     assert "More than 40 recordings match" in page

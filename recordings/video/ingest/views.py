@@ -5,26 +5,13 @@ tracks it must be capturing now (with the recording SID each goes into) and whic
 recordings still await their file, so a server that missed an answer can always catch up.
 """
 
-import tempfile
-from pathlib import Path
-
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from console.authentication import ApiKeyAuthentication
-from console.roles import Action
-from recordings.media.store import CHUNK_SIZE
-from recordings.twilio_api.errors import (
-    REQUEST_TOO_LARGE,
-    TwilioAPIError,
-    invalid_parameter,
-    not_found,
-)
+from recordings.media.upload import uploaded_file
+from recordings.twilio_api.errors import not_found
+from recordings.twilio_api.ingest import IngestView
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import ERROR, actor_of
 from recordings.video import selectors, services
@@ -43,12 +30,9 @@ def _valid(serializer_class, data) -> dict:
     return require_valid(serializer_class(data=data)).validated_data
 
 
-class IngestView(RoomAPIView):
-    """Base of the ingest endpoints: API keys only (of scope ingest or main), JSON bodies."""
-
-    authentication_classes = [ApiKeyAuthentication]
-    required_action = Action.INGEST
-    parser_classes = [JSONParser]
+class RoomIngestView(IngestView, RoomAPIView):
+    """Base of the media server's endpoints: rooms by SID or unique name, and the answer that
+    tells the server what to capture."""
 
     def state(self, room, http_status=status.HTTP_200_OK, **extra) -> Response:
         """Answer with what the media server must do in this room now."""
@@ -75,7 +59,7 @@ class IngestView(RoomAPIView):
         return recording
 
 
-class Rooms(IngestView):
+class Rooms(RoomIngestView):
     @extend_schema(operation_id="IngestCreateRoom", request=RoomIn, responses={201: RoomStateOut})
     def post(self, request):
         """Open an ad-hoc room, as a media server does when the first client joins a new name."""
@@ -89,14 +73,14 @@ class Rooms(IngestView):
         return self.state(room, status.HTTP_201_CREATED)
 
 
-class RoomState(IngestView):
+class RoomState(RoomIngestView):
     @extend_schema(operation_id="IngestFetchRoomState", responses={200: RoomStateOut, 404: ERROR})
     def get(self, request, room):
         """Tell what to capture now in this room."""
         return self.state(self.room_or_404(room, by_name=True))
 
 
-class Participants(IngestView):
+class Participants(RoomIngestView):
     @extend_schema(
         operation_id="IngestConnectParticipant",
         request=ParticipantIn,
@@ -110,7 +94,7 @@ class Participants(IngestView):
         return self.state(room, status.HTTP_201_CREATED, participant_sid=participant.sid)
 
 
-class Participant(IngestView):
+class Participant(RoomIngestView):
     @extend_schema(
         operation_id="IngestDisconnectParticipant", responses={200: RoomStateOut, 404: ERROR}
     )
@@ -121,7 +105,7 @@ class Participant(IngestView):
         return self.state(room)
 
 
-class Tracks(IngestView):
+class Tracks(RoomIngestView):
     @extend_schema(
         operation_id="IngestPublishTrack",
         request=TrackIn,
@@ -138,7 +122,7 @@ class Tracks(IngestView):
         return self.state(room, status.HTTP_201_CREATED, track_sid=track.sid)
 
 
-class Track(IngestView):
+class Track(RoomIngestView):
     @extend_schema(operation_id="IngestUnpublishTrack", responses={200: RoomStateOut, 404: ERROR})
     def delete(self, request, room, track):
         """Report that a track was unpublished."""
@@ -150,7 +134,7 @@ class Track(IngestView):
         return self.state(room)
 
 
-class RecordingMedia(IngestView):
+class RecordingMedia(RoomIngestView):
     parser_classes = []  # the body is the file itself, read as a stream below
 
     @extend_schema(
@@ -161,14 +145,12 @@ class RecordingMedia(IngestView):
     def put(self, request, sid):
         """Upload a finished recording's Matroska file as the raw request body."""
         recording = self.recording_or_404(sid)
-        length = content_length(request)
-        with tempfile.NamedTemporaryFile(prefix="roomvault-upload-") as file:
-            copy_body(request, file, length)
-            recording = services.recording_media_ingest(recording=recording, path=Path(file.name))
+        with uploaded_file(request) as path:
+            recording = services.recording_media_ingest(recording=recording, path=path)
         return Response(RecordingSerializer(recording, context=self.serializer_context()).data)
 
 
-class RecordingFailure(IngestView):
+class RecordingFailure(RoomIngestView):
     @extend_schema(
         operation_id="IngestReportRecordingFailure",
         request=FailureIn,
@@ -180,43 +162,3 @@ class RecordingFailure(IngestView):
         data = _valid(FailureIn, request.data)
         recording = services.recording_fail(recording=recording, reason=data["reason"])
         return Response(RecordingSerializer(recording, context=self.serializer_context()).data)
-
-
-@extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
-@authentication_classes([ApiKeyAuthentication])
-@permission_classes([IsAuthenticated])  # nothing here, whatever the scope: 404, not 403
-def unknown_path(request, rest):
-    """Answer every other path under /ingest/v1 with a Twilio 404, after authentication."""
-    raise not_found(request.path)
-
-
-def _too_large() -> TwilioAPIError:
-    return TwilioAPIError(
-        REQUEST_TOO_LARGE,
-        f"The file is larger than {settings.INGEST_MAX_UPLOAD_BYTES} bytes",
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )
-
-
-def content_length(request) -> int:
-    raw = request.META.get("CONTENT_LENGTH") or ""
-    if not raw.isascii() or not raw.isdigit():
-        raise TwilioAPIError(
-            20001, "Content-Length is required for uploads", status.HTTP_411_LENGTH_REQUIRED
-        )
-    if int(raw) > settings.INGEST_MAX_UPLOAD_BYTES:
-        raise _too_large()
-    return int(raw)
-
-
-def copy_body(request, file, length: int) -> None:
-    """Stream the request body to a file, a chunk at a time: never the whole file in memory."""
-    remaining = length
-    while remaining > 0:
-        chunk = request.stream.read(min(CHUNK_SIZE, remaining))
-        if not chunk:
-            raise invalid_parameter("body", f"the upload ended {remaining} bytes short")
-        file.write(chunk)
-        remaining -= len(chunk)
-    file.flush()

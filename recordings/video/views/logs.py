@@ -1,60 +1,36 @@
 """Recordings Logs: the filtered list and its CSV export, one recording's details, its media and
-its deletion. Handlers parse the request, call a selector or a service, and render.
-
-The list's paging, counting and filter form (``KeysetListMixin``) and the details' helpers serve
-the Voice Recordings Logs (``recordings.voice.views``) too.
+its deletion. Handlers parse the request, call a selector or a service, and render; the list's
+paging, the CSV writer and the details' helpers are every kind's (``recordings.lifecycle.views``).
 """
-
-import csv
-import json
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.forms import Form
-from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import TemplateView, View
 
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
+from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.views.lists import (
+    CsvExportView,
+    KeysetListMixin,
+    api_context,
+    human_duration,
+    purge_date,
+)
 from recordings.media.external import media_store_for
-from recordings.twilio_api import keyset
-from recordings.twilio_api.errors import TwilioAPIError
+from recordings.media.views import disposition, media_redirect
 from recordings.twilio_api.paging import api_base_url
-from recordings.twilio_api.tokens import decode_token, encode_token
 from recordings.video import selectors, services
 from recordings.video.api.serializers import RecordingSerializer
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.video.forms import RecordingFilterForm
 from recordings.video.kind import VIDEO
 from recordings.video.models import Recording
-
-# The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
-TOKEN = "token"
-# The list counts matches up to this many, with a LIMITed subquery; beyond it, "more than N".
-COUNT_CAP = 1000
-CSV_CHUNK_SIZE = 2000
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def filter_form(query: QueryDict, form_class: type[Form] = RecordingFilterForm) -> Form:
-    """Return a Logs filter form bound to a query, with the page size shown even when unset."""
-    data = query.copy()
-    if not data.get("page_size"):
-        data["page_size"] = str(form_class.base_fields["page_size"].empty_value)
-    form = form_class(data)
-    for name in ("date_from", "date_to"):
-        widget = form.fields[name].widget
-        widget.input_type, widget.format = "datetime-local", "%Y-%m-%dT%H:%M"
-    return form
 
 
 def recordings_matching(account, form: RecordingFilterForm) -> QuerySet[Recording]:
@@ -70,134 +46,6 @@ def recording_or_404(account, sid: str) -> Recording:
     return recording
 
 
-def human_duration(seconds: int | None) -> str:
-    """Return a duration as m:ss or h:mm:ss."""
-    if seconds is None:
-        return "—"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
-
-
-def purge_date(recording, retention_days: int):
-    """Return when a deleted recording's metadata will be purged, or None."""
-    if recording.date_deleted is None:
-        return None
-    return recording.date_deleted + timedelta(days=retention_days)
-
-
-def api_context(data: dict, *, path: str) -> dict[str, object]:
-    """Return an API body as the details pages show it: field by field, as JSON, and the path
-    that answers it."""
-    return {
-        "api_fields": [(k, json.dumps(v) if isinstance(v, dict) else v) for k, v in data.items()],
-        "api_json": json.dumps(data, indent=2),
-        "api_path": path,
-    }
-
-
-def disposition(request, filename: str) -> str:
-    """Return the Content-Disposition a media link asks for: an attachment with ?download=1."""
-    kind = "attachment" if request.GET.get("download") == "1" else "inline"
-    return f'{kind}; filename="{filename}"'
-
-
-def media_redirect(url: str) -> HttpResponseRedirect:
-    """Redirect to a signed media URL, which nobody may cache: it expires."""
-    response = redirect(url)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-class KeysetListMixin:
-    """A Logs page: filters in the URL, newest first, keyset pages and a capped count.
-
-    A view names its ``filter_form_class`` and its rows (``matching``); ``for_display`` and
-    ``present`` add what its table shows beyond the rows' own columns.
-    """
-
-    filter_form_class: type[Form]
-
-    def matching(self, form: Form) -> QuerySet:
-        """Return the account's rows a valid filter form selects, newest first."""
-        raise NotImplementedError
-
-    def for_display(self, qs: QuerySet) -> QuerySet:
-        """Return the page's query with what its rows show joined in (nothing by default)."""
-        return qs
-
-    def present(self, row) -> None:
-        """Add to a row what its table cells show."""
-        row.duration_text = human_duration(row.duration)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        form = filter_form(self.request.GET, self.filter_form_class)
-        valid = form.is_valid()
-        filtered = any(v for k, v in self.request.GET.items() if k not in (TOKEN, "page_size"))
-        context.update(
-            form=form,
-            valid=valid,
-            filtered=filtered,
-            filter_query=self.url_query(),
-            list_url=self.request.path,
-            rows=[],
-        )
-        if valid:
-            context.update(self.page_context(self.matching(form), form.cleaned_data["page_size"]))
-        return context
-
-    def page_context(self, qs: QuerySet, page_size: int) -> dict[str, object]:
-        """Return one keyset page of ``qs``, the links around it and the (capped) count."""
-        cursor = self.cursor()
-        page = keyset.keyset_page(self.for_display(qs), page_size=page_size, cursor=cursor)
-        rows = page.rows
-        for row in rows:
-            self.present(row)
-        path = f"{self.request.path}?"
-        previous_token = encode_token(rows[0], forward=False) if rows and page.has_previous else ""
-        next_token = encode_token(rows[-1], forward=True) if rows and page.has_next else ""
-        return {
-            "rows": rows,
-            "paged": cursor is not None,
-            "previous_url": self.url_query(previous_token, path) if previous_token else None,
-            "next_url": self.url_query(next_token, path) if next_token else None,
-            **self.count(qs, page, first=cursor is None),
-        }
-
-    @staticmethod
-    def count(qs: QuerySet, page: keyset.Page, *, first: bool) -> dict[str, object]:
-        """Count the matches up to COUNT_CAP with a LIMITed subquery; the first page holding
-        every match needs no query at all."""
-        if first and not page.has_next:
-            return {"matching": len(page.rows), "more_than_cap": False, "count_cap": COUNT_CAP}
-        counted = qs[: COUNT_CAP + 1].count()
-        return {
-            "matching": min(counted, COUNT_CAP),
-            "more_than_cap": counted > COUNT_CAP,
-            "count_cap": COUNT_CAP,
-        }
-
-    def cursor(self):
-        """Return the cursor of the page token in the URL; a bad token means the first page."""
-        token = self.request.GET.get(TOKEN)
-        if not token:
-            return None
-        try:
-            return decode_token(token)
-        except TwilioAPIError:
-            messages.warning(self.request, "That page link is not valid: showing the first page.")
-            return None
-
-    def url_query(self, token: str | None = None, prefix: str = "") -> str:
-        """Return this page's query string with another page token (or none)."""
-        params = self.request.GET.copy()
-        params.pop(TOKEN, None)
-        if token:
-            params[TOKEN] = token
-        return prefix + params.urlencode()
-
-
 class RecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
     """The Recordings Logs: filters in the URL, newest first, keyset pages."""
 
@@ -211,63 +59,6 @@ class RecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
 
     def for_display(self, qs: QuerySet[Recording]) -> QuerySet[Recording]:
         return qs.select_related("room", "participant")
-
-
-def csv_cell(value: object) -> str:
-    """Return a value as a CSV cell no spreadsheet runs as a formula: times in UTC as ISO 8601,
-    nothing for None, and text starting like a formula behind an apostrophe (every column: even
-    a field the product fills itself may arrive from an import)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    """A file-like object whose write returns what it was given, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: QuerySet, columns: dict[str, Callable[[object], object]]) -> Iterator[str]:
-    """Yield the CSV of rows line by line (a header, then one line per row with each column's
-    value), reading them from the database in chunks."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
-    for row in rows.iterator(chunk_size=CSV_CHUNK_SIZE):
-        yield writer.writerow([csv_cell(value(row)) for value in columns.values()])
-
-
-class CsvExportView(AccountPageMixin, View):
-    """A Logs page's filtered set as CSV, streamed: no page size, no limit, never all in memory.
-
-    A view names its ``filter_form_class``, its ``columns`` (header → value of a row), the
-    ``list_url`` its bad filters go back to, and its rows (``matching``).
-    """
-
-    action = Action.PLAY
-    filter_form_class: type[Form]
-    columns: dict[str, Callable[[object], object]]
-    list_url: str
-    filename: str
-
-    def matching(self, form: Form) -> QuerySet:
-        """Return the account's rows a valid filter form selects, newest first."""
-        raise NotImplementedError
-
-    def get(self, request):
-        form = filter_form(request.GET, self.filter_form_class)
-        if not form.is_valid():
-            messages.error(request, "Correct the filters before exporting.")
-            return redirect(reverse(self.list_url) + "?" + request.GET.urlencode())
-        lines = csv_lines(self.matching(form), self.columns)
-        response = StreamingHttpResponse(lines, content_type="text/csv")
-        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        response["Content-Disposition"] = f'attachment; filename="{self.filename}-{stamp}.csv"'
-        return response
 
 
 class RecordingExportView(CsvExportView):
@@ -319,7 +110,7 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             no_player_reason=self.no_player_reason(recording),
             purge_date=purge_date(recording, settings.RECORDING_RETENTION_DAYS),
             retention_days=settings.RECORDING_RETENTION_DAYS,
-            deliveries=selectors.callback_deliveries_for(
+            deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
         )

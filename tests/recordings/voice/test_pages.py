@@ -338,11 +338,11 @@ def test_a_bad_page_token_shows_the_first_page_with_a_message(console_client, si
 def test_count_is_capped_and_the_query_count_does_not_grow(
     console_client, sixty, monkeypatch, django_assert_max_num_queries
 ):
-    from recordings.video.views import logs as video_views
+    from recordings.lifecycle.views import lists
 
     client = console_client("viewer")
     assert "60 recordings match" in client.get(reverse("voice:list")).content.decode()
-    monkeypatch.setattr(video_views, "COUNT_CAP", 40)
+    monkeypatch.setattr(lists, "COUNT_CAP", 40)
     page = client.get(reverse("voice:list"), {"page_size": 25}).content.decode()
     assert "More than 40 recordings match" in page
     with django_assert_max_num_queries(LIST_QUERIES) as captured:

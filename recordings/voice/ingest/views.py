@@ -6,9 +6,6 @@ about a call or conference says which of its recordings are being captured (with
 and which stopped ones still await their audio.
 """
 
-import tempfile
-from pathlib import Path
-
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,9 +13,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from recordings.lifecycle.choices import CallbackMethod
+from recordings.media.upload import uploaded_file
+from recordings.twilio_api.ingest import IngestView
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import ERROR
-from recordings.video.ingest.views import IngestView, content_length, copy_body
 from recordings.voice import selectors as voice_selectors
 from recordings.voice import services
 from recordings.voice.api.serializers import recording_body
@@ -231,10 +229,6 @@ class RecordingAudio(VoiceIngestView):
         AAC, AMR, AIFF or CAF)."""
         # A deleted or completed recording is found, and refused by the service (409).
         recording = self.recording_or_404(sid, include_deleted=True)
-        length = content_length(request)
-        with tempfile.NamedTemporaryFile(prefix="roomvault-upload-") as file:
-            copy_body(request, file, length)
-            recording = services.voice_recording_audio_ingest(
-                recording=recording, path=Path(file.name)
-            )
+        with uploaded_file(request) as path:
+            recording = services.voice_recording_audio_ingest(recording=recording, path=path)
         return Response(recording_body(recording, base_url=""))
