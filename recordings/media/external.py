@@ -19,7 +19,7 @@ A bucket that refuses a write or cannot be reached is the account's to fix, not 
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
@@ -27,7 +27,7 @@ from django.conf import settings
 
 from console.models import AwsCredential
 from recordings.media.s3 import S3MediaStore
-from recordings.media.store import MediaStore, MediaStoreUnavailable, get_media_store
+from recordings.media.store import MediaStore, MediaStoreUnavailable
 
 _VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 _PATH_STYLE = re.compile(r"^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
@@ -132,37 +132,3 @@ def external_store(
         f"The S3 bucket {bucket} can be used only with the account's own AWS credentials "
         "(AwsCredentialsSid)"
     )
-
-
-class StoredMedia(Protocol):
-    """What media_store_for reads of a recording (the media layer imports no domain model)."""
-
-    account_id: str
-    media_key: str
-    media_external_location: str | None
-
-
-def media_store_for(recording: StoredMedia) -> MediaStore:
-    """Return the store holding a recording's media: its account's bucket (read with the
-    credentials the account's settings name now), or ours."""
-    if recording.media_external_location:
-        from recordings.video.models import (
-            RecordingSettings,  # the media layer sits below the models
-        )
-
-        credentials_sid = (
-            RecordingSettings.objects.filter(account_id=recording.account_id)
-            .values_list("aws_credentials_sid", flat=True)
-            .first()
-        )
-        # The bucket's path is what its key holds before the account's own prefix.
-        key = recording.media_key
-        root = key[: max(key.find(f"{recording.account_id}/"), 0)]
-        return external_store(
-            account_id=recording.account_id,
-            location=S3Location(
-                bucket=parse_s3_url(recording.media_external_location).bucket, prefix=root
-            ),
-            credentials_sid=credentials_sid,
-        )
-    return get_media_store()

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 
 from console.roles import Action
 from console.sids import is_sid
-from recordings.media.external import media_store_for
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import invalid_parameter, not_found
 from recordings.twilio_api.paging import api_base_url, list_meta, parse_page_request
@@ -42,6 +41,7 @@ from recordings.video.api.serializers import (
 )
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER
 from recordings.video.filters import RecordingFilter
+from recordings.video.media import media_store_for
 
 ROOM_RECORDING_FILTERS = [
     OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),

@@ -22,7 +22,6 @@ from recordings.lifecycle.views.lists import (
     human_duration,
     purge_date,
 )
-from recordings.media.external import media_store_for
 from recordings.media.views import disposition, media_redirect
 from recordings.twilio_api.paging import api_base_url
 from recordings.video import selectors, services
@@ -30,6 +29,7 @@ from recordings.video.api.serializers import RecordingSerializer
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.video.forms import RecordingFilterForm
 from recordings.video.kind import VIDEO
+from recordings.video.media import media_store_for
 from recordings.video.models import Recording
 
 
