@@ -1,7 +1,8 @@
 """Shared fixtures: accounts with credentials, API clients, a private media folder, eager Celery."""
 
-import base64
 import io
+import tempfile
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -9,8 +10,8 @@ from rest_framework.test import APIClient
 from console import services as console_services
 from recordings.media.store import get_media_store
 from recordings.video import services
-from recordings.video.choices import RecordingStatus
 from tests.factories import AccountFactory, RecordingFactory
+from tests.helpers import basic_auth, client_for
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +38,6 @@ def _test_settings(settings, tmp_path):
     get_media_store.cache_clear()
     yield
     get_media_store.cache_clear()
-
-
-def basic_auth(username: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 @pytest.fixture
@@ -101,4 +98,26 @@ def ingest_key(account):
     )
 
 
-__all__ = ["RecordingStatus", "basic_auth"]
+# The media server and telephony platform of the ingest tests.
+@pytest.fixture
+def ingest(ingest_key) -> APIClient:
+    """The media server or telephony platform: an ingest key of the account."""
+    return client_for(ingest_key.key.sid, ingest_key.secret)
+
+
+@pytest.fixture
+def stranger(other_account) -> APIClient:
+    """A media server or platform holding an API key of another account."""
+    key = console_services.api_key_create(
+        account=other_account, friendly_name="theirs", scope="ingest"
+    )
+    return client_for(key.key.sid, key.secret)
+
+
+@pytest.fixture
+def upload_tmp(tmp_path, monkeypatch) -> Path:
+    """Where uploads are spooled while they are checked: a folder of the test's own."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

@@ -1,14 +1,17 @@
 """Shared test vocabulary: Twilio's error body, and the rules documents Twilio refuses."""
 
+import base64
 import json
 import time
 from html.parser import HTMLParser
 
 from rest_framework.test import APIClient
 
-from tests.conftest import basic_auth
-
 ERROR_KEYS = {"code", "message", "more_info", "status"}
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 def assert_twilio_error(response, status: int, code: int) -> dict:

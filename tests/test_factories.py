@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from console.models import Account, secret_digest
 from recordings.media.encryption import load_public_key
 from tests import factories
-from tests.conftest import basic_auth
+from tests.helpers import basic_auth
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,8 @@ from console.services import SYSTEM
 from recordings.video import services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
-from tests.conftest import basic_auth
 from tests.factories import UserFactory
-from tests.helpers import assert_twilio_error
+from tests.helpers import assert_twilio_error, basic_auth
 
 FORM = "application/x-www-form-urlencoded"
 MISSING_RT = "RT" + "0" * 32

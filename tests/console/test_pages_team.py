@@ -33,7 +33,6 @@ from console.views import audit as audit_view
 from recordings.video import services
 from recordings.video.choices import MediaType
 from recordings.video.models import Recording, RecordingSettings, Room
-from tests.conftest import basic_auth
 from tests.factories import (
     ApiKeyFactory,
     AuditEventFactory,
@@ -41,6 +40,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.helpers import basic_auth
 
 FORM = "application/x-www-form-urlencoded"
 ROLES = ["viewer", "member", "admin", "owner"]

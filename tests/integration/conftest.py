@@ -125,7 +125,7 @@ def integration_settings(settings, shared_media_root):
 @pytest.fixture
 def callback_server():
     """A real HTTP server on 127.0.0.1 (ephemeral port) recording the callbacks it receives."""
-    from tests.recordings.test_callbacks import CallbackServer
+    from tests.lifecycle.test_callbacks import CallbackServer
 
     server = CallbackServer()
     yield server

@@ -14,7 +14,7 @@ from recordings.lifecycle.models import CallbackDelivery
 from recordings.video import services
 from recordings.video.models import Room
 from tests.helpers import wait_for
-from tests.recordings.test_callbacks import signature_is_valid
+from tests.lifecycle.test_callbacks import signature_is_valid
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

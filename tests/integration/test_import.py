@@ -18,7 +18,7 @@ from recordings.media.store import get_media_store
 from recordings.video.models import Recording
 from recordings.voice.models import VoiceRecording
 from tests.helpers import wait_for
-from tests.importer.source import FaultyProxy, SourceServer
+from tests.imports.source import FaultyProxy, SourceServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

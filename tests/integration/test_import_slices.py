@@ -18,7 +18,7 @@ from recordings.video.models import Recording
 from recordings.voice.models import VoiceRecording
 from tests.factories import AccountFactory
 from tests.helpers import wait_for
-from tests.importer.source import FaultyProxy, SourceServer
+from tests.imports.source import FaultyProxy, SourceServer
 from tests.integration.conftest import purge_queue, start_queue_worker, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,7 @@ from recordings.voice import services as voice_services
 from recordings.voice.choices import VoiceRecordingStatus
 from recordings.voice.models import VoiceRecording
 from tests.factories import RecordingFactory
-from tests.recordings.test_uploads import tone_wav
+from tests.media.test_uploads import tone_wav
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

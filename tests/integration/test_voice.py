@@ -15,7 +15,7 @@ from recordings.media.store import get_media_store
 from recordings.voice import media, services
 from recordings.voice.models import VoiceRecording
 from tests.helpers import wait_for
-from tests.recordings.test_callbacks import signature_is_valid
+from tests.lifecycle.test_callbacks import signature_is_valid
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -36,7 +36,7 @@ from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording, RecordingSettings
 from tests.factories import RecordingSettingsFactory
 from tests.helpers import assert_twilio_error, client_for
-from tests.recordings.twilio_helpers import twilio_client
+from tests.twilio_helpers import twilio_client
 
 REGION = "us-east-1"
 SETTINGS = "/v1/RecordingSettings/Default"

@@ -22,7 +22,7 @@ from console.models import Account, AuditEvent
 from console.roles import Role
 from recordings.devtools.simulator import simulate_room
 from recordings.devtools.voice_simulator import simulate_call
-from tests.conftest import basic_auth
+from tests.helpers import basic_auth
 
 pytestmark = pytest.mark.django_db
 
@@ -288,7 +288,7 @@ def test_the_sealed_token_still_authenticates_and_signs(client, account):
     assert ok.status_code == 200
     wrong = client.get("/v1/Recordings", HTTP_AUTHORIZATION=basic_auth(account.sid, "0" * 32))
     assert wrong.status_code == 401
-    # Callbacks stay signed with it: tests/recordings/test_callbacks.py checks each delivery's
+    # Callbacks stay signed with it: tests/lifecycle/test_callbacks.py checks each delivery's
     # X-Twilio-Signature against account.auth_token read back from the database.
 
 

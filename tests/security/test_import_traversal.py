@@ -23,8 +23,8 @@ from recordings.video.models import Participant, Recording, Room
 from recordings.voice.models import VoiceRecording
 from tests.factories import RecordingFactory
 from tests.helpers import form_data
-from tests.importer import conftest as importer_fixtures
-from tests.importer.test_import_folder import Export, run
+from tests.imports import conftest as importer_fixtures
+from tests.imports.test_import_folder import Export, run
 from tests.s3 import moto_endpoint, s3_settings  # noqa: F401 (fixtures)
 
 # The import tests' lying source: the second Roomvault, and the proxy that rewrites its answers.

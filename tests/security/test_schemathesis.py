@@ -17,7 +17,7 @@ from schemathesis.config import SchemathesisConfig
 
 from console import services as console_services
 from recordings.voice import services as voice_services
-from tests.conftest import basic_auth
+from tests.helpers import basic_auth
 from tests.security.test_small_findings import T0, recorded_call
 
 # Per operation, besides schemathesis's own boundary cases: 54 operations take about a minute on

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from recordings.video import selectors
-from tests.conftest import basic_auth
+from tests.helpers import basic_auth
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from recordings.media import demo
 from recordings.media.store import get_media_store
 from recordings.video import services
 from recordings.video.models import Participant, Recording, Room
-from tests.conftest import basic_auth
 from tests.factories import RecordingFactory
+from tests.helpers import basic_auth
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from recordings.lifecycle.models import CallbackDelivery
 from recordings.voice import audio, services
 from recordings.voice.audio import Audio
 from recordings.voice.models import VoiceRecording
-from tests.recordings.test_callbacks import CallbackServer, Received, signature_is_valid
-from tests.recordings.voice.test_ingest import client_for
+from tests.lifecycle.test_callbacks import CallbackServer, Received, signature_is_valid
+from tests.voice.test_ingest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from console.models import AuditEvent
 from recordings.video.models import PublicKey, RecordingSettings
 from recordings.video.services.settings import aws_credential_create, public_key_create
 from tests.helpers import assert_twilio_error
-from tests.recordings.twilio_helpers import (
+from tests.twilio_helpers import (
     reference_response_schema,
     schema_errors,
     twilio_client,

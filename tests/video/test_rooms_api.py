@@ -29,7 +29,7 @@ from recordings.video.models import Recording, RecordingRules, RecordingSettings
 from recordings.video.rules import RECORD_ALL
 from recordings.video.services.settings import recording_settings_update
 from tests.factories import ParticipantFactory, RoomFactory
-from tests.recordings.twilio_helpers import (
+from tests.twilio_helpers import (
     TWILIO_TIMESTAMP,
     is_absolute_url,
     reference,

@@ -13,7 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from recordings.video.models import Recording
-from tests.conftest import basic_auth
+from tests.helpers import basic_auth
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -23,7 +23,7 @@ from recordings.imports.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
 from recordings.video.models import Participant, Recording, Room
 from recordings.voice.models import VoiceRecording
-from tests.recordings.twilio_helpers import twilio_client
+from tests.twilio_helpers import twilio_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,7 +25,7 @@ from recordings.video import services
 from recordings.video.choices import MediaType, RecordingStatus, RoomStatus, RoomType
 from recordings.video.models import Recording, RecordingRules
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
-from tests.recordings.twilio_helpers import twilio_client
+from tests.twilio_helpers import twilio_client
 
 ON_SQLITE = connection.vendor == "sqlite"
 MEDIA = b"\x1aE\xdf\xa3" + bytes(range(256)) * 8  # 2052 bytes, every byte value present
@@ -847,7 +847,7 @@ def test_rules_with_an_escaped_nul_are_not_a_server_error(client, world):
 
 def test_seed_example_said_to_have_an_unsupported_kind_is_accepted(client, world):
     # Seed 002 lists this as "Invalid because it specifies a non supported kind", yet "video" is
-    # one of the two kinds the same seed allows; like tests/recordings/test_rules.py we accept it.
+    # one of the two kinds the same seed allows; like tests/video/test_rules.py we accept it.
     rules = [{"type": "include", "all": True}, {"type": "exclude", "kind": "video"}]
 
     updated = client.video.v1.rooms(world.room_a.sid).recording_rules.update(rules=rules)

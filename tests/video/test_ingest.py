@@ -27,9 +27,8 @@ from recordings.media.store import CHUNK_SIZE, get_media_store
 from recordings.video import services
 from recordings.video.models import Recording
 from recordings.video.services.settings import recording_settings_update
-from tests.conftest import basic_auth
 from tests.helpers import assert_twilio_error as assert_error
-from tests.helpers import client_for
+from tests.helpers import basic_auth, client_for
 
 FORM = "application/x-www-form-urlencoded"
 OCTETS = "application/octet-stream"

@@ -12,8 +12,8 @@ from console.services import SYSTEM
 from recordings.video import services
 from recordings.video.choices import MediaType, RecordingStatus
 from recordings.video.models import Recording
-from tests.conftest import basic_auth
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
+from tests.helpers import basic_auth
 
 BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 META_KEYS = {

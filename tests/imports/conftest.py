@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.importer.source import FaultyProxy, SourceServer
+from tests.imports.source import FaultyProxy, SourceServer
 
 
 @pytest.fixture(scope="session")

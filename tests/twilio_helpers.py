@@ -11,7 +11,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 VIDEO_V1 = "twilio_video_v1.json"
 # The voice Recording paths of twilio_api_v2010.json (see tests/reference/README.md).
 API_V2010 = "twilio_api_v2010_recordings.json"

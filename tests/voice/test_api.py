@@ -29,14 +29,14 @@ from recordings.voice import audio, media, services
 from recordings.voice.choices import RecordingSource
 from recordings.voice.models import VoiceRecording
 from tests.factories import TranscriptionFactory
-from tests.recordings.twilio_helpers import (
+from tests.twilio_helpers import (
     API_V2010,
     reference_response_schema,
     resolve_refs,
     schema_errors,
     twilio_client,
 )
-from tests.recordings.twilio_helpers import reference as reference_document
+from tests.twilio_helpers import reference as reference_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,9 +17,8 @@ from console.services import SYSTEM
 from recordings.video import services
 from recordings.video.choices import RecordingStatus, RoomType
 from recordings.video.models import Recording
-from tests.conftest import basic_auth
 from tests.factories import RecordingFactory, RoomFactory
-from tests.helpers import INVALID_RULES, assert_twilio_error
+from tests.helpers import INVALID_RULES, assert_twilio_error, basic_auth
 
 FORM = "application/x-www-form-urlencoded"
 HEX = "0123456789abcdef" * 2

@@ -17,7 +17,7 @@ from console.services import SYSTEM
 from recordings.video import services
 from recordings.video.choices import MediaType, RecordingStatus
 from tests.factories import ParticipantFactory, RecordingFactory, RoomFactory, TrackFactory
-from tests.recordings.twilio_helpers import (
+from tests.twilio_helpers import (
     REFERENCE_DIR,
     TWILIO_TIMESTAMP,
     VIDEO_V1,
