@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from recordings.media.upload import uploaded_file
+from recordings.media.incoming import uploaded_file
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.ingest import IngestView
 from recordings.twilio_api.params import require_valid

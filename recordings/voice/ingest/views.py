@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from recordings.lifecycle.choices import CallbackMethod
-from recordings.media.upload import uploaded_file
+from recordings.media.incoming import uploaded_file
 from recordings.twilio_api.ingest import IngestView
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import ERROR
