@@ -7,18 +7,17 @@ list's paging, the CSV writer and the details' helpers are every kind's
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
-from console.access import AccountPageMixin, actor_for
-from console.forms import ConfirmForm
+from console.access import AccountPageMixin
 from console.roles import Action
+from console.services import Actor
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.views import deletion as lifecycle_views
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -193,35 +192,14 @@ class VoiceRecordingMediaView(AccountPageMixin, View):
         )
 
 
-class VoiceRecordingDeleteView(AccountPageMixin, TemplateView):
-    """Delete one voice recording in two steps: a confirmation page, then a POST."""
-
-    action = Action.DELETE
+class VoiceRecordingDeleteView(lifecycle_views.RecordingDeleteView):
+    kind = VOICE
+    namespace = "voice"
     template_name = "recordings/voice/delete_confirm.html"
+    refused = RecordingNotDeletable
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        recording = voice_recording_or_404(self.account, kwargs["sid"])
-        context.update(
-            recording=recording,
-            form=ConfirmForm(),
-            retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
-            deletable=VOICE.can_delete(recording.status),
-        )
-        return context
+    def recording_or_404(self, sid: str) -> VoiceRecording:
+        return voice_recording_or_404(self.account, sid)
 
-    def post(self, request, sid):
-        recording = voice_recording_or_404(self.account, sid)
-        if not ConfirmForm(request.POST).is_valid():
-            messages.error(request, "Confirm the deletion with the Delete button.")
-            return redirect("voice:delete", sid=recording.sid)
-        try:
-            deleted = services.voice_recording_delete(recording=recording, actor=actor_for(request))
-        except RecordingNotDeletable as exc:
-            messages.error(request, f"{exc.message}. Nothing was changed.")
-            return redirect("voice:detail", sid=recording.sid)
-        if deleted:
-            messages.success(request, f"Recording {recording.sid} was deleted.")
-        else:
-            messages.info(request, f"Recording {recording.sid} was already deleted.")
-        return redirect("voice:detail", sid=recording.sid)
+    def delete(self, recording: VoiceRecording, actor: Actor) -> bool:
+        return services.voice_recording_delete(recording=recording, actor=actor)

@@ -4,17 +4,16 @@ paging, the CSV writer and the details' helpers are every kind's (``recordings.l
 """
 
 from django.conf import settings
-from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
-from console.access import AccountPageMixin, actor_for
-from console.forms import ConfirmForm
+from console.access import AccountPageMixin
 from console.roles import Action
+from console.services import Actor
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.views import deletion as lifecycle_views
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -150,38 +149,15 @@ class RecordingMediaView(AccountPageMixin, View):
         )
 
 
-class RecordingDeleteView(AccountPageMixin, TemplateView):
-    """Delete one recording in two steps: a confirmation page, then a POST."""
-
-    action = Action.DELETE
+class RecordingDeleteView(lifecycle_views.RecordingDeleteView):
+    kind = VIDEO
+    namespace = "recordings"
     template_name = "recordings/delete_confirm.html"
+    refused = services.RecordingStillProcessing
+    refused_hint = ": try again once it has completed or failed"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        recording = recording_or_404(self.account, kwargs["sid"])
-        context.update(
-            recording=recording,
-            form=ConfirmForm(),
-            retention_days=settings.RECORDING_RETENTION_DAYS,
-            deletable=VIDEO.can_delete(recording.status),
-        )
-        return context
+    def recording_or_404(self, sid: str) -> Recording:
+        return recording_or_404(self.account, sid)
 
-    def post(self, request, sid):
-        recording = recording_or_404(self.account, sid)
-        if not ConfirmForm(request.POST).is_valid():
-            messages.error(request, "Confirm the deletion with the Delete button.")
-            return redirect("recordings:delete", sid=recording.sid)
-        try:
-            deleted = services.recording_delete(recording=recording, actor=actor_for(request))
-        except services.RecordingStillProcessing as exc:
-            messages.error(
-                request,
-                f"{exc.message}. Nothing was changed: try again once it has completed or failed.",
-            )
-            return redirect("recordings:detail", sid=recording.sid)
-        if deleted:
-            messages.success(request, f"Recording {recording.sid} was deleted.")
-        else:
-            messages.info(request, f"Recording {recording.sid} was already deleted.")
-        return redirect("recordings:detail", sid=recording.sid)
+    def delete(self, recording: Recording, actor: Actor) -> bool:
+        return services.recording_delete(recording=recording, actor=actor)
