@@ -70,22 +70,20 @@ def bulk_selection(
     kind = kind_of(product)
     if (query is None) == (sids is None):
         raise InvalidBulkSelection("Select recordings, or all recordings matching a filter.")
-    if sids is not None:
-        if not sids:
-            raise InvalidBulkSelection("Select at least one recording.")
-        if len(sids) > MAX_EXPLICIT_SIDS:
-            raise InvalidBulkSelection(
-                f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
-                "to delete more, select all recordings matching a filter."
-            )
-        if not all(isinstance(sid, str) and is_sid(sid, kind.prefix) for sid in sids):
-            raise InvalidBulkSelection(
-                f"A recording SID is {kind.prefix} followed by 32 hex digits."
-            )
-        # SIDs are stored with lowercase hex; the Logs filter accepts either case.
-        wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
-        return kind.matching(account=account, selection={}).filter(sid__in=wanted)
-    return kind.matching(account=account, selection=kind.selection_of(query))
+    if query is not None:
+        return kind.matching(account=account, selection=kind.selection_of(query))
+    if not sids:
+        raise InvalidBulkSelection("Select at least one recording.")
+    if len(sids) > MAX_EXPLICIT_SIDS:
+        raise InvalidBulkSelection(
+            f"Select at most {MAX_EXPLICIT_SIDS} recordings one by one; "
+            "to delete more, select all recordings matching a filter."
+        )
+    if not all(isinstance(sid, str) and is_sid(sid, kind.prefix) for sid in sids):
+        raise InvalidBulkSelection(f"A recording SID is {kind.prefix} followed by 32 hex digits.")
+    # SIDs are stored with lowercase hex; the Logs filter accepts either case.
+    wanted = sorted({sid[:2] + sid[2:].lower() for sid in sids})
+    return kind.matching(account=account, selection={}).filter(sid__in=wanted)
 
 
 def bulk_deletion_list(*, account: Account, limit: int = 50) -> list[BulkDeletion]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from console.models import Account
 from console.services import Actor, audit_record
-from recordings.lifecycle.kinds import DELETED, RecordingKind, kind_for_sid
+from recordings.lifecycle.kinds import DELETED, MediaFiles, RecordingKind, kind_for_sid
 from recordings.lifecycle.queue import enqueue
 from recordings.media.keys import UnsafeMediaKey
 from recordings.media.store import get_media_store
@@ -94,11 +94,13 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
         _media_remove(kind, list(kind.media_files(recordings)))
 
 
-def _media_remove(kind: RecordingKind, files: list) -> None:
+def _media_remove(kind: RecordingKind, files: list[MediaFiles]) -> None:
     """Delete each recording's files, then clear the media key of those whose files are gone."""
+    if not files:
+        return
     removed = []
     try:
-        store = get_media_store() if files else None
+        store = get_media_store()
         for sid, account, _, keys in files:
             for key in keys:
                 # A key outside the recording's account (written before keys were checked)

@@ -6,7 +6,6 @@ import time
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
 
 from console import outbound
 from recordings.lifecycle.exceptions import CallbackUrlRefused
@@ -37,7 +36,7 @@ def callback_send(
     method: str,
     params: dict[str, str],
     recording_sid: str = "",
-    room: Model | None = None,
+    room_id: str | None = None,  # a room's event: the lifecycle knows rooms by key only
 ) -> None:
     """Record one callback and deliver it after commit, signed and retried like every other.
 
@@ -46,7 +45,7 @@ def callback_send(
     """
     delivery = CallbackDelivery.objects.create(
         account_id=account_id,
-        room=room,
+        room_id=room_id,
         recording_sid=recording_sid,
         event=event,
         url=url,

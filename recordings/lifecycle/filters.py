@@ -10,6 +10,7 @@ import typing
 from datetime import datetime
 from typing import Any, Self
 
+from django.apps.registry import Apps
 from django.http import QueryDict
 
 # The page sizes a console Logs page offers (video and voice alike).
@@ -50,7 +51,7 @@ class ListFilter:
         return cls(**values)
 
 
-def bulk_selections_fill(apps, *, product: str, form_class: type) -> None:
+def bulk_selections_fill(apps: Apps, *, product: str, form_class: type) -> None:
     """Store the typed selection of a product's bulk deletions made before it was kept (data
     migration): each job's Logs query, parsed by the product's filter form. An unfinished job
     whose query no longer parses is failed rather than run on a guess."""

@@ -8,6 +8,7 @@ a domain app, and a new kind of recording is one more registration.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -22,14 +23,18 @@ DELETED = "deleted"
 # (sid, account SID, media_key, keys of the files in our store): what a recording's media is.
 MediaFiles = tuple[str, str, str, list[str]]
 
+# A kind's model: its describe and refusal take its own recordings. The lifecycle holds kinds of
+# every model (``RecordingKind[Any]``) and reads the fields all of them share by name.
+R = TypeVar("R", bound=Model)
+
 
 @dataclass(frozen=True)
-class RecordingKind:
+class RecordingKind(Generic[R]):
     """What the lifecycle needs to know about one kind of recording."""
 
     name: str  # the BulkDeletion.product value
     prefix: str  # the two letters of its SIDs
-    model: type[Model]
+    model: type[R]
     statuses: tuple[str, ...]  # every status, in the order the dashboard shows them
     deletable: frozenset[str]  # the statuses a delete (single or bulk) accepts
     retention_setting: str  # the setting naming its retention after deletion, in days
@@ -44,8 +49,8 @@ class RecordingKind:
     # Each recording's media files in our store, for rows with a media_key.
     media_files: Callable[[QuerySet], Iterable[MediaFiles]]
     # The audit's description of one recording, and the error refusing to delete it.
-    describe: Callable[[Model], str]
-    refusal: Callable[[Model], ServiceError]
+    describe: Callable[[R], str]
+    refusal: Callable[[R], ServiceError]
 
     @property
     def retention_days(self) -> int:
@@ -60,10 +65,10 @@ class RecordingKind:
         return status in self.deletable
 
 
-_KINDS: dict[str, RecordingKind] = {}
+_KINDS: dict[str, RecordingKind[Any]] = {}
 
 
-def register(kind: RecordingKind) -> None:
+def register(kind: RecordingKind[Any]) -> None:
     """Add a kind to the registry (again is a no-op: ``ready()`` may run twice in tests)."""
     known = _KINDS.get(kind.name)
     if known is not None and known.prefix == kind.prefix and known.model is kind.model:
@@ -76,16 +81,16 @@ def register(kind: RecordingKind) -> None:
     _KINDS[kind.name] = kind
 
 
-def kind_of(name: str) -> RecordingKind:
+def kind_of(name: str) -> RecordingKind[Any]:
     """Return the kind registered under this name (KeyError for an unknown one)."""
     return _KINDS[name]
 
 
-def kind_for_sid(sid: str) -> RecordingKind | None:
+def kind_for_sid(sid: str) -> RecordingKind[Any] | None:
     """Return the kind whose SIDs start like this one, or None."""
     return next((k for k in _KINDS.values() if sid[:2] == k.prefix), None)
 
 
-def kinds() -> Iterator[RecordingKind]:
+def kinds() -> Iterator[RecordingKind[Any]]:
     """Yield every registered kind, in registration order."""
     return iter(tuple(_KINDS.values()))

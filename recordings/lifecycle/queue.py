@@ -8,7 +8,7 @@ they still run eagerly where ``CELERY_TASK_ALWAYS_EAGER`` is set.
 from celery import current_app
 
 
-def enqueue(task_name: str, *args, **options) -> None:
+def enqueue(task_name: str, *args: object, **options: object) -> None:
     task = current_app.tasks[task_name]
     if options:
         task.apply_async(args, **options)

@@ -40,7 +40,7 @@ MEDIA_TASK_BATCH = 1000
 
 def _expired(*, cutoff: datetime, model: type[Model]) -> QuerySet:
     """Return the deleted recordings past retention (answered by the partial index)."""
-    return model.objects.filter(status=DELETED, date_deleted__lte=cutoff)
+    return model._default_manager.filter(status=DELETED, date_deleted__lte=cutoff)
 
 
 def _uses_advisory_lock() -> bool:

@@ -5,7 +5,9 @@ already queued and the beat schedule name them.
 
 import logging
 import time
+from typing import Any
 
+from billiard.einfo import ExceptionInfo
 from celery import Task, shared_task
 from celery.exceptions import Retry
 from django.conf import settings
@@ -21,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="recordings.tasks.deliver_callback", bind=True, acks_late=True, max_retries=None)
-def deliver_callback(self, delivery_id: int) -> Retry | None:
+def deliver_callback(self: Task, delivery_id: int) -> Retry | None:
     """Make the next attempt at a status callback; retry with exponential backoff."""
     try:
         delivery.callback_attempt(delivery_id=delivery_id)
@@ -49,7 +51,14 @@ def delete_recordings_media(recording_sids: list[str]) -> None:
 
 
 class _BulkDeletionTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    def on_failure(
+        self,
+        exc: BaseException,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
         """Mark the job failed once its chunk has failed for good (retries spent or a bug)."""
         bulk_id = kwargs.get("bulk_id", args[0] if args else None)
         if bulk_id is not None:
@@ -67,7 +76,7 @@ class _BulkDeletionTask(Task):
     retry_backoff_max=60,
     max_retries=8,
 )
-def run_bulk_deletion(self, bulk_id: int) -> None:
+def run_bulk_deletion(self: Task, bulk_id: int) -> None:
     """Delete chunks of a bulk deletion for up to BULK_DELETE_TASK_SECONDS, then queue the rest.
 
     Each chunk commits with the job's cursor, so a worker lost mid-task rolls back only the chunk

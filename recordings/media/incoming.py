@@ -5,16 +5,18 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from rest_framework import status
+from rest_framework.request import Request
 
 from recordings.media.store import CHUNK_SIZE
 from recordings.twilio_api.errors import REQUEST_TOO_LARGE, TwilioAPIError, invalid_parameter
 
 
 @contextmanager
-def uploaded_file(request) -> Iterator[Path]:
+def uploaded_file(request: Request) -> Iterator[Path]:
     """Yield the path of a temporary copy of the request body, removed on leaving; refuse a body
     without a Content-Length or larger than INGEST_MAX_UPLOAD_BYTES before reading any of it."""
     length = _content_length(request)
@@ -23,7 +25,7 @@ def uploaded_file(request) -> Iterator[Path]:
         yield Path(file.name)
 
 
-def _content_length(request) -> int:
+def _content_length(request: Request) -> int:
     """Return the declared length of the body, which a request must declare and keep in bounds."""
     raw = request.META.get("CONTENT_LENGTH") or ""
     if not raw.isascii() or not raw.isdigit():
@@ -39,7 +41,7 @@ def _content_length(request) -> int:
     return int(raw)
 
 
-def _copy_body(request, file, length: int) -> None:
+def _copy_body(request: Request, file: IO[bytes], length: int) -> None:
     """Stream the request body to a file, a chunk at a time: never the whole file in memory."""
     remaining = length
     while remaining > 0:

@@ -2,9 +2,11 @@
 its progress, and the account's recent bulk deletions. A selection is of video or voice
 recordings (``product``), posted from that product's Logs page and sent back to it."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
@@ -24,7 +26,7 @@ class _SidsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value: Any) -> list[str]:
         return [str(v) for v in value] if value else []
 
 
@@ -71,7 +73,7 @@ class BulkSelectView(AccountPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         return self.confirmation(BulkSelectionForm(request.POST))
 
-    def confirmation(self, form: BulkSelectionForm, status: int = 200):
+    def confirmation(self, form: BulkSelectionForm, status: int = 200) -> HttpResponse:
         """Render the confirmation page of a selection, or go back to the Logs with why not."""
         if not form.is_valid():
             messages.error(self.request, "That selection could not be read.")

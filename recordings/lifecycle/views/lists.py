@@ -6,15 +6,17 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.forms import Form
-from django.http import QueryDict, StreamingHttpResponse
+from django.forms import Form, TypedChoiceField
+from django.http import HttpRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import View
+from django.views.generic.base import ContextMixin
 
 from console.access import AccountPageMixin
 from console.roles import Action
@@ -35,7 +37,9 @@ def filter_form(query: QueryDict, form_class: type[Form]) -> Form:
     """Return a Logs filter form bound to a query, with the page size shown even when unset."""
     data = query.copy()
     if not data.get("page_size"):
-        data["page_size"] = str(form_class.base_fields["page_size"].empty_value)
+        # Every Logs filter form's page size is a typed choice whose empty value is the default.
+        page_size = cast(TypedChoiceField, form_class.base_fields["page_size"])
+        data["page_size"] = str(page_size.empty_value)
     form = form_class(data)
     for name in ("date_from", "date_to"):
         widget = form.fields[name].widget
@@ -52,7 +56,12 @@ def human_duration(seconds: int | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-def purge_date(recording, retention_days: int):
+class _Deletable(Protocol):
+    @property
+    def date_deleted(self) -> datetime | None: ...
+
+
+def purge_date(recording: _Deletable, retention_days: int) -> datetime | None:
     """Return when a deleted recording's metadata will be purged, or None."""
     if recording.date_deleted is None:
         return None
@@ -69,7 +78,7 @@ def api_context(data: dict, *, path: str) -> dict[str, object]:
     }
 
 
-class KeysetListMixin:
+class KeysetListMixin(ContextMixin):
     """A Logs page: filters in the URL, newest first, keyset pages and a capped count.
 
     A view names its ``filter_form_class`` and its rows (``matching``); ``for_display`` and
@@ -77,6 +86,7 @@ class KeysetListMixin:
     """
 
     filter_form_class: type[Form]
+    request: HttpRequest  # set by the View this mixes into
 
     def matching(self, form: Form) -> QuerySet:
         """Return the account's rows a valid filter form selects, newest first."""
@@ -86,11 +96,11 @@ class KeysetListMixin:
         """Return the page's query with what its rows show joined in (nothing by default)."""
         return qs
 
-    def present(self, row) -> None:
+    def present(self, row: Any) -> None:
         """Add to a row what its table cells show."""
         row.duration_text = human_duration(row.duration)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = filter_form(self.request.GET, self.filter_form_class)
         valid = form.is_valid()

@@ -23,7 +23,7 @@ def callback_enqueue(
     sequence = Room.objects.values_list("callback_sequence", flat=True).get(pk=room.pk) - 1
     callback_send(
         account_id=room.account_id,
-        room=room,
+        room_id=room.pk,
         recording_sid=recording_sid,
         event=event,
         url=room.status_callback,

@@ -1,13 +1,24 @@
 """Run the retention purge now, or preview how many recordings a purge would remove."""
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from recordings.lifecycle.retention import recordings_purge
+
+
+def _as_of(value: str) -> datetime:
+    """Return the --as-of date-time (naive means UTC); refuse one that is not ISO 8601."""
+    try:
+        as_of = parse_datetime(value)
+    except ValueError:
+        as_of = None
+    if as_of is None:
+        raise CommandError(f"--as-of {value!r} is not an ISO 8601 date-time")
+    return as_of.replace(tzinfo=UTC) if timezone.is_naive(as_of) else as_of
 
 
 class Command(BaseCommand):
@@ -28,14 +39,7 @@ class Command(BaseCommand):
         if options["as_of"] is not None:
             if not options["dry_run"]:
                 raise CommandError("--as-of previews a purge: it needs --dry-run")
-            try:
-                now = parse_datetime(options["as_of"])
-            except ValueError:
-                now = None
-            if now is None:
-                raise CommandError(f"--as-of {options['as_of']!r} is not an ISO 8601 date-time")
-            if timezone.is_naive(now):
-                now = now.replace(tzinfo=UTC)
+            now = _as_of(options["as_of"])
         purged = recordings_purge(now=now, dry_run=options["dry_run"])
         if options["as_json"]:
             self.stdout.write(json.dumps({"purged": purged}))
