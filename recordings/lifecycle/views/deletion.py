@@ -1,8 +1,9 @@
 """The page that deletes one recording, for every kind: a confirmation, then a POST through the
 kind's delete service (the one soft delete of ``lifecycle.deletion``)."""
 
+from typing import Protocol
+
 from django.contrib import messages
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
@@ -13,6 +14,11 @@ from console.roles import Action
 from console.services import Actor
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.kinds import RecordingKind
+
+
+class _Recording(Protocol):
+    pk: str
+    status: str
 
 
 class RecordingDeleteView(AccountPageMixin, TemplateView):
@@ -28,10 +34,10 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
     refused: type[ServiceError]
     refused_hint = ""
 
-    def recording_or_404(self, sid: str) -> Model:
+    def recording_or_404(self, sid: str) -> _Recording:
         raise NotImplementedError
 
-    def delete(self, recording: Model, actor: Actor) -> bool:
+    def delete(self, recording: _Recording, actor: Actor) -> bool:
         raise NotImplementedError
 
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
