@@ -51,6 +51,8 @@ class RecordingKind(Generic[R]):
     # The audit's description of one recording, and the error refusing to delete it.
     describe: Callable[[R], str]
     refusal: Callable[[R], ServiceError]
+    # What the dashboard's storage figure leaves out for this kind, said beside it.
+    storage_note: str = ""
 
     @property
     def retention_days(self) -> int:

@@ -31,6 +31,7 @@ VOICE = RecordingKind(
     matching=selectors.voice_recordings_matching,
     media_files=_media_files,
     describe=lambda r: f"recording of {r.call_id or r.conference_id}",
+    storage_note="renditions not counted",
     refusal=lambda r: RecordingNotDeletable(
         f"Recording {r.sid} is {r.status}: only completed recordings can be deleted"
     ),

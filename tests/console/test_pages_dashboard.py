@@ -225,5 +225,7 @@ def test_voice_recordings_have_their_own_totals(console_client, account, other_a
     assert voice.storage_bytes == kept.size == 2 * 8000 * 2 + 78
     content = response.content.decode()
     assert "Voice recordings" in content and f"{reverse('voice:list')}?status=deleted" in content
+    # What the voice figure leaves out is the voice kind's to say.
+    assert "not deleted, renditions not counted)" in content
     # Video figures are the video recordings' alone.
     assert response.context["totals"].total == 0

@@ -171,3 +171,17 @@ def test_every_sid_a_two_chunk_job_deletes_is_in_the_audit_log(
         assert f"bulk deletion {job.pk}" in event.object_repr
     # The trail is the account's own: another account's log finds none of it.
     assert not audit_events(account=other_account, object_sid=rows[0].sid).exists()
+
+
+def test_the_audit_log_page_finds_a_bulk_chunk_by_any_sid_and_lists_its_sids(
+    account, console_client
+):
+    rows = _video(account, 3)
+    job = bulk.bulk_deletion_create(
+        account=account, actor=SYSTEM, query="", sids=None, product="video"
+    )
+    _run(job)
+    page = console_client("admin").get(reverse("team:audit"), {"object_sid": rows[1].sid})
+    content = page.content.decode()
+    assert "recordings.bulk_delete_chunk" in content
+    assert all(recording.sid in content for recording in rows)
