@@ -4,8 +4,9 @@ No Django, no PyAV: the renderer, the API's validation and the tests share these
 
 The grid (Twilio's default region): for N sources, the columns and rows are those that make each
 source, scaled to fit its cell at a 4:3 aspect, as large as possible; among equally large, the
-grid with fewer empty cells, then fewer columns. Each source keeps its own aspect ratio inside its
-cell, centred, the rest of the cell black (letterboxed).
+grid with fewer empty cells, then the one whose columns:rows is nearest the canvas's aspect. Each
+source keeps its own aspect ratio inside its cell, centred, the rest of the cell black
+(letterboxed).
 
 Who is shown when (Twilio's ``reuse: show_oldest``, its default): a source is on the canvas from
 its media's start to its end. At any time the sources present fill the grid in order of their
@@ -65,11 +66,13 @@ class Placement:
 def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
     """Return (columns, rows) of the grid for ``count`` sources on a width x height canvas."""
 
-    def rank(columns: int) -> tuple[float, int, int]:
+    def rank(columns: int) -> tuple[float, int, float, int]:
         rows = math.ceil(count / columns)
         cell_w, cell_h = width / columns, height / rows
         fitted = min(cell_w, cell_h * GRID_ASPECT) * min(cell_h, cell_w / GRID_ASPECT)
-        return (-fitted, columns * rows - count, columns)
+        # Equal sizes: the grid shaped most like the canvas (two side by side on a wide one).
+        shape = abs(math.log(columns / rows * height / width))
+        return (-fitted, columns * rows - count, shape, columns)
 
     columns = min(range(1, count + 1), key=rank)
     return columns, math.ceil(count / columns)
