@@ -1,8 +1,9 @@
 """Render a composition with PyAV: tracks on the room's clock → one MP4 or WebM file.
 
 Inputs are (path, start) pairs: a track's file and the second of the room at which its media
-starts; the file's own first timestamp is that moment, later ones follow it. Nothing here knows
-rooms or recordings.
+starts; the file's own first timestamp is that moment, later ones follow it. A video source's SID
+in the layout (its order among sources that start together) is its file's name without extension.
+Nothing here knows rooms or recordings.
 
 Streaming: one decoder per input, advanced in step with the output clock, holding one video frame
 (and its scaled copy) or a few audio frames per input, so memory does not grow with the room.
