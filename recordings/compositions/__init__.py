@@ -1,0 +1,1 @@
+"""Compositions: a room's recordings as one playable file (layout, rendering)."""
