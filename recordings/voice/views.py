@@ -53,11 +53,6 @@ def voice_recording_or_404(account, sid: str) -> VoiceRecording:
     return recording
 
 
-def voice_recordings_matching(account, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
-    """Return the account's voice recordings a valid filter form selects, newest first."""
-    return voice_selectors.voice_recording_list(account=account, filter=form.filter())
-
-
 def downloads(recording: VoiceRecording) -> list[tuple[str, str]]:
     """Return the (label, media query) of each file a recording downloads as: WAV and MP3, and
     for a two-channel recording each of them in dual and in mono."""
@@ -105,7 +100,7 @@ class VoiceRecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
     extra_context = {"product": BulkDeletion.Product.VOICE}
 
     def matching(self, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
-        return voice_recordings_matching(self.account, form)
+        return voice_selectors.voice_recording_list(account=self.account, filter=form.filter())
 
     def present(self, row: VoiceRecording) -> None:
         super().present(row)
@@ -137,7 +132,7 @@ class VoiceRecordingExportView(CsvExportView):
     }
 
     def matching(self, form: VoiceRecordingFilterForm) -> QuerySet[VoiceRecording]:
-        return voice_recordings_matching(self.account, form)
+        return voice_selectors.voice_recording_list(account=self.account, filter=form.filter())
 
 
 class VoiceRecordingDetailView(AccountPageMixin, TemplateView):

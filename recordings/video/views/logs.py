@@ -32,11 +32,6 @@ from recordings.video.media import media_store_for
 from recordings.video.models import Recording
 
 
-def recordings_matching(account, form: RecordingFilterForm) -> QuerySet[Recording]:
-    """Return the account's recordings a valid filter form selects, newest first."""
-    return selectors.recording_list(account=account, filter=form.filter())
-
-
 def recording_or_404(account, sid: str) -> Recording:
     """Return the account's recording with this SID; 404 for a foreign or unknown one."""
     recording = selectors.recording_get(account=account, sid=sid)
@@ -54,7 +49,7 @@ class RecordingListView(AccountPageMixin, KeysetListMixin, TemplateView):
     extra_context = {"product": BulkDeletion.Product.VIDEO}
 
     def matching(self, form: RecordingFilterForm) -> QuerySet[Recording]:
-        return recordings_matching(self.account, form)
+        return selectors.recording_list(account=self.account, filter=form.filter())
 
     def for_display(self, qs: QuerySet[Recording]) -> QuerySet[Recording]:
         return qs.select_related("room", "participant")
@@ -84,7 +79,9 @@ class RecordingExportView(CsvExportView):
     }
 
     def matching(self, form: RecordingFilterForm) -> QuerySet[Recording]:
-        return recordings_matching(self.account, form).select_related("room", "participant")
+        return selectors.recording_list(account=self.account, filter=form.filter()).select_related(
+            "room", "participant"
+        )
 
 
 class RecordingDetailView(AccountPageMixin, TemplateView):
