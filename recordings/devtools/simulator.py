@@ -4,6 +4,7 @@ Roomvault plays the media server of a simulated room: when one of its recordings
 OPUS/VP8 Matroska media of the room's ``simulated_seconds`` is made and ingested like an upload.
 """
 
+import time
 from collections.abc import Sequence
 
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from console.models import Account
 from console.services import SYSTEM, Actor
 from recordings.video import selectors, services
-from recordings.video.choices import Codec, MediaType
+from recordings.video.choices import Codec, MediaType, RecordingStatus
 from recordings.video.models import Recording, Room
 
 
@@ -52,8 +53,20 @@ def simulate_room(
     if not keep_open:
         services.room_complete(room=room, actor=actor)
         # Make the media here rather than wait for a worker: the files exist when this returns.
-        # The tasks queued by the stop find the recordings completed and do nothing.
+        # A task queued by the stop may be storing the same media now (uploads are stored before
+        # the row is locked): this one then gives way, and waits for that one to record it.
         for recording in recordings:
             services.recording_simulate_media(recording_sid=recording.sid)
+        _wait_recorded(recordings)
         room.refresh_from_db()
     return room, [Recording.objects.get(pk=r.pk) for r in recordings]
+
+
+def _wait_recorded(recordings: Sequence[Recording], timeout: float = 30.0) -> None:
+    """Wait until no recording is still processing (another writer is committing its media)."""
+    deadline = time.monotonic() + timeout
+    pending = Recording.objects.filter(
+        pk__in=[r.pk for r in recordings], status=RecordingStatus.PROCESSING
+    )
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
