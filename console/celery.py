@@ -17,6 +17,7 @@ app.conf.beat_schedule = {
         "task": "recordings.tasks.purge_expired_recordings",
         "schedule": crontab(hour=3, minute=17),
     },
+    "resume-compositions": {"task": "compositions.resume_compositions", "schedule": 60.0},
     "sweep-deleted-media": {"task": "recordings.tasks.sweep_deleted_media", "schedule": 600.0},
     "check-media-drift": {
         "task": "recordings.tasks.check_media_drift",

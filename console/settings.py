@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "recordings.lifecycle",
     "recordings.video",
     "recordings.voice",
+    "recordings.compositions",
     "recordings.imports",
     "recordings.devtools",
 ]
@@ -337,6 +338,18 @@ if IMPORT_TASK_TIME_LIMIT <= IMPORT_TASK_SOFT_TIME_LIMIT:
 # (base * 2^attempt seconds) until this many attempts were made.
 CALLBACK_TIMEOUT_SECONDS = env.float("CALLBACK_TIMEOUT_SECONDS", default=10.0)
 CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=6)
+
+# Compositions run on their own queue, so workers for them can run on machines of their own.
+CELERY_TASK_ROUTES = {"compositions.compose": {"queue": "compositions"}}
+# A composition may take this long (a 4-hour room at Twilio's worst case of half its length).
+COMPOSITION_TIME_LIMIT = env.int("COMPOSITION_TIME_LIMIT", default=2 * 3600 + 60)
+# A worker refreshes its claim at each percent; one silent this long is taken to be lost, and
+# its composition starts over on another run.
+COMPOSITION_STALL_SECONDS = env.int("COMPOSITION_STALL_SECONDS", default=300)
+# How long a composition of an ended room waits for recordings still awaiting their media
+# (polling every COMPOSITION_MEDIA_POLL_SECONDS) before composing what arrived.
+COMPOSITION_MEDIA_WAIT_SECONDS = env.int("COMPOSITION_MEDIA_WAIT_SECONDS", default=3600)
+COMPOSITION_MEDIA_POLL_SECONDS = env.int("COMPOSITION_MEDIA_POLL_SECONDS", default=10)
 CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=5.0)
 
 # OUTBOUND --------------------------------------------------------------------------------------

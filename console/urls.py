@@ -66,6 +66,7 @@ urlpatterns = [
         include((urls_team.urlpatterns + settings_urls.urlpatterns, urls_team.app_name)),
     ),
     path("imports/", include("recordings.imports.urls")),
+    path("v1/", include("recordings.compositions.api.urls")),
     path("v1/", include("recordings.video.api.urls")),
     *api_urls.bare_root,
     path("2010-04-01/Accounts/<str:account_sid>/", include("recordings.voice.api.urls")),

@@ -109,3 +109,42 @@ def present(sources: list[Source], t: float) -> list[Source]:
 def layout_at(sources: list[Source], t: float, width: int, height: int) -> list[Placement]:
     """Return where each source present at time ``t`` is drawn (``reuse: show_oldest``)."""
     return grid(present(sources, t), width, height)
+
+
+# --- SHIM until the layout helper lands ---
+class LayoutError(ValueError):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    video_sources: tuple[str, ...]
+    video_sources_excluded: tuple[str, ...] = ()
+
+
+def parse_video_layout(value, *, resolution):
+    if not value:
+        return ()
+    if not isinstance(value, dict):
+        raise LayoutError("VideoLayout must be an object")
+    return tuple(
+        Region(name, tuple(r.get("video_sources", ())), tuple(r.get("video_sources_excluded", ())))
+        for name, r in value.items()
+    )
+
+
+def layout_json(regions):
+    return {
+        r.name: {
+            "video_sources": list(r.video_sources),
+            "video_sources_excluded": list(r.video_sources_excluded),
+        }
+        for r in regions
+    }
+
+
+def default_grid_layout():
+    return {"grid": {"video_sources": ["*"]}}

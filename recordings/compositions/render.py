@@ -169,6 +169,7 @@ def compose(
     out_path: str | Path,
     trim: bool = True,
     progress: Callable[[int], None] | None = None,
+    layout=None,
 ) -> float:
     """Compose the inputs into ``out_path`` and return the file's duration in seconds.
 
@@ -182,7 +183,7 @@ def compose(
     output = FORMATS[fmt]
     width, height = resolution
     with contextlib.ExitStack() as stack:
-        videos = [_VideoTrack(path, start) for path, start in video_inputs]
+        videos = [_VideoTrack(v[0], v[1]) for v in video_inputs]
         audios = [_AudioTrack(path, start) for path, start in audio_inputs]
         for container in [*(v.container for v in videos), *(a.container for a in audios)]:
             stack.callback(container.close)

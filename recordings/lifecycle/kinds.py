@@ -67,6 +67,15 @@ class RecordingKind(Generic[R]):
         return status in self.deletable
 
 
+def media_files_in_our_store(recordings: QuerySet) -> Iterator[MediaFiles]:
+    """A kind's ``media_files`` where a row names one file, in our store unless the row has a
+    ``media_external_location``: a file in an account's own bucket is the account's, which
+    Roomvault only ever writes to."""
+    rows = recordings.values_list("sid", "account_id", "media_key", "media_external_location")
+    for sid, account, key, external in rows.iterator(chunk_size=5000):
+        yield sid, account, key, [] if external else [key]
+
+
 _KINDS: dict[str, RecordingKind[Any]] = {}
 
 

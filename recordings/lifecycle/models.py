@@ -74,6 +74,7 @@ class BulkDeletion(models.Model):
     class Product(models.TextChoices):
         VIDEO = "video"
         VOICE = "voice"
+        COMPOSITION = "composition"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -85,8 +86,8 @@ class BulkDeletion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Which Recordings Logs the selection is of: video (RT…) or voice (RE…) recordings.
-    product = models.CharField(max_length=8, choices=Product.choices, default=Product.VIDEO)
+    # Which Logs the selection is of: video (RT…), voice (RE…) recordings, or compositions (CJ…).
+    product = models.CharField(max_length=16, choices=Product.choices, default=Product.VIDEO)
     # "user:<email>" as the audit log has it; the chunks' audit events are written under it too.
     actor = models.CharField(max_length=255)
     source_ip = models.GenericIPAddressField(null=True, blank=True)

@@ -19,7 +19,7 @@ A bucket that refuses a write or cannot be reached is the account's to fix, not 
 
 import re
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
@@ -27,7 +27,7 @@ from django.conf import settings
 
 from console.models import AwsCredential
 from recordings.media.s3 import S3MediaStore
-from recordings.media.store import MediaStore, MediaStoreUnavailable
+from recordings.media.store import MediaStore, MediaStoreUnavailable, get_media_store
 
 _VIRTUAL_HOSTED = re.compile(r"^(?P<bucket>.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
 _PATH_STYLE = re.compile(r"^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$")
@@ -131,4 +131,52 @@ def external_store(
     raise ExternalStoreFailed(
         f"The S3 bucket {bucket} can be used only with the account's own AWS credentials "
         "(AwsCredentialsSid)"
+    )
+
+
+class StorageSettings(Protocol):
+    """An account's storage settings (recordings' or compositions'): where new media goes."""
+
+    account_id: str
+    aws_storage_enabled: bool
+    aws_s3_url: str | None
+    aws_credentials_sid: str | None
+    encryption_key_sid: str | None
+    encryption_enabled: bool
+
+
+def destination(options: StorageSettings | None, key: str) -> tuple[MediaStore, str, str | None]:
+    """Return where a new file of this key goes: (store, key, media_external_location).
+
+    With AwsStorageEnabled the file goes to the account's own bucket, under its AwsS3Url path,
+    signed with the credentials its AwsCredentialsSid names.
+    """
+    if options is None or not options.aws_storage_enabled or not options.aws_s3_url:
+        return get_media_store(), key, None
+    location = parse_s3_url(options.aws_s3_url)
+    full_key = location.prefix + key
+    return (
+        external_store(
+            account_id=options.account_id,
+            location=location,
+            credentials_sid=options.aws_credentials_sid,
+        ),
+        full_key,
+        object_url(options.aws_s3_url, location, full_key),
+    )
+
+
+def stored_at(
+    *, account_id: str, key: str, external_location: str | None, credentials_sid: str | None
+) -> MediaStore:
+    """Return the store holding a file: its account's bucket (read with the credentials its
+    settings name now) when it has an external location, or ours."""
+    if not external_location:
+        return get_media_store()
+    # The bucket's path is what the key holds before the account's own prefix.
+    root = key[: max(key.find(f"{account_id}/"), 0)]
+    return external_store(
+        account_id=account_id,
+        location=S3Location(bucket=parse_s3_url(external_location).bucket, prefix=root),
+        credentials_sid=credentials_sid,
     )

@@ -2,9 +2,11 @@
 error that names the first bad one. Resource-specific parameters (choices of a domain) stay with
 their API; these are only the spelling rules every Twilio endpoint shares."""
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
@@ -61,4 +63,31 @@ def sid_param(query: Mapping[str, str], name: str, prefix: str) -> str | None:
         return None
     if not is_sid(raw, prefix):
         raise invalid_parameter(name, f"must be {prefix} followed by 32 hex digits")
+    return raw
+
+
+_SHORT_NUMBER = re.compile(r"[0-9]{1,6}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,512}")
+
+
+def media_ttl(raw: str | None) -> int:
+    """Return a media redirect's ``Ttl`` in seconds (the default when absent); raise 20001."""
+    if raw in (None, ""):
+        return settings.MEDIA_URL_TTL_DEFAULT
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    if not _SHORT_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
+        raise invalid_parameter("Ttl", f"must be between 1 and {settings.MEDIA_URL_TTL_MAX}")
+    return int(raw)
+
+
+def content_disposition(raw: str | None, *, default: str) -> str:
+    """Return a media redirect's ``ContentDisposition`` (``default`` when absent); raise 20001."""
+    if raw in (None, ""):
+        return default
+    kind = raw.split(";", 1)[0].strip().lower()
+    # It becomes a response header: printable ASCII only (RFC 6266 filename* covers the rest).
+    if kind not in ("attachment", "inline") or not _HEADER_VALUE.fullmatch(raw):
+        raise invalid_parameter(
+            "ContentDisposition", "must start with attachment or inline, in printable ASCII"
+        )
     return raw

@@ -32,6 +32,11 @@ PAGING_PARAMETERS = [
     ),
     OpenApiParameter("PageToken", str, description="The page token, provided by the API"),
 ]
+# The query of a /Media redirect (params.media_ttl, params.content_disposition).
+MEDIA_PARAMETERS = [
+    OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
+    OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
+]
 ERROR = OpenApiResponse(
     inline_serializer(
         "TwilioError",

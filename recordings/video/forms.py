@@ -9,7 +9,7 @@ from recordings.video.choices import Codec, MediaType, RecordingStatus
 from recordings.video.filters import RecordingFilter
 
 
-def _sid_or_name(value: str, *, prefix: str, kind: str) -> str:
+def sid_or_name(value: str, *, prefix: str, kind: str) -> str:
     """Return a SID in its stored spelling (people paste either case), or a name as typed;
     refuse a SID of another kind, which would otherwise filter silently to nothing."""
     value = value.strip()
@@ -53,10 +53,10 @@ class RecordingFilterForm(forms.Form):
         return sid[:2] + sid[2:].lower()
 
     def clean_room(self):
-        return _sid_or_name(self.cleaned_data["room"], prefix="RM", kind="room")
+        return sid_or_name(self.cleaned_data["room"], prefix="RM", kind="room")
 
     def clean_participant(self):
-        return _sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
+        return sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
 
     def filter(self) -> RecordingFilter:
         """Return the filter of the valid form's fields (a room or participant given by name,

@@ -2,19 +2,11 @@
 
 from recordings.lifecycle.bulk import form_selection
 from recordings.lifecycle.exceptions import RecordingStillProcessing
-from recordings.lifecycle.kinds import RecordingKind
+from recordings.lifecycle.kinds import RecordingKind, media_files_in_our_store
 from recordings.video import selectors
 from recordings.video.choices import RecordingStatus
 from recordings.video.forms import RecordingFilterForm
 from recordings.video.models import Recording
-
-
-def _media_files(recordings):
-    # Media in the account's own bucket is the account's: Roomvault only writes there.
-    rows = recordings.values_list("sid", "account_id", "media_key", "media_external_location")
-    for sid, account, key, external in rows.iterator(chunk_size=5000):
-        yield sid, account, key, [] if external else [key]
-
 
 VIDEO = RecordingKind(
     name="video",
@@ -28,7 +20,7 @@ VIDEO = RecordingKind(
     audit_action="recording.delete",
     selection_of=form_selection(RecordingFilterForm),
     matching=selectors.recordings_matching,
-    media_files=_media_files,
+    media_files=media_files_in_our_store,
     describe=lambda r: f"{r.track_name} in {r.room_id}",
     refusal=lambda r: RecordingStillProcessing(
         f"Recording {r.sid} is still processing and cannot be deleted yet"

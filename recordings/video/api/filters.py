@@ -59,7 +59,7 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-def _sid_filter(field_name: str) -> django_filters.CharFilter:
+def sid_filter(field_name: str) -> django_filters.CharFilter:
     return django_filters.CharFilter(
         field_name=field_name,
         validators=[RegexValidator(ANY_SID, "Enter a SID: two letters and 32 hex digits.")],
@@ -67,16 +67,16 @@ def _sid_filter(field_name: str) -> django_filters.CharFilter:
     )
 
 
-class _DateCreatedFilterSet(django_filters.FilterSet):
+class DateCreatedFilterSet(django_filters.FilterSet):
     DateCreatedAfter = UtcDateTimeFilter(field_name="date_created_after")
     DateCreatedBefore = UtcDateTimeFilter(field_name="date_created_before")
 
 
-class RoomRecordingFilterSet(_DateCreatedFilterSet):
+class RoomRecordingFilterSet(DateCreatedFilterSet):
     """The query parameters of ``/v1/Rooms/{RoomSid}/Recordings``."""
 
     Status = django_filters.ChoiceFilter(field_name="status", choices=RecordingStatus.choices)
-    SourceSid = _sid_filter("source_sid")
+    SourceSid = sid_filter("source_sid")
 
 
 class RecordingFilterSet(RoomRecordingFilterSet):
@@ -86,14 +86,14 @@ class RecordingFilterSet(RoomRecordingFilterSet):
     MediaType = django_filters.ChoiceFilter(field_name="media_type", choices=MediaType.choices)
 
 
-class RoomFilterSet(_DateCreatedFilterSet):
+class RoomFilterSet(DateCreatedFilterSet):
     """The query parameters of ``/v1/Rooms``."""
 
     Status = django_filters.ChoiceFilter(field_name="status", choices=RoomStatus.choices)
     UniqueName = django_filters.CharFilter(field_name="unique_name", max_length=128)
 
 
-class ParticipantFilterSet(_DateCreatedFilterSet):
+class ParticipantFilterSet(DateCreatedFilterSet):
     """The query parameters of ``/v1/Rooms/{RoomSid}/Participants``."""
 
     # "reconnecting" is in the reference's enum; Roomvault has no such state, so it matches nobody.

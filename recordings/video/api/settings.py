@@ -105,7 +105,7 @@ class AwsCredentialSerializer(CredentialSerializer):
     path = "AWS"
 
 
-def _invalid(exc: InvalidSetting):
+def settings_invalid(exc: InvalidSetting):
     return invalid_parameter(PARAMETER_FOR_FIELD.get(exc.field, exc.field), exc.message)
 
 
@@ -136,7 +136,7 @@ class RecordingSettingsDefault(TwilioAPIView):
                 account=self.account, actor=actor_of(request), **params.service_kwargs()
             )
         except InvalidSetting as exc:
-            raise _invalid(exc) from None
+            raise settings_invalid(exc) from None
         return self.render(row)
 
 
@@ -172,7 +172,7 @@ class CredentialList(TwilioAPIView):
         try:
             credential = self.create(params.validated_data, actor=actor_of(request))
         except InvalidSetting as exc:
-            raise _invalid(exc) from None
+            raise settings_invalid(exc) from None
         data = self.serializer_class(credential, context=self.serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -2,10 +2,8 @@
 renders; the account always comes from the credentials, so every lookup is scoped to it.
 """
 
-import re
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -18,8 +16,10 @@ from console.sids import is_sid
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import invalid_parameter, not_found
 from recordings.twilio_api.paging import api_base_url, list_meta, parse_page_request
+from recordings.twilio_api.params import content_disposition, media_ttl
 from recordings.twilio_api.views import (
     ERROR,
+    MEDIA_PARAMETERS,
     PAGING_PARAMETERS,
     REDIRECT,
     TwilioAPIView,
@@ -53,10 +53,6 @@ RECORDING_FILTERS = [
     *ROOM_RECORDING_FILTERS,
     OpenApiParameter("GroupingSid", str, many=True, description="Room or participant SIDs"),
     OpenApiParameter("MediaType", str, enum=["audio", "video", "data"]),
-]
-MEDIA_PARAMETERS = [
-    OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
-    OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
 ]
 
 
@@ -139,9 +135,9 @@ class _RecordingInstanceView(RoomAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def media(self, sid: str, room_sid: str | None = None) -> Response:
-        ttl = _ttl(self.request.query_params.get("Ttl"))
+        ttl = media_ttl(self.request.query_params.get("Ttl"))
         recording = self.recording_or_404(sid, room_sid)
-        disposition = _disposition(
+        disposition = content_disposition(
             self.request.query_params.get("ContentDisposition"),
             default=f'attachment; filename="{recording.sid}.{recording.container_format}"',
         )
@@ -159,31 +155,6 @@ class _RecordingInstanceView(RoomAPIView):
         return Response(
             {"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url}
         )
-
-
-_SHORT_NUMBER = re.compile(r"[0-9]{1,6}")
-_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,512}")
-
-
-def _ttl(raw: str | None) -> int:
-    if raw in (None, ""):
-        return settings.MEDIA_URL_TTL_DEFAULT
-    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
-    if not _SHORT_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= settings.MEDIA_URL_TTL_MAX:
-        raise invalid_parameter("Ttl", f"must be between 1 and {settings.MEDIA_URL_TTL_MAX}")
-    return int(raw)
-
-
-def _disposition(raw: str | None, *, default: str) -> str:
-    if raw in (None, ""):
-        return default
-    kind = raw.split(";", 1)[0].strip().lower()
-    # It becomes a response header: printable ASCII only (RFC 6266 filename* covers the rest).
-    if kind not in ("attachment", "inline") or not _HEADER_VALUE.fullmatch(raw):
-        raise invalid_parameter(
-            "ContentDisposition", "must start with attachment or inline, in printable ASCII"
-        )
-    return raw
 
 
 class RecordingList(_RecordingListView):

@@ -17,10 +17,9 @@ from recordings.lifecycle.exceptions import (
 from recordings.lifecycle.queue import enqueue
 from recordings.media import demo
 from recordings.media.encryption import encrypt_stream
-from recordings.media.external import external_store, object_url, parse_s3_url
+from recordings.media.external import destination
 from recordings.media.keys import MediaKeyTaken, media_key
 from recordings.media.probe import InvalidMedia, api_duration, probe
-from recordings.media.store import MediaStore, get_media_store
 from recordings.media.uploads import save_then_record
 from recordings.video import callbacks
 from recordings.video.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
@@ -81,27 +80,6 @@ def recording_stop(*, room: Room, recording: Recording) -> None:
         )
 
 
-def _destination(options: RecordingSettings | None, key: str) -> tuple[MediaStore, str, str | None]:
-    """Return where new media of this recording goes: (store, key, media_external_location).
-
-    With AwsStorageEnabled the file goes to the account's own bucket, under its AwsS3Url path,
-    signed with the credentials its AwsCredentialsSid names (see media.external).
-    """
-    if options is None or not options.aws_storage_enabled or not options.aws_s3_url:
-        return get_media_store(), key, None
-    location = parse_s3_url(options.aws_s3_url)
-    full_key = location.prefix + key
-    return (
-        external_store(
-            account_id=options.account_id,
-            location=location,
-            credentials_sid=options.aws_credentials_sid,
-        ),
-        full_key,
-        object_url(options.aws_s3_url, location, full_key),
-    )
-
-
 def recording_complete(
     *,
     recording: Recording,
@@ -119,7 +97,7 @@ def recording_complete(
     recording = Recording.objects.get(pk=recording.pk)
     _require_processing(recording)
     options = RecordingSettings.objects.filter(account_id=recording.account_id).first()
-    store, key, external_location = _destination(options, media_key_for(recording))
+    store, key, external_location = destination(options, media_key_for(recording))
     encryption_key = None
     if options is not None and options.encryption_enabled and options.encryption_key_sid:
         public_key = PublicKey.objects.get(

@@ -33,6 +33,7 @@ from recordings.video.choices import (
 from recordings.video.models import Participant, RecordingRules, RecordingSettings, Room, Track
 from recordings.video.services.callbacks import callback_enqueue
 from recordings.video.services.recordings import recording_start, recording_stop
+from recordings.video.signals import room_ended
 
 GROUP_TYPES = (RoomType.GROUP, RoomType.GROUP_SMALL)
 CODECS_FOR_KIND: dict[str, tuple[Codec, Codec]] = {
@@ -142,6 +143,7 @@ def room_complete(*, room: Room, actor: Actor = SYSTEM) -> Room:
         object_repr=room.unique_name,
     )
     callback_enqueue(room=room, event="room-ended", params={})
+    room_ended.send(sender=Room, room=room)
     return room
 
 

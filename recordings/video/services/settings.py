@@ -3,8 +3,9 @@ AWS credentials."""
 
 import enum
 import re
+from typing import TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 
 from console import outbound
 from console.models import AWS_SECRET_PURPOSE, Account, AwsCredential
@@ -13,6 +14,7 @@ from console.services import SYSTEM, Actor, audit_record
 from recordings.lifecycle.exceptions import CredentialsInUse
 from recordings.media.encryption import load_public_key
 from recordings.media.external import (
+    StorageSettings,
     on_configured_endpoint,
     operator_credentials_allowed,
     parse_s3_url,
@@ -31,6 +33,8 @@ class _Unset(enum.Enum):
 
 UNSET = _Unset.UNSET
 
+M = TypeVar("M", bound=models.Model)
+
 
 class InvalidSetting(ValueError):
     """A recording setting cannot take this value; ``field`` names it (model field name)."""
@@ -41,7 +45,10 @@ class InvalidSetting(ValueError):
         self.message = message
 
 
-def _check(row: RecordingSettings) -> None:
+def storage_settings_check(row: StorageSettings) -> None:
+    """Raise InvalidSetting unless a settings row (recordings' or compositions') names keys and
+    credentials of its account, an S3 URL that is no internal address, and what its enabled
+    storage and encryption need."""
     if (
         row.encryption_key_sid
         and not PublicKey.objects.filter(
@@ -77,7 +84,6 @@ def _check(row: RecordingSettings) -> None:
         )
 
 
-@transaction.atomic
 def recording_settings_update(
     *,
     account: Account,
@@ -96,25 +102,35 @@ def recording_settings_update(
     ``record_participants_on_connect`` is used when a group room is created without
     RecordParticipantsOnConnect; the others apply to recordings completed from now on.
     """
-    row, _ = RecordingSettings.objects.select_for_update().get_or_create(account=account)
-    changes = {
-        name: value
-        for name, value in {
-            "record_participants_on_connect": record_participants_on_connect,
-            "friendly_name": friendly_name,
-            "aws_credentials_sid": aws_credentials_sid,
-            "aws_s3_url": aws_s3_url,
-            "aws_storage_enabled": aws_storage_enabled,
-            "encryption_key_sid": encryption_key_sid,
-            "encryption_enabled": encryption_enabled,
-        }.items()
-        if value is not UNSET
-    }
+    return storage_settings_update(
+        RecordingSettings,
+        account=account,
+        action="recording_settings.update",
+        actor=actor,
+        record_participants_on_connect=record_participants_on_connect,
+        friendly_name=friendly_name,
+        aws_credentials_sid=aws_credentials_sid,
+        aws_s3_url=aws_s3_url,
+        aws_storage_enabled=aws_storage_enabled,
+        encryption_key_sid=encryption_key_sid,
+        encryption_enabled=encryption_enabled,
+    )
+
+
+@transaction.atomic
+def storage_settings_update(
+    model: type[M], *, account: Account, action: str, actor: Actor, **values: object
+) -> M:
+    """Change the given fields of the account's row of a settings model (recordings' or
+    compositions'), leaving UNSET ones; raise InvalidSetting, changing nothing, if the result
+    would be inconsistent. The audit names each change."""
+    row, _ = model._default_manager.select_for_update().get_or_create(account=account)
+    changes = {name: value for name, value in values.items() if value is not UNSET}
     previous = {name: getattr(row, name) for name in changes}
     for name, value in changes.items():
         setattr(row, name, value)
     try:
-        _check(row)
+        storage_settings_check(row)
     except InvalidSetting:
         raise
     except ValueError as exc:
@@ -128,7 +144,7 @@ def recording_settings_update(
     audit_record(
         account=account,
         actor=actor,
-        action="recording_settings.update",
+        action=action,
         object_sid=account.sid,
         object_repr="; ".join(changed)[:255] or "no change",
     )
@@ -203,17 +219,28 @@ def aws_credential_update(
     return credential
 
 
+# The settings models whose rows may name AWS credentials, and what each is called: an app above
+# this one adds its own (compositions' settings) when it is ready.
+_CREDENTIALS_USERS: dict[type[models.Model], str] = {RecordingSettings: "the recording settings"}
+
+
+def credentials_user_register(model: type[models.Model], label: str) -> None:
+    """Declare a settings model whose ``aws_credentials_sid`` keeps credentials from deletion."""
+    _CREDENTIALS_USERS[model] = label
+
+
 @transaction.atomic
 def aws_credential_delete(*, credential: AwsCredential, actor: Actor = SYSTEM) -> None:
-    """Delete AWS credentials; raise CredentialsInUse while the recording settings name them
-    (recordings in that bucket are read with them)."""
-    if RecordingSettings.objects.filter(
-        account_id=credential.account_id, aws_credentials_sid=credential.sid
-    ).exists():
-        raise CredentialsInUse(
-            f"AWS credentials {credential.sid} are named by AwsCredentialsSid of the recording "
-            "settings: name others first"
-        )
+    """Delete AWS credentials; raise CredentialsInUse while settings name them (media in that
+    bucket is read with them)."""
+    for model, label in _CREDENTIALS_USERS.items():
+        if model._default_manager.filter(
+            account_id=credential.account_id, aws_credentials_sid=credential.sid
+        ).exists():
+            raise CredentialsInUse(
+                f"AWS credentials {credential.sid} are named by AwsCredentialsSid of {label}: "
+                "name others first"
+            )
     audit_record(
         account=credential.account,
         actor=actor,

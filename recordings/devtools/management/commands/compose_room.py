@@ -1,39 +1,18 @@
-"""Compose one room's recordings into one playable file, from the command line.
-
-The first step of Compositions (issue 15): the grid layout, every audio track mixed, trimmed to
-where there is media. Tracks are placed on the room's clock by when each recording started
-(``date_created``) after the room's start (``offset``, the room's ``media_offset``).
-"""
+"""Compose one room's recordings into one playable file, from the command line: the same
+pipeline a composition worker runs (``compositions.making``), without a Composition row."""
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from console import selectors as console_selectors
-from recordings.compositions.layout import parse_resolution
-from recordings.compositions.render import FORMATS, compose
+from recordings.compositions.exceptions import InvalidComposition, NotComposable
+from recordings.compositions.making import render_room
+from recordings.compositions.render import FORMATS
+from recordings.compositions.spec import spec_clean
+from recordings.compositions.layout import default_grid_layout
 from recordings.video import selectors
-from recordings.video.choices import MediaType, RecordingStatus
-from recordings.video.filters import RecordingFilter
-from recordings.video.media import media_store_for
-from recordings.video.models import Recording
-
-
-def _start_seconds(recording: Recording) -> float:
-    """Return when a recording's media starts, in seconds after its room's start."""
-    started_ms = recording.date_created.timestamp() * 1000
-    return max(0.0, (started_ms - (recording.offset or 0)) / 1000)
-
-
-def _fetch(recording: Recording, folder: Path) -> Path:
-    """Copy a recording's media from its store into ``folder``, streamed, named by its SID."""
-    path = folder / f"{recording.sid}.{recording.container_format}"
-    with media_store_for(recording).open(recording.media_key) as source, path.open("wb") as out:
-        shutil.copyfileobj(source, out)
-    return path
 
 
 class Command(BaseCommand):
@@ -45,63 +24,39 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="path of the file to write")
         parser.add_argument("--resolution", default="640x480", help="WIDTHxHEIGHT")
         parser.add_argument("--format", default="mp4", choices=sorted(FORMATS), dest="fmt")
+        parser.add_argument(
+            "--layout", default=None, help="a VideoLayout (JSON); default: every video in a grid"
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON only")
 
     def handle(self, *args, **options):
-        try:
-            resolution = parse_resolution(options["resolution"])
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
         account = console_selectors.account_get(sid=options["account"])
         if account is None:
             raise CommandError(f"No account {options['account']}")
         room = selectors.room_get(account=account, sid_or_name=options["room"])
         if room is None:
             raise CommandError(f"No room {options['room']} in account {account.sid}")
-        recordings = list(
-            selectors.recording_list(
-                account=account,
-                filter=RecordingFilter(room_sid=room.sid, status=RecordingStatus.COMPLETED),
+        try:
+            spec = spec_clean(
+                video_layout=options["layout"] or default_grid_layout(),
+                audio_sources=["*"],
+                resolution=options["resolution"],
+                format=options["fmt"],
             )
-            .exclude(type=MediaType.DATA)
-            .filter(media_key__gt="")
-        )
-        encrypted = sorted(r.sid for r in recordings if r.encryption_key)
-        if encrypted:
-            raise CommandError(
-                f"Room {room.sid} has encrypted recordings ({', '.join(encrypted)}): "
-                "encrypted recordings cannot be composed"
-            )
-        if not recordings:
-            raise CommandError(f"Room {room.sid} has no completed recordings to compose")
-
-        with tempfile.TemporaryDirectory(prefix="compose-") as tmp:
-            inputs: dict[str, list[tuple[Path, float]]] = {"video": [], "audio": []}
-            for recording in recordings:
-                inputs[recording.type].append(
-                    (_fetch(recording, Path(tmp)), _start_seconds(recording))
-                )
-            duration = compose(
-                inputs["video"],
-                inputs["audio"],
-                resolution=resolution,
-                fmt=options["fmt"],
-                out_path=options["out"],
-            )
+            duration = render_room(room, spec, Path(options["out"]))
+        except (InvalidComposition, NotComposable) as exc:
+            raise CommandError(exc.message) from exc
         result = {
             "room_sid": room.sid,
             "out": options["out"],
             "duration": duration,
-            "format": options["fmt"],
-            "resolution": f"{resolution[0]}x{resolution[1]}",
-            "video_sources": len(inputs["video"]),
-            "audio_sources": len(inputs["audio"]),
+            "format": spec.format,
+            "resolution": spec.resolution,
         }
         if options["as_json"]:
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(
-                f"Room {room.sid}: {duration:.2f} s {options['fmt']} at {result['resolution']} "
-                f"({result['video_sources']} video, {result['audio_sources']} audio) → "
+                f"Room {room.sid}: {duration:.2f} s {spec.format} at {spec.resolution} → "
                 f"{options['out']}"
             )

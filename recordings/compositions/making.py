@@ -1,0 +1,63 @@
+"""Make a composition's file from a room's completed recordings (no database writes).
+
+Used by the worker (``services.run``) and the ``compose_room`` command alike.
+"""
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from recordings.compositions.exceptions import NotComposable
+from recordings.compositions.render import compose
+from recordings.compositions.sources import Chosen, choose, fetch, room_media, start_seconds
+from recordings.compositions.spec import Spec
+from recordings.video.choices import RecordingStatus
+from recordings.video.models import Room
+
+
+def _refuse_unless_composable(chosen: Chosen, room: Room) -> None:
+    if not chosen:
+        raise NotComposable(f"No track of room {room.sid} matches the VideoLayout or AudioSources")
+    encrypted = sorted(r.sid for r in [*chosen.video, *chosen.audio] if r.encryption_key)
+    if encrypted:
+        raise NotComposable(
+            f"Encrypted recordings cannot be composed: {', '.join(encrypted[:5])}"
+            + (" and more" if len(encrypted) > 5 else "")
+        )
+
+
+def sources_check(room: Room, spec: Spec) -> None:
+    """Raise NotComposable unless the spec selects some of the room's recordings (completed or
+    still to complete), none of them encrypted (Twilio cannot compose those either)."""
+    _refuse_unless_composable(choose(list(room_media(room)), spec), room)
+
+
+def render_room(
+    room: Room,
+    spec: Spec,
+    out_path: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> float:
+    """Compose the room's completed recordings the spec selects into ``out_path``; return the
+    file's duration in seconds. Raise NotComposable when nothing (or something encrypted) is
+    selected."""
+    completed = [
+        r for r in room_media(room) if r.status == RecordingStatus.COMPLETED and r.media_key
+    ]
+    chosen = choose(completed, spec)
+    _refuse_unless_composable(chosen, room)
+    with tempfile.TemporaryDirectory(prefix="compose-") as tmp:
+        folder = Path(tmp)
+        video = [(fetch(r, folder), start_seconds(r), r.track_name) for r in chosen.video]
+        audio = [(fetch(r, folder), start_seconds(r)) for r in chosen.audio]
+        return compose(
+            video,
+            audio,
+            layout=spec.regions(),
+            resolution=spec.size,
+            fmt=spec.format,
+            out_path=out_path,
+            trim=spec.trim,
+            progress=progress,
+        )
