@@ -24,6 +24,7 @@ from console.models import (
 )
 from console.roles import Role, Scope
 from console.sealing import seal
+from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.imports.models import ImportItem, ImportJob
 from recordings.lifecycle.models import BulkDeletion, CallbackAttempt, CallbackDelivery
 from recordings.video.choices import (
@@ -416,3 +417,38 @@ class ImportItemFactory(factory.django.DjangoModelFactory):
     job = factory.SubFactory(ImportJobFactory)
     sid = factory.Sequence(lambda n: f"RT{n:032x}")
     result = ImportItem.Result.IMPORTED
+
+
+class CompositionFactory(factory.django.DjangoModelFactory):
+    """A composition of an ended room, as stored: real ones come from ``composition_create``."""
+
+    class Meta:
+        model = Composition
+
+    room = factory.SubFactory(RoomFactory, status="completed")
+    account = factory.SelfAttribute("room.account")
+    audio_sources = factory.LazyFunction(lambda: ["*"])
+    date_created = factory.Sequence(
+        lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
+    )
+    date_updated = factory.SelfAttribute("date_created")
+
+
+class CompositionHookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompositionHook
+
+    account = factory.SubFactory(AccountFactory)
+    friendly_name = factory.Sequence(lambda n: f"hook-{n}")
+    audio_sources = factory.LazyFunction(lambda: ["*"])
+    date_created = factory.LazyFunction(timezone.now)
+    date_updated = factory.SelfAttribute("date_created")
+
+
+class CompositionSettingsFactory(factory.django.DjangoModelFactory):
+    """A settings row as stored, checks bypassed (``composition_settings_update`` checks)."""
+
+    class Meta:
+        model = CompositionSettings
+
+    account = factory.SubFactory(AccountFactory)

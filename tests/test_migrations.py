@@ -233,6 +233,22 @@ def test_moved_models_keep_their_rows_tables_and_content_types_both_ways(before_
     assert permission.content_type_id == written["content_types"]["recording"].pk
 
 
+# Columns later migrations widened on purpose: (table, column) → the type they have now.
+WIDENED = {
+    # lifecycle 0004: "composition" is a bulk deletion's product too.
+    ("recordings_bulkdeletion", "product"): "varchar(16)",
+}
+
+
+def widened(table: str, column: tuple) -> tuple:
+    """Return a column of the schema before the move as a later migration widened it (SQLite
+    names the length in its type; PostgreSQL's type code is the same for any length)."""
+    name, type_code, null_ok = column
+    if isinstance(type_code, str):
+        type_code = WIDENED.get((table, name), type_code)
+    return (name, type_code, null_ok)
+
+
 def assert_moved_forwards(written: dict, stored: dict, tables: dict) -> None:
     """Check through the current models that rows, relations, schema and content types held."""
     # Migrations after the move may add columns and indexes (lifecycle 0003 adds the bulk
@@ -244,7 +260,7 @@ def assert_moved_forwards(written: dict, stored: dict, tables: dict) -> None:
     } == stored
     after = schema()
     for table, (columns, constraints) in tables.items():
-        assert set(columns) <= set(after[table][0]), table
+        assert {widened(table, c) for c in columns} <= set(after[table][0]), table
         assert set(constraints) <= set(after[table][1]), table
     # Relations resolve through the current models, across apps.
     recording = current.get_model("video", "Recording").objects.get(sid="RT" + "1" * 32)

@@ -16,7 +16,7 @@ class CompositionFormat(models.TextChoices):
     WEBM = "webm"
 
 
-CONTENT_TYPE_FOR_FORMAT = {
+CONTENT_TYPE_FOR_FORMAT: dict[str, str] = {
     CompositionFormat.MP4: "video/mp4",
     CompositionFormat.WEBM: "video/webm",
 }

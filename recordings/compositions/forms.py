@@ -29,7 +29,10 @@ class CompositionFilterForm(forms.Form):
     date_from = forms.DateTimeField(required=False, label="Created from")
     date_to = forms.DateTimeField(required=False, label="Created before")
     page_size = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=50, choices=[(n, n) for n in PAGE_SIZES]
+        required=False,
+        coerce=int,
+        empty_value=50,  # type: ignore[arg-type]  # stubs: str only
+        choices=[(n, n) for n in PAGE_SIZES],
     )
 
     def clean_sid(self):

@@ -8,6 +8,7 @@ must be given, the resolution must be one Twilio takes, the callback URL one we 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from recordings.compositions.choices import CompositionFormat
 from recordings.compositions.exceptions import InvalidComposition
@@ -49,7 +50,7 @@ class Spec:
         return parse_video_layout(self.video_layout, resolution=self.size)
 
 
-def spec_of(row) -> Spec:
+def spec_of(row: Any) -> Spec:
     """Return the spec a composition or hook row was made with."""
     return Spec(**{name: getattr(row, name) for name in Spec.__dataclass_fields__})
 

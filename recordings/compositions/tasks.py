@@ -2,7 +2,7 @@
 console.settings routes it), so composition workers can run on machines of their own:
 ``celery -A console worker -Q compositions``."""
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from recordings.compositions import services
@@ -16,7 +16,7 @@ from recordings.compositions import services
     soft_time_limit=settings.COMPOSITION_TIME_LIMIT - 60,
     max_retries=None,
 )
-def compose(self, composition_sid: str) -> str:
+def compose(self: Task, composition_sid: str) -> str:
     """Make a composition (a lost worker's task is delivered again and starts over)."""
     outcome = services.composition_run(sid=composition_sid)
     if outcome is services.Outcome.WAIT and not self.request.is_eager:

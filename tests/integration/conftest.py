@@ -56,6 +56,8 @@ def celery_worker(django_db_setup, django_db_blocker, shared_media_root):
             "worker",
             "--pool",
             "solo",
+            "-Q",
+            "celery,compositions",
             "--loglevel",
             "INFO",
             "--without-heartbeat",
@@ -190,7 +192,7 @@ def wait_until_answering(process: subprocess.Popen, env: dict, name: str | None 
 # after the visibility timeout: a short one here, so a killed worker's task is redelivered quickly.
 FAULTS_QUEUE = "faults"
 FAULTS_WORKER = "faults@roomvault-test"
-_FAULTS_TRANSPORT = {
+FAULTS_TRANSPORT = {
     "visibility_timeout": 6,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
@@ -206,7 +208,7 @@ class KillableWorker:
 
     def start(self) -> None:
         self.process = start_queue_worker(
-            self.env, queue=FAULTS_QUEUE, name=FAULTS_WORKER, transport=_FAULTS_TRANSPORT
+            self.env, queue=FAULTS_QUEUE, name=FAULTS_WORKER, transport=FAULTS_TRANSPORT
         )
 
     def kill(self) -> None:

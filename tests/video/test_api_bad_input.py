@@ -359,7 +359,6 @@ def test_unknown_sid_is_404(api, world, case):
         "/v1/Rooms/{rm}/Participants/{rt}/Bar",
         "/v1/Rooms/{rm}/Recordings/{rt}/Bar",
         "/v1/Rooms/{rm}/RecordingRules/extra",
-        "/v1/Compositions",
     ],
 )
 def test_unknown_path_is_404(api, world, path):

@@ -62,6 +62,18 @@ OUR_OPERATIONS = {
     ("/v1/Credentials/AWS/{}", "get"): "FetchCredentialAws",
     ("/v1/Credentials/AWS/{}", "post"): "UpdateCredentialAws",
     ("/v1/Credentials/AWS/{}", "delete"): "DeleteCredentialAws",
+    ("/v1/Compositions", "get"): "ListComposition",
+    ("/v1/Compositions", "post"): "CreateComposition",
+    ("/v1/Compositions/{}", "get"): "FetchComposition",
+    ("/v1/Compositions/{}", "delete"): "DeleteComposition",
+    ("/v1/Compositions/{}/Media", "get"): "FetchCompositionMedia",
+    ("/v1/CompositionHooks", "get"): "ListCompositionHook",
+    ("/v1/CompositionHooks", "post"): "CreateCompositionHook",
+    ("/v1/CompositionHooks/{}", "get"): "FetchCompositionHook",
+    ("/v1/CompositionHooks/{}", "post"): "UpdateCompositionHook",
+    ("/v1/CompositionHooks/{}", "delete"): "DeleteCompositionHook",
+    ("/v1/CompositionSettings/Default", "get"): "FetchCompositionSettings",
+    ("/v1/CompositionSettings/Default", "post"): "CreateCompositionSettings",
 }
 
 
@@ -356,12 +368,13 @@ def test_served_operation_ids_match_the_reference(served_schema):
     }
     shared = OUR_OPERATIONS.keys() & reference_operations.keys()
 
-    # Everything but the two Media paths, which the reference does not describe, and the public
+    # Everything but the three Media paths, which the reference does not describe, and the public
     # keys and AWS credentials, which Twilio serves from its Accounts API
     # (accounts.twilio.com/v1/Credentials).
     assert {path for path, _ in OUR_OPERATIONS} - {path for path, _ in shared} == {
         "/v1/Recordings/{}/Media",
         "/v1/Rooms/{}/Recordings/{}/Media",
+        "/v1/Compositions/{}/Media",
         "/v1/Credentials/PublicKeys",
         "/v1/Credentials/AWS",
         "/v1/Credentials/AWS/{}",
@@ -372,7 +385,12 @@ def test_served_operation_ids_match_the_reference(served_schema):
 
 @pytest.mark.parametrize(
     ("path", "served_path"),
-    [(LIST, "/v1/Recordings"), (ROOM_LIST, "/v1/Rooms/{room_sid}/Recordings")],
+    [
+        (LIST, "/v1/Recordings"),
+        (ROOM_LIST, "/v1/Rooms/{room_sid}/Recordings"),
+        ("/v1/Compositions", "/v1/Compositions"),
+        ("/v1/CompositionHooks", "/v1/CompositionHooks"),
+    ],
 )
 def test_served_list_query_parameters_are_the_references(served_schema, path, served_path):
     def query_parameters(operation: dict) -> set[str]:
@@ -389,6 +407,9 @@ def test_served_list_query_parameters_are_the_references(served_schema, path, se
         ("Recording", "video.v1.recording"),
         ("RoomRecording", "video.v1.room.room_recording"),
         ("RecordingRules", "video.v1.room.room_recording_rule"),
+        ("Composition", "video.v1.composition"),
+        ("CompositionHook", "video.v1.composition_hook"),
+        ("CompositionSettings", "video.v1.composition_settings"),
     ],
 )
 def test_served_components_declare_every_reference_property(

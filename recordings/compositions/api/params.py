@@ -1,6 +1,8 @@
 """The compositions' request parameters as Twilio takes them; what they mean is checked by
 ``spec.spec_clean`` (shared with the console)."""
 
+from typing import Any
+
 from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,11 +28,11 @@ PARAMETER_FOR_FIELD = {
 class _RepeatedField(serializers.Field):
     """A list parameter: repeated (as the helper library sends a list) or given once."""
 
-    def get_value(self, dictionary):
+    def get_value(self, dictionary: Any) -> Any:
         values = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else []
         return values or serializers.empty
 
-    def to_internal_value(self, data) -> list[str]:
+    def to_internal_value(self, data: list[object]) -> list[str]:
         return [str(value) for value in data]
 
 
@@ -52,7 +54,9 @@ class SpecParams(serializers.Serializer):
         """Return the checked spec (raises InvalidComposition naming the parameter)."""
         fields = {parameter: field for field, parameter in PARAMETER_FOR_FIELD.items()}
         given = self.validated_data
-        return spec_clean(**{fields[name]: value for name, value in given.items() if name in fields})
+        return spec_clean(
+            **{fields[name]: value for name, value in given.items() if name in fields}
+        )
 
     def gives_spec(self) -> bool:
         return any(name in self.validated_data for name in PARAMETER_FOR_FIELD.values())

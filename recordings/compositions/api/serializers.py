@@ -3,6 +3,7 @@
 
 from rest_framework import serializers
 
+from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.video.api.serializers import TwilioDateTimeField
 
 
@@ -32,10 +33,10 @@ class CompositionSerializer(_SpecFields):
     url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
-    def get_url(self, composition) -> str:
+    def get_url(self, composition: Composition) -> str:
         return f"{self.context['base_url']}/v1/Compositions/{composition.sid}"
 
-    def get_links(self, composition) -> dict[str, str]:
+    def get_links(self, composition: Composition) -> dict[str, str]:
         return {"media": self.get_url(composition) + "/Media"}
 
 
@@ -48,7 +49,7 @@ class CompositionHookSerializer(_SpecFields):
     sid = serializers.CharField()
     url = serializers.SerializerMethodField()
 
-    def get_url(self, hook) -> str:
+    def get_url(self, hook: CompositionHook) -> str:
         return f"{self.context['base_url']}/v1/CompositionHooks/{hook.sid}"
 
 
@@ -62,5 +63,5 @@ class CompositionSettingsSerializer(serializers.Serializer):
     encryption_enabled = serializers.BooleanField()
     url = serializers.SerializerMethodField()
 
-    def get_url(self, row) -> str:
+    def get_url(self, row: CompositionSettings) -> str:
         return self.context["base_url"] + "/v1/CompositionSettings/Default"

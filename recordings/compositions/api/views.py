@@ -2,9 +2,11 @@
 handler parses input, calls a selector or a service, and renders; the account always comes from
 the credentials, so every lookup is scoped to it."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from console.roles import Action
 from recordings.compositions import selectors, services
@@ -15,10 +17,10 @@ from recordings.compositions.api.serializers import (
     CompositionSerializer,
     CompositionSettingsSerializer,
 )
-from recordings.compositions.choices import CONTENT_TYPE_FOR_FORMAT
+from recordings.compositions.choices import CONTENT_TYPE_FOR_FORMAT, CompositionStatus
 from recordings.compositions.filters import CompositionFilter
 from recordings.compositions.media import media_store_for
-from recordings.compositions.models import CompositionSettings
+from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import api_base_url
 from recordings.twilio_api.params import content_disposition, media_ttl, require_valid
@@ -36,7 +38,23 @@ from recordings.video.api.views import TwilioListView
 from recordings.video.services.settings import InvalidSetting
 
 
-def _list_response(name: str, serializer, key: str):
+DATE_FILTERS = [
+    OpenApiParameter("DateCreatedAfter", OpenApiTypes.DATETIME, description="Inclusive"),
+    OpenApiParameter("DateCreatedBefore", OpenApiTypes.DATETIME, description="Exclusive"),
+]
+COMPOSITION_FILTERS = [
+    OpenApiParameter("Status", str, enum=list(CompositionStatus.values)),
+    OpenApiParameter("RoomSid", str, description="A room SID (RM…)"),
+    *DATE_FILTERS,
+]
+HOOK_FILTERS = [
+    OpenApiParameter("Enabled", bool),
+    OpenApiParameter("FriendlyName", str),
+    *DATE_FILTERS,
+]
+
+
+def _list_response(name: str, serializer: type[Serializer], key: str) -> Serializer:
     return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
 
 
@@ -47,7 +65,7 @@ class CompositionList(TwilioListView):
 
     @extend_schema(
         operation_id="ListComposition",
-        parameters=PAGING_PARAMETERS,
+        parameters=COMPOSITION_FILTERS + PAGING_PARAMETERS,
         responses={
             200: _list_response("ListCompositionResponse", CompositionSerializer, key),
             400: ERROR,
@@ -77,7 +95,7 @@ class CompositionList(TwilioListView):
 
 
 class _CompositionView(TwilioAPIView):
-    def composition_or_404(self, sid: str):
+    def composition_or_404(self, sid: str) -> Composition:
         composition = selectors.composition_get(account=self.account, sid=sid)
         if composition is None:
             raise not_found(self.request.path.removeprefix("/v1"))
@@ -138,7 +156,7 @@ class CompositionHookList(TwilioListView):
 
     @extend_schema(
         operation_id="ListCompositionHook",
-        parameters=PAGING_PARAMETERS,
+        parameters=HOOK_FILTERS + PAGING_PARAMETERS,
         responses={
             200: _list_response("ListCompositionHookResponse", CompositionHookSerializer, key),
             400: ERROR,
@@ -168,13 +186,13 @@ class CompositionHookList(TwilioListView):
 class CompositionHookInstance(TwilioAPIView):
     required_action = Action.ADMINISTER
 
-    def hook_or_404(self, sid: str):
+    def hook_or_404(self, sid: str) -> CompositionHook:
         hook = selectors.hook_get(account=self.account, sid=sid)
         if hook is None:
             raise not_found(self.request.path.removeprefix("/v1"))
         return hook
 
-    def render(self, hook) -> Response:
+    def render(self, hook: CompositionHook) -> Response:
         return Response(CompositionHookSerializer(hook, context=self.serializer_context()).data)
 
     @extend_schema(
@@ -211,7 +229,7 @@ class CompositionHookInstance(TwilioAPIView):
 class CompositionSettingsDefault(TwilioAPIView):
     required_action = Action.ADMINISTER
 
-    def render(self, row) -> Response:
+    def render(self, row: CompositionSettings) -> Response:
         context = {"base_url": api_base_url(self.request)}
         return Response(CompositionSettingsSerializer(row, context=context).data)
 

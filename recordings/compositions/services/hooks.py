@@ -92,7 +92,7 @@ def _audit(hook: CompositionHook, action: str, actor: Actor) -> None:
     )
 
 
-def on_room_ended(sender, *, room: Room, **kwargs) -> None:
+def on_room_ended(sender: object, *, room: Room, **kwargs: object) -> None:
     """Compose an ended Group Room with each enabled hook of its account (``room_ended``).
 
     Runs in the transaction that ends the room. A hook that cannot compose this room (no track

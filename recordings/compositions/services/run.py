@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -157,7 +158,7 @@ def _store(composition: Composition, attempt: int, path: Path, duration: float) 
     store, key, external_location = destination(options, key)
     encryption_key = None
     with path.open("rb") as media:
-        stream = media
+        stream: BinaryIO = media
         if options is not None and options.encryption_enabled and options.encryption_key_sid:
             public_key = PublicKey.objects.get(
                 account_id=composition.account_id, sid=options.encryption_key_sid

@@ -3,7 +3,7 @@ AWS credentials."""
 
 import enum
 import re
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import models, transaction
 
@@ -130,7 +130,8 @@ def storage_settings_update(
     for name, value in changes.items():
         setattr(row, name, value)
     try:
-        storage_settings_check(row)
+        # Both settings models have the fields the check reads (StorageSettings).
+        storage_settings_check(cast(StorageSettings, row))
     except InvalidSetting:
         raise
     except ValueError as exc:
