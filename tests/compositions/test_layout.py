@@ -1,20 +1,29 @@
-"""The default grid: cells inside the canvas, apart, aspect kept, deterministic; Resolution."""
+"""Layouts: the default grid, regions and their grids, reuse over time, VideoLayout validation."""
 
 import itertools
 
 import pytest
 
 from recordings.compositions.layout import (
+    DEFAULT_LAYOUT,
+    LayoutPlan,
+    Placement,
     Source,
     grid_shape,
-    layout_at,
     parse_resolution,
-    present,
 )
 
 
 def sources(n: int, *, width: int = 160, height: int = 120) -> list[Source]:
     return [Source(f"RT{i:032x}", float(i), 100.0, width, height) for i in range(n)]
+
+
+def layout_at(sources: list[Source], t: float, width: int, height: int) -> list[Placement]:
+    return LayoutPlan(DEFAULT_LAYOUT, sources, (width, height)).placements_at(t)
+
+
+def shown(plan: LayoutPlan, t: float) -> list[str]:
+    return [p.source.sid for p in plan.placements_at(t)]
 
 
 @pytest.mark.parametrize("n", range(1, 10))
@@ -59,10 +68,12 @@ def test_sources_are_shown_while_they_have_media_oldest_first_and_reflow_when_on
     same_start = Source("RTc", 0.0, 8.0, 160, 120)
     all_ = [late, early, same_start]
 
-    assert present(all_, 1.0) == [early, same_start]
-    assert present(all_, 3.0) == [early, same_start, late]
-    assert present(all_, 5.0) == [same_start, late]
-    assert layout_at(all_, 5.0, 640, 480)[0].source == same_start
+    plan = LayoutPlan(DEFAULT_LAYOUT, all_, (640, 480))
+
+    assert shown(plan, 1.0) == ["RTb", "RTc"]
+    assert shown(plan, 3.0) == ["RTb", "RTc", "RTa"]
+    assert shown(plan, 5.0) == ["RTc", "RTa"]
+    assert plan.placements_at(5.0) == layout_at([same_start, late], 5.0, 640, 480)
     assert layout_at(all_, 9.0, 640, 480) == []
 
 

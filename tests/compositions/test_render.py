@@ -11,8 +11,8 @@ import av
 import numpy as np
 import pytest
 
-from recordings.compositions.layout import Source, layout_at
-from recordings.compositions.render import compose, spans
+from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Source
+from recordings.compositions.render import VideoInput, compose, spans
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 SIZE = (320, 240)
@@ -69,12 +69,15 @@ def assert_colour(image: np.ndarray, x: int, y: int, colour) -> None:
 def room(tmp_path):
     """Red 0-3 s, green 1-4 s, blue 2-4 s (camera tracks), and a tone 0.5-2.5 s."""
     video = [
-        (solid_vp8(tmp_path / "RTred.mkv", 3, RED), 0.0),
-        (solid_vp8(tmp_path / "RTgreen.mkv", 3, GREEN), 1.0),
-        (solid_vp8(tmp_path / "RTblue.mkv", 2, BLUE), 2.0),
+        VideoInput(solid_vp8(tmp_path / "RTred.mkv", 3, RED), 0.0, "red"),
+        VideoInput(solid_vp8(tmp_path / "RTgreen.mkv", 3, GREEN), 1.0, "green"),
+        VideoInput(solid_vp8(tmp_path / "RTblue.mkv", 2, BLUE), 2.0, "blue"),
     ]
     audio = [(tone_opus(tmp_path / "RTtone.mka", 2), 0.5)]
-    sources = [Source(Path(p).stem, s, s + {0.0: 3, 1.0: 3, 2.0: 2}[s], 160, 120) for p, s in video]
+    sources = [
+        Source(Path(v.path).stem, v.start, v.start + {0: 3, 1: 3, 2: 2}[v.start], 160, 120)
+        for v in video
+    ]
     return video, audio, sources
 
 
@@ -100,7 +103,7 @@ def test_compose_puts_each_source_in_its_cell_while_it_has_media(room, tmp_path,
     colours = {"RTred": RED, "RTgreen": GREEN, "RTblue": BLUE}
     for t in (0.5, 1.5, 2.5, 3.5):
         image = frame_at(frames, t)
-        for place in layout_at(sources, t, *SIZE):
+        for place in LayoutPlan(DEFAULT_LAYOUT, sources, SIZE).placements_at(t):
             centre = (place.x + place.width // 2, place.y + place.height // 2)
             assert_colour(image, *centre, colours[place.source.sid])
     # At 2.5 s three sources fill a 2x2 grid; the fourth cell is black.
@@ -129,7 +132,7 @@ def test_mp4_is_faststart(room, tmp_path):
 def test_trim_cuts_the_silence_before_after_and_between_tracks(tmp_path):
     red = solid_vp8(tmp_path / "RTred.mkv", 1, RED)
     blue = solid_vp8(tmp_path / "RTblue.mkv", 1, BLUE)
-    inputs = [(red, 2.0), (blue, 5.0)]
+    inputs = [VideoInput(red, 2.0, "red"), VideoInput(blue, 5.0, "blue")]
 
     trimmed = compose(inputs, [], resolution=SIZE, fmt="webm", out_path=tmp_path / "t.webm")
     whole = compose(
@@ -167,13 +170,13 @@ def test_compose_is_deterministic_and_refuses_nothing_or_an_unknown_format(room,
 MEMORY_PROBE = textwrap.dedent(
     """
     import resource, sys
-    from recordings.compositions.render import compose
+    from recordings.compositions.render import VideoInput, compose
 
     def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     folder, seconds = sys.argv[1], sys.argv[2]
-    video = [(f"{folder}/RTv{i}.mkv", float(i)) for i in range(2)]
+    video = [VideoInput(f"{folder}/RTv{i}.mkv", float(i), f"v{i}") for i in range(2)]
     audio = [(f"{folder}/RTa{i}.mka", float(i)) for i in range(2)]
     compose(video, audio, resolution=(160, 120), fmt="mp4", out_path=f"{folder}/out.mp4")
     print(peak_mb())

@@ -1,8 +1,9 @@
 """Compose one room's recordings into one playable file, from the command line.
 
-The first step of Compositions (issue 15): the grid layout, every audio track mixed, trimmed to
-where there is media. Tracks are placed on the room's clock by when each recording started
-(``date_created``) after the room's start (``offset``, the room's ``media_offset``).
+The first step of Compositions (issue 15): Twilio's default grid (or the regions of ``--layout``,
+a VideoLayout as the API takes it), every audio track mixed, trimmed to where there is media.
+Tracks are placed on the room's clock by when each recording started (``date_created``) after the
+room's start (``offset``, the room's ``media_offset``).
 """
 
 import json
@@ -13,8 +14,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from console import selectors as console_selectors
-from recordings.compositions.layout import parse_resolution
-from recordings.compositions.render import FORMATS, compose
+from recordings.compositions.layout import parse_resolution, parse_video_layout
+from recordings.compositions.render import FORMATS, VideoInput, compose
 from recordings.video import selectors
 from recordings.video.choices import MediaType, RecordingStatus
 from recordings.video.filters import RecordingFilter
@@ -45,12 +46,19 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="path of the file to write")
         parser.add_argument("--resolution", default="640x480", help="WIDTHxHEIGHT")
         parser.add_argument("--format", default="mp4", choices=sorted(FORMATS), dest="fmt")
+        parser.add_argument(
+            "--layout", help="VideoLayout as the API takes it (JSON); default: one grid of all"
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON only")
 
     def handle(self, *args, **options):
         try:
             resolution = parse_resolution(options["resolution"])
-        except ValueError as exc:
+            # Without --layout, compose's own default: Twilio's grid of every video track.
+            layout = None
+            if options["layout"] is not None:
+                layout = parse_video_layout(options["layout"], resolution=resolution)
+        except ValueError as exc:  # LayoutError is one
             raise CommandError(str(exc)) from exc
         account = console_selectors.account_get(sid=options["account"])
         if account is None:
@@ -76,17 +84,21 @@ class Command(BaseCommand):
             raise CommandError(f"Room {room.sid} has no completed recordings to compose")
 
         with tempfile.TemporaryDirectory(prefix="compose-") as tmp:
-            inputs: dict[str, list[tuple[Path, float]]] = {"video": [], "audio": []}
+            video: list[VideoInput] = []
+            audio: list[tuple[Path, float]] = []
             for recording in recordings:
-                inputs[recording.type].append(
-                    (_fetch(recording, Path(tmp)), _start_seconds(recording))
-                )
+                path, start = _fetch(recording, Path(tmp)), _start_seconds(recording)
+                if recording.type == MediaType.VIDEO:
+                    video.append(VideoInput(path, start, recording.track_name, recording.track_id))
+                else:
+                    audio.append((path, start))
             duration = compose(
-                inputs["video"],
-                inputs["audio"],
+                video,
+                audio,
                 resolution=resolution,
                 fmt=options["fmt"],
                 out_path=options["out"],
+                layout=layout,
             )
         result = {
             "room_sid": room.sid,
@@ -94,8 +106,8 @@ class Command(BaseCommand):
             "duration": duration,
             "format": options["fmt"],
             "resolution": f"{resolution[0]}x{resolution[1]}",
-            "video_sources": len(inputs["video"]),
-            "audio_sources": len(inputs["audio"]),
+            "video_sources": len(video),
+            "audio_sources": len(audio),
         }
         if options["as_json"]:
             self.stdout.write(json.dumps(result))
