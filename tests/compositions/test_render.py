@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Source
+from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Source, parse_video_layout
 from recordings.compositions.render import VideoInput, compose, spans
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
@@ -48,7 +48,11 @@ def tone_opus(path: Path, seconds: float, frequency: float = 440.0) -> Path:
 def decoded(path: Path) -> tuple[list[tuple[float, np.ndarray]], np.ndarray | None]:
     """Return the video frames (time, RGB) and the audio samples (channels x n) of a file."""
     with av.open(str(path)) as container:
-        frames = [(f.time, f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        frames = (
+            [(f.time, f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+            if container.streams.video
+            else []
+        )
     with av.open(str(path)) as container:
         if not container.streams.audio:
             return frames, None
@@ -165,6 +169,55 @@ def test_compose_is_deterministic_and_refuses_nothing_or_an_unknown_format(room,
         compose(video, audio, resolution=SIZE, fmt="avi", out_path=tmp_path / "c.avi")
     with pytest.raises(ValueError, match="Nothing to compose"):
         compose([], [], resolution=SIZE, fmt="mp4", out_path=tmp_path / "d.mp4")
+
+
+def test_a_layout_puts_the_presenter_in_the_main_region_and_the_others_in_the_strip(tmp_path):
+    video = [
+        VideoInput(solid_vp8(tmp_path / "RTa.mkv", 2, GREEN), 0.0, "alice-cam"),
+        VideoInput(solid_vp8(tmp_path / "RTp.mkv", 2, RED), 0.0, "presenter-cam"),
+        VideoInput(solid_vp8(tmp_path / "RTb.mkv", 2, BLUE), 0.0, "bob-cam"),
+    ]
+    layout = parse_video_layout(
+        {
+            "main": {"video_sources": ["presenter*"], "height": 160},
+            "strip": {
+                "video_sources": ["*"],
+                "video_sources_excluded": ["presenter*"],
+                "y_pos": 160,
+                "max_rows": 1,
+            },
+        },
+        resolution=SIZE,
+    )
+
+    compose(video, [], resolution=SIZE, fmt="webm", out_path=tmp_path / "l.webm", layout=layout)
+
+    image = frame_at(decoded(tmp_path / "l.webm")[0], 1.0)
+    # main: 320x160, the 4:3 presenter scaled to 212x160 and centred; strip: two 160x80 cells.
+    assert_colour(image, 160, 80, RED)
+    assert_colour(image, 30, 80, (0, 0, 0))  # letterboxed beside the presenter
+    assert_colour(image, 80, 200, GREEN)
+    assert_colour(image, 240, 200, BLUE)
+    strip = image[165:]
+    assert not ((strip[..., 0] > 200) & (strip[..., 1] < 60) & (strip[..., 2] < 60)).any()
+
+
+def test_a_layout_that_shows_no_video_makes_an_audio_only_file(room, tmp_path):
+    video, audio, _ = room
+    nobody = parse_video_layout({"main": {"video_sources": ["nobody*"]}}, resolution=SIZE)
+    out = tmp_path / "audio.mp4"
+
+    duration = compose(video, audio, resolution=SIZE, fmt="mp4", out_path=out, layout=nobody)
+
+    # The unshown video does not count for trim: the file is the tone's 2 s.
+    assert duration == pytest.approx(2.0, abs=0.1)
+    with av.open(str(out)) as container:
+        assert [s.type for s in container.streams] == ["audio"]
+    frames, samples = decoded(out)
+    assert frames == []
+    assert np.sqrt(np.mean(samples**2)) > 0.09
+    with pytest.raises(ValueError, match="the layout shows no video and there is no audio"):
+        compose(video, [], resolution=SIZE, fmt="mp4", out_path=out, layout=())
 
 
 MEMORY_PROBE = textwrap.dedent(
