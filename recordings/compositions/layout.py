@@ -377,12 +377,22 @@ def _fit(source: Source, x: int, y: int, cell_w: int, cell_h: int) -> Placement:
     return Placement(source, x + (cell_w - w) // 2, y + (cell_h - h) // 2, w, h)
 
 
-def _cells(
-    box: tuple[int, int, int, int], shape: tuple[int, int], excluded: frozenset[int]
+def _grid_cells(
+    region: Region, box: tuple[int, int, int, int], count: int
 ) -> list[tuple[int, int, int, int]]:
-    """Return the usable cells (x, y, width, height) of a grid over ``box``, in order."""
+    """Return the usable cells (x, y, width, height) of the region's grid for ``count``."""
+    if not count:
+        return []
     x, y, width, height = box
-    columns, rows = shape
+    excluded = frozenset(region.cells_excluded)
+    columns, rows = grid_shape(
+        count,
+        width,
+        height,
+        max_columns=region.max_columns,
+        max_rows=region.max_rows,
+        excluded=excluded,
+    )
     cells = []
     for index in range(columns * rows):
         if index in excluded:
@@ -390,7 +400,9 @@ def _cells(
         row, column = divmod(index, columns)
         x0, x1 = x + column * width // columns, x + (column + 1) * width // columns
         y0, y1 = y + row * height // rows, y + (row + 1) * height // rows
-        cells.append((x0, y0, x1 - x0, y1 - y0))
+        # A small region split for many sources has cells without a pixel: left out as if excluded.
+        if x1 > x0 and y1 > y0:
+            cells.append((x0, y0, x1 - x0, y1 - y0))
     return cells
 
 
@@ -413,18 +425,12 @@ class _RegionPlan:
         capacity = self.region.capacity()
         if capacity is not None and len(here) > capacity:
             here = here[:capacity] if self.region.reuse == "show_oldest" else here[-capacity:]
-        if not here:
-            return []
-        excluded = frozenset(self.region.cells_excluded)
-        shape = grid_shape(
-            len(here),
-            *self.box[2:],
-            max_columns=self.region.max_columns,
-            max_rows=self.region.max_rows,
-            excluded=excluded,
-        )
-        cells = _cells(self.box, shape, excluded)
-        return [_fit(source, *cell) for source, cell in zip(here, cells, strict=False)]
+        return [
+            _fit(source, *cell)
+            for source, cell in zip(
+                here, _grid_cells(self.region, self.box, len(here)), strict=False
+            )
+        ]
 
 
 def _region_plan(
@@ -439,19 +445,9 @@ def _region_plan(
     )
     if region.reuse != "none":
         return _RegionPlan(region, box, tuple(chosen))
-    excluded = frozenset(region.cells_excluded)
     capacity = region.capacity()
     kept = chosen[:capacity] if capacity is not None else chosen
-    if not kept:
-        return _RegionPlan(region, box, ())
-    shape = grid_shape(
-        len(kept),
-        *box[2:],
-        max_columns=region.max_columns,
-        max_rows=region.max_rows,
-        excluded=excluded,
-    )
-    cells = _cells(box, shape, excluded)
+    cells = _grid_cells(region, box, len(kept))
     return _RegionPlan(region, box, tuple(kept), dict(zip(kept, cells, strict=False)))
 
 

@@ -376,3 +376,13 @@ def test_a_plan_answers_the_same_for_the_same_inputs_whatever_the_order_asked():
     backward = [plan.placements_at(t) for t in reversed(times)]
 
     assert forward == list(reversed(backward))
+
+
+def test_a_crowded_small_region_draws_nothing_without_a_pixel():
+    region = Region("tiny", ("*",), width=16, height=16, max_rows=1)
+    sources = [named(f"s{i:02}", 0, 10) for i in range(40)]
+
+    placed = LayoutPlan((region,), sources, CANVAS).placements_at(1.0)
+
+    assert placed and all(p.width > 0 and p.height > 0 for p in placed)
+    assert all(inside(p, (0, 0, 16, 16)) for p in placed)
