@@ -7,8 +7,8 @@ sources that start together) is its file's name without extension. Nothing here 
 recordings.
 
 Video is drawn as the layout's regions place it (Twilio's default grid of every video input
-without one); an input that no region shows is not decoded, and does not count for trim. With no
-video shown the file is audio only.
+without one); an input that no region names is opened only to read its size and length, and
+does not count for trim. With no video shown the file is audio only.
 
 Streaming: one decoder per input, advanced in step with the output clock, holding one video frame
 (and its scaled copy) or a few audio frames per input, so memory does not grow with the room.
