@@ -6,13 +6,20 @@ Used by the worker (``services.run``) and the ``compose_room`` command alike.
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from recordings.compositions.exceptions import NotComposable
-from recordings.compositions.render import compose
+from recordings.compositions.render import VideoInput, compose
 from recordings.compositions.sources import Chosen, choose, fetch, room_media, start_seconds
 from recordings.compositions.spec import Spec
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Room
+
+
+class Rendered(NamedTuple):
+    duration: float  # seconds
+    video_sources: int
+    audio_sources: int
 
 
 def _refuse_unless_composable(chosen: Chosen, room: Room) -> None:
@@ -38,10 +45,10 @@ def render_room(
     out_path: Path,
     *,
     progress: Callable[[int], None] | None = None,
-) -> float:
+) -> Rendered:
     """Compose the room's completed recordings the spec selects into ``out_path``; return the
-    file's duration in seconds. Raise NotComposable when nothing (or something encrypted) is
-    selected."""
+    file's duration in seconds and how many tracks it holds. Raise NotComposable when nothing
+    (or something encrypted) is selected."""
     completed = [
         r for r in room_media(room) if r.status == RecordingStatus.COMPLETED and r.media_key
     ]
@@ -49,9 +56,12 @@ def render_room(
     _refuse_unless_composable(chosen, room)
     with tempfile.TemporaryDirectory(prefix="compose-") as tmp:
         folder = Path(tmp)
-        video = [(fetch(r, folder), start_seconds(r), r.track_name) for r in chosen.video]
+        video = [
+            VideoInput(fetch(r, folder), start_seconds(r), r.track_name, r.track_id)
+            for r in chosen.video
+        ]
         audio = [(fetch(r, folder), start_seconds(r)) for r in chosen.audio]
-        return compose(
+        duration = compose(
             video,
             audio,
             layout=spec.regions(),
@@ -61,3 +71,4 @@ def render_room(
             trim=spec.trim,
             progress=progress,
         )
+    return Rendered(duration, video_sources=len(video), audio_sources=len(audio))

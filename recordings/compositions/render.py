@@ -1,9 +1,14 @@
 """Render a composition with PyAV: tracks on the room's clock → one MP4 or WebM file.
 
-Inputs are (path, start) pairs: a track's file and the second of the room at which its media
-starts; the file's own first timestamp is that moment, later ones follow it. A video source's SID
-in the layout (its order among sources that start together) is its file's name without extension.
-Nothing here knows rooms or recordings.
+Inputs are a track's file and the second of the room at which its media starts; the file's own
+first timestamp is that moment, later ones follow it. A video input also carries its track's name
+and SID, which the layout's regions select by. A video source's SID in the layout (its order among
+sources that start together) is its file's name without extension. Nothing here knows rooms or
+recordings.
+
+Video is drawn as the layout's regions place it (Twilio's default grid of every video input
+without one); an input that no region names is opened only to read its size and length, and
+does not count for trim. With no video shown the file is audio only.
 
 Streaming: one decoder per input, advanced in step with the output clock, holding one video frame
 (and its scaled copy) or a few audio frames per input, so memory does not grow with the room.
@@ -24,12 +29,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import av
 import numpy as np
 
-from recordings.compositions.layout import Source, layout_at
+from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Region, Source
 
 FPS = 24
 SAMPLE_RATE = 48_000
@@ -59,6 +64,15 @@ FORMATS = {
 Input = tuple[str | Path, float]
 
 
+class VideoInput(NamedTuple):
+    """A video track's file, when its media starts in the room, and what names its track."""
+
+    path: str | Path
+    start: float
+    track_name: str
+    track_sid: str = ""
+
+
 def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
     """Return a file's media length in seconds, from the container or else its stream."""
     if container.duration:
@@ -71,7 +85,8 @@ def _duration(container: av.container.InputContainer, stream: av.stream.Stream) 
 class _VideoTrack:
     """One video input, decoded forward only: ``at(t)`` is its latest frame at room time t."""
 
-    def __init__(self, path: str | Path, start: float):
+    def __init__(self, video: VideoInput):
+        path, start = video.path, video.start
         self.container = av.open(str(path))
         stream = self.container.streams.video[0]
         self._frames: Iterator[av.VideoFrame] = self.container.decode(stream)
@@ -82,7 +97,9 @@ class _VideoTrack:
         self.start = start
         width, height = stream.codec_context.width, stream.codec_context.height
         end = start + _duration(self.container, stream)
-        self.source = Source(Path(path).stem, start, end, width, height)
+        self.source = Source(
+            Path(path).stem, start, end, width, height, video.track_name, video.track_sid
+        )
 
     def at(self, t: float) -> av.VideoFrame | None:
         while self._next is not None and self.start + (self._next.time or 0.0) - self._first <= t:
@@ -161,20 +178,22 @@ def spans(intervals: Sequence[tuple[float, float]], *, trim: bool) -> list[tuple
 
 
 def compose(
-    video_inputs: Sequence[Input],
+    video_inputs: Sequence[VideoInput],
     audio_inputs: Sequence[Input],
     *,
     resolution: tuple[int, int],
     fmt: str,
     out_path: str | Path,
     trim: bool = True,
+    layout: Sequence[Region] | None = None,
     progress: Callable[[int], None] | None = None,
-    layout=None,
 ) -> float:
     """Compose the inputs into ``out_path`` and return the file's duration in seconds.
 
-    The video (if any input has video) is the grid of ``layout``; the audio (if any input has
-    audio) is the mix of every audio input. ``progress`` is called with each new whole percent.
+    The video (if the layout shows any input) is drawn as ``layout`` places it, None meaning
+    Twilio's default grid; the audio (if any input has audio) is the mix of every audio input.
+    ``progress`` is called with each new whole percent. Raise ValueError when there is nothing
+    to compose.
     """
     if fmt not in FORMATS:
         raise ValueError(f"Format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -183,14 +202,20 @@ def compose(
     output = FORMATS[fmt]
     width, height = resolution
     with contextlib.ExitStack() as stack:
-        videos = [_VideoTrack(v[0], v[1]) for v in video_inputs]
+        videos = [_VideoTrack(VideoInput(*video)) for video in video_inputs]
         audios = [_AudioTrack(path, start) for path, start in audio_inputs]
         for container in [*(v.container for v in videos), *(a.container for a in audios)]:
             stack.callback(container.close)
-        sources = [v.source for v in videos]
+        plan = LayoutPlan(
+            DEFAULT_LAYOUT if layout is None else layout, [v.source for v in videos], resolution
+        )
+        if not plan.sources and not audios:
+            raise ValueError("Nothing to compose: the layout shows no video and there is no audio")
+        videos = [v for v in videos if v.source in plan.sources]
         by_sid = {v.source.sid: v for v in videos}
         covered = spans(
-            [(s.start, s.end) for s in sources] + [(a.start, a.end) for a in audios], trim=trim
+            [(s.start, s.end) for s in plan.sources] + [(a.start, a.end) for a in audios],
+            trim=trim,
         )
         frame_counts = [math.ceil((end - start) * FPS) for start, end in covered]
         total = sum(frame_counts)
@@ -219,7 +244,7 @@ def compose(
                 t = start + k / FPS
                 if video_stream is not None:
                     canvas = np.zeros((height, width, 3), dtype=np.uint8)
-                    for place in layout_at(sources, t, width, height):
+                    for place in plan.placements_at(t):
                         image = by_sid[place.source.sid].scaled(t, place.width, place.height)
                         if image is not None:
                             canvas[

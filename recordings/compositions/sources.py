@@ -46,12 +46,19 @@ def choose(recordings: list[Recording], spec: Spec) -> Chosen:
     shown = {
         r.sid
         for region in spec.regions()
-        for r in select(video, region.video_sources, region.video_sources_excluded)
+        for r in select(
+            video, region.video_sources, region.video_sources_excluded, identity=_identity
+        )
     }
     return Chosen(
         video=[r for r in video if r.sid in shown],
-        audio=select(audio, spec.audio_sources, spec.audio_sources_excluded),
+        audio=select(audio, spec.audio_sources, spec.audio_sources_excluded, identity=_identity),
     )
+
+
+def _identity(recording: Recording) -> tuple[str, tuple[str, str]]:
+    # A pattern names a track by its name, or exactly by the recording's or the track's SID.
+    return recording.track_name, (recording.sid, recording.track_id)
 
 
 def start_seconds(recording: Recording) -> float:

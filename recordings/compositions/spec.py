@@ -93,7 +93,7 @@ def spec_clean(
     try:
         regions = parse_video_layout(video_layout or None, resolution=size)
     except LayoutError as exc:
-        raise InvalidComposition("VideoLayout", exc.message) from None
+        raise InvalidComposition("VideoLayout", exc.message.removeprefix("VideoLayout ")) from None
     audio = _patterns("AudioSources", audio_sources)
     excluded = _patterns("AudioSourcesExcluded", audio_sources_excluded)
     if not regions and not audio:

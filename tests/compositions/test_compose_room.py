@@ -62,7 +62,9 @@ def test_encrypted_recordings_cannot_be_composed(account, room_sid, tmp_path):
     encrypted = Recording.objects.filter(room_id=room_sid).first()
     Recording.objects.filter(pk=encrypted.pk).update(encryption_key="CR" + "0" * 32)
 
-    with pytest.raises(CommandError, match=f"encrypted recordings \\({encrypted.sid}\\)"):
+    with pytest.raises(
+        CommandError, match=f"Encrypted recordings cannot be composed: {encrypted.sid}"
+    ):
         run("compose_room", "--account", account.sid, "--room", room_sid, "--out", "/dev/null")
 
 
@@ -72,4 +74,31 @@ def test_a_bad_resolution_is_refused_before_any_work(account, room_sid):
             "compose_room",
             *("--account", account.sid, "--room", room_sid, "--out", "/dev/null"),
             *("--resolution", "2000x10"),
+        )
+
+
+def test_a_layout_selects_the_video_tracks_by_name_or_sid(account, room_sid, tmp_path):
+    track_sid = Recording.objects.filter(room_id=room_sid, type="video").first().track_id
+    streams = {}
+    for name, pattern in (("nobody", "nobody*"), ("one", track_sid)):
+        out = tmp_path / f"{name}.mp4"
+        layout = json.dumps({"main": {"video_sources": [pattern]}})
+        run(
+            "compose_room",
+            *("--account", account.sid, "--room", room_sid, "--out", str(out)),
+            *("--resolution", "320x240", "--layout", layout),
+        )
+        with av.open(str(out)) as container:
+            streams[name] = sorted(s.type for s in container.streams)
+
+    assert streams == {"nobody": ["audio"], "one": ["audio", "video"]}
+
+
+def test_a_bad_layout_is_refused_naming_the_region_and_key(account, room_sid):
+    layout = json.dumps({"main": {"video_sources": ["*"], "z_pos": 500}})
+    with pytest.raises(CommandError, match='region "main": z_pos must be an integer'):
+        run(
+            "compose_room",
+            *("--account", account.sid, "--room", room_sid, "--out", "/dev/null"),
+            *("--layout", layout),
         )

@@ -11,8 +11,8 @@ import av
 import numpy as np
 import pytest
 
-from recordings.compositions.layout import Source, layout_at
-from recordings.compositions.render import compose, spans
+from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Source, parse_video_layout
+from recordings.compositions.render import VideoInput, compose, spans
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 SIZE = (320, 240)
@@ -48,7 +48,11 @@ def tone_opus(path: Path, seconds: float, frequency: float = 440.0) -> Path:
 def decoded(path: Path) -> tuple[list[tuple[float, np.ndarray]], np.ndarray | None]:
     """Return the video frames (time, RGB) and the audio samples (channels x n) of a file."""
     with av.open(str(path)) as container:
-        frames = [(f.time, f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+        frames = (
+            [(f.time, f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+            if container.streams.video
+            else []
+        )
     with av.open(str(path)) as container:
         if not container.streams.audio:
             return frames, None
@@ -69,12 +73,15 @@ def assert_colour(image: np.ndarray, x: int, y: int, colour) -> None:
 def room(tmp_path):
     """Red 0-3 s, green 1-4 s, blue 2-4 s (camera tracks), and a tone 0.5-2.5 s."""
     video = [
-        (solid_vp8(tmp_path / "RTred.mkv", 3, RED), 0.0),
-        (solid_vp8(tmp_path / "RTgreen.mkv", 3, GREEN), 1.0),
-        (solid_vp8(tmp_path / "RTblue.mkv", 2, BLUE), 2.0),
+        VideoInput(solid_vp8(tmp_path / "RTred.mkv", 3, RED), 0.0, "red"),
+        VideoInput(solid_vp8(tmp_path / "RTgreen.mkv", 3, GREEN), 1.0, "green"),
+        VideoInput(solid_vp8(tmp_path / "RTblue.mkv", 2, BLUE), 2.0, "blue"),
     ]
     audio = [(tone_opus(tmp_path / "RTtone.mka", 2), 0.5)]
-    sources = [Source(Path(p).stem, s, s + {0.0: 3, 1.0: 3, 2.0: 2}[s], 160, 120) for p, s in video]
+    sources = [
+        Source(Path(v.path).stem, v.start, v.start + {0: 3, 1: 3, 2: 2}[v.start], 160, 120)
+        for v in video
+    ]
     return video, audio, sources
 
 
@@ -100,7 +107,7 @@ def test_compose_puts_each_source_in_its_cell_while_it_has_media(room, tmp_path,
     colours = {"RTred": RED, "RTgreen": GREEN, "RTblue": BLUE}
     for t in (0.5, 1.5, 2.5, 3.5):
         image = frame_at(frames, t)
-        for place in layout_at(sources, t, *SIZE):
+        for place in LayoutPlan(DEFAULT_LAYOUT, sources, SIZE).placements_at(t):
             centre = (place.x + place.width // 2, place.y + place.height // 2)
             assert_colour(image, *centre, colours[place.source.sid])
     # At 2.5 s three sources fill a 2x2 grid; the fourth cell is black.
@@ -129,7 +136,7 @@ def test_mp4_is_faststart(room, tmp_path):
 def test_trim_cuts_the_silence_before_after_and_between_tracks(tmp_path):
     red = solid_vp8(tmp_path / "RTred.mkv", 1, RED)
     blue = solid_vp8(tmp_path / "RTblue.mkv", 1, BLUE)
-    inputs = [(red, 2.0), (blue, 5.0)]
+    inputs = [VideoInput(red, 2.0, "red"), VideoInput(blue, 5.0, "blue")]
 
     trimmed = compose(inputs, [], resolution=SIZE, fmt="webm", out_path=tmp_path / "t.webm")
     whole = compose(
@@ -164,16 +171,65 @@ def test_compose_is_deterministic_and_refuses_nothing_or_an_unknown_format(room,
         compose([], [], resolution=SIZE, fmt="mp4", out_path=tmp_path / "d.mp4")
 
 
+def test_a_layout_puts_the_presenter_in_the_main_region_and_the_others_in_the_strip(tmp_path):
+    video = [
+        VideoInput(solid_vp8(tmp_path / "RTa.mkv", 2, GREEN), 0.0, "alice-cam"),
+        VideoInput(solid_vp8(tmp_path / "RTp.mkv", 2, RED), 0.0, "presenter-cam"),
+        VideoInput(solid_vp8(tmp_path / "RTb.mkv", 2, BLUE), 0.0, "bob-cam"),
+    ]
+    layout = parse_video_layout(
+        {
+            "main": {"video_sources": ["presenter*"], "height": 160},
+            "strip": {
+                "video_sources": ["*"],
+                "video_sources_excluded": ["presenter*"],
+                "y_pos": 160,
+                "max_rows": 1,
+            },
+        },
+        resolution=SIZE,
+    )
+
+    compose(video, [], resolution=SIZE, fmt="webm", out_path=tmp_path / "l.webm", layout=layout)
+
+    image = frame_at(decoded(tmp_path / "l.webm")[0], 1.0)
+    # main: 320x160, the 4:3 presenter scaled to 212x160 and centred; strip: two 160x80 cells.
+    assert_colour(image, 160, 80, RED)
+    assert_colour(image, 30, 80, (0, 0, 0))  # letterboxed beside the presenter
+    assert_colour(image, 80, 200, GREEN)
+    assert_colour(image, 240, 200, BLUE)
+    strip = image[165:]
+    assert not ((strip[..., 0] > 200) & (strip[..., 1] < 60) & (strip[..., 2] < 60)).any()
+
+
+def test_a_layout_that_shows_no_video_makes_an_audio_only_file(room, tmp_path):
+    video, audio, _ = room
+    nobody = parse_video_layout({"main": {"video_sources": ["nobody*"]}}, resolution=SIZE)
+    out = tmp_path / "audio.mp4"
+
+    duration = compose(video, audio, resolution=SIZE, fmt="mp4", out_path=out, layout=nobody)
+
+    # The unshown video does not count for trim: the file is the tone's 2 s.
+    assert duration == pytest.approx(2.0, abs=0.1)
+    with av.open(str(out)) as container:
+        assert [s.type for s in container.streams] == ["audio"]
+    frames, samples = decoded(out)
+    assert frames == []
+    assert np.sqrt(np.mean(samples**2)) > 0.09
+    with pytest.raises(ValueError, match="the layout shows no video and there is no audio"):
+        compose(video, [], resolution=SIZE, fmt="mp4", out_path=out, layout=())
+
+
 MEMORY_PROBE = textwrap.dedent(
     """
     import resource, sys
-    from recordings.compositions.render import compose
+    from recordings.compositions.render import VideoInput, compose
 
     def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     folder, seconds = sys.argv[1], sys.argv[2]
-    video = [(f"{folder}/RTv{i}.mkv", float(i)) for i in range(2)]
+    video = [VideoInput(f"{folder}/RTv{i}.mkv", float(i), f"v{i}") for i in range(2)]
     audio = [(f"{folder}/RTa{i}.mka", float(i)) for i in range(2)]
     compose(video, audio, resolution=(160, 120), fmt="mp4", out_path=f"{folder}/out.mp4")
     print(peak_mb())

@@ -37,7 +37,6 @@ from recordings.video.api.settings import RecordingSettingsParams, settings_inva
 from recordings.video.api.views import TwilioListView
 from recordings.video.services.settings import InvalidSetting
 
-
 DATE_FILTERS = [
     OpenApiParameter("DateCreatedAfter", OpenApiTypes.DATETIME, description="Inclusive"),
     OpenApiParameter("DateCreatedBefore", OpenApiTypes.DATETIME, description="Exclusive"),

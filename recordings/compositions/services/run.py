@@ -59,13 +59,13 @@ def composition_run(*, sid: str) -> Outcome:
     try:
         with tempfile.TemporaryDirectory(prefix="composition-") as tmp:
             out = Path(tmp) / f"{composition.sid}.{composition.format}"
-            duration = render_room(
+            rendered = render_room(
                 composition.room,
                 spec_of(composition),
                 out,
                 progress=_Progress(composition, attempt),
             )
-            _store(composition, attempt, out, duration)
+            _store(composition, attempt, out, rendered.duration)
     except Superseded:
         pass
     except NotComposable as exc:

@@ -43,20 +43,23 @@ class Command(BaseCommand):
                 resolution=options["resolution"],
                 format=options["fmt"],
             )
-            duration = render_room(room, spec, Path(options["out"]))
+            rendered = render_room(room, spec, Path(options["out"]))
         except (InvalidComposition, NotComposable) as exc:
             raise CommandError(exc.message) from exc
         result = {
             "room_sid": room.sid,
             "out": options["out"],
-            "duration": duration,
+            "duration": rendered.duration,
             "format": spec.format,
             "resolution": spec.resolution,
+            "video_sources": rendered.video_sources,
+            "audio_sources": rendered.audio_sources,
         }
         if options["as_json"]:
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(
-                f"Room {room.sid}: {duration:.2f} s {spec.format} at {spec.resolution} → "
+                f"Room {room.sid}: {rendered.duration:.2f} s {spec.format} at {spec.resolution} "
+                f"({rendered.video_sources} video, {rendered.audio_sources} audio) → "
                 f"{options['out']}"
             )
