@@ -295,6 +295,8 @@ MEDIA_URL_TTL_MAX = 3600
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=30)
 # Voice recordings' metadata is kept longer after deletion (seed 003: 40 days).
 VOICE_RECORDING_RETENTION_DAYS = env.int("VOICE_RECORDING_RETENTION_DAYS", default=40)
+# Twilio keeps a deleted composition's metadata 30 days, as a video recording's (seed 001).
+COMPOSITION_RETENTION_DAYS = env.int("COMPOSITION_RETENTION_DAYS", default=30)
 
 # LOGGING ---------------------------------------------------------------------------------------
 LOGGING = {

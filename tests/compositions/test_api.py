@@ -3,7 +3,10 @@ official ``twilio`` client against a live server. Rooms are simulated with real 
 files are fetched through their signed media URL and checked by decoding them. Every body is
 checked against Twilio's official OpenAPI."""
 
+import ast
 import json
+import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 import av
@@ -384,3 +387,39 @@ def test_list_filters_are_checked(client, live_server):
     for params in [{"Status": "done"}, {"RoomSid": "RMxyz"}, {"DateCreatedAfter": "yesterday"}]:
         status, body = raw(client, "GET", f"{live_server.url}/v1/Compositions?{urlencode(params)}")
         assert (status, body["code"]) == (400, 20001)
+
+
+def readme_example_layout() -> dict:
+    """The VideoLayout of the README's Compositions example, read from the README itself."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## Compositions", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    start = end = block.index("video_layout=") + len("video_layout=")
+    depth = 0
+    while depth or end == start:
+        depth += {"{": 1, "}": -1}.get(block[end], 0)
+        end += 1
+    text = re.sub(r"#.*", "", block[start:end])
+    return ast.literal_eval(text)
+
+
+def test_the_readme_layout_example_composes(client, live_server, account, tmp_path):
+    room, _ = simulate_room(
+        account=account, identities=["presenter", "ann", "bob"], screen=["presenter"], seconds=2
+    )
+    layout = readme_example_layout()
+
+    created = client.video.v1.compositions.create(
+        room_sid=room.sid,
+        audio_sources=["*"],
+        video_layout=layout,
+        resolution="1280x720",
+        format="mp4",
+    )
+
+    composition = client.video.v1.compositions(created.sid).fetch()
+    assert composition.status == "completed"
+    assert composition.video_layout["strip"]["video_sources_excluded"] == ["presenter*"]
+    assert composition.video_layout["strip"]["reuse"] == "show_newest"
+    _, body = raw(client, "GET", f"{live_server.url}/v1/Compositions/{created.sid}/Media")
+    media = decoded(body["redirect_to"], tmp_path)
+    assert media["size"] == (1280, 720) and media["codecs"] == {"h264", "aac"}
