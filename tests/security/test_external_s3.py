@@ -468,3 +468,51 @@ def test_simulate_room_reports_a_refusing_external_store(api, account, s3, setti
     assert set(Recording.objects.filter(account=account).values_list("status", flat=True)) == {
         RecordingStatus.PROCESSING
     }
+
+
+# --- compositions -------------------------------------------------------------------------------
+
+
+def test_compositions_go_to_the_bucket_their_settings_name_signed_as_the_account(
+    api, account, s3, django_capture_on_commit_callbacks
+):
+    from recordings.compositions.models import Composition
+    from recordings.devtools.simulator import simulate_room
+
+    sid = store_credentials(api, s3.tenant)
+    settings_url = "/v1/CompositionSettings/Default"
+    response = post(
+        api,
+        settings_url,
+        {
+            "FriendlyName": "compositions",
+            "AwsCredentialsSid": sid,
+            "AwsS3Url": f"{s3.endpoint}/{TENANT_BUCKET}/compositions/",
+            "AwsStorageEnabled": "true",
+        },
+    )
+    assert response.status_code == 200, response.content
+    # The operator's own key is refused for any bucket not lent to it.
+    refused = post(
+        api,
+        settings_url,
+        {"FriendlyName": "x", "AwsCredentialsSid": "", "AwsS3Url": bucket_url(s3, VICTIM_BUCKET)},
+    )
+    assert_twilio_error(refused, 400, 20001)
+    room, _ = simulate_room(account=account, identities=["a"], seconds=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        made = post(api, "/v1/Compositions", {"RoomSid": room.sid, "AudioSources": "*"})
+    assert made.status_code == 201, made.content
+
+    composition = Composition.objects.get(pk=made.json()["sid"])
+    assert composition.status == "completed"
+    assert s3.keys(TENANT_BUCKET, account) == [composition.media_key]
+    body = api.get(f"/v1/Compositions/{composition.sid}").json()
+    assert body["media_external_location"].startswith(f"{s3.endpoint}/{TENANT_BUCKET}/")
+    media = api.get(f"/v1/Compositions/{composition.sid}/Media")
+    assert media.status_code == 302
+    credential = parse_qs(urlsplit(media["Location"]).query)["X-Amz-Credential"][0]
+    assert credential.startswith(s3.tenant[0] + "/")
+    # Named by the composition settings: the credentials cannot go.
+    assert_twilio_error(api.delete(f"{CREDENTIALS}/{sid}"), 409, 20409)
