@@ -22,7 +22,7 @@ run: $(INSTALLED)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A console worker --beat --loglevel INFO --concurrency 2 & \
+	$(VENV)/bin/celery -A console worker --beat -Q celery,compositions --loglevel INFO --concurrency 2 & \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
 test: $(INSTALLED)
