@@ -11,8 +11,8 @@ from django.http import QueryDict
 from console.sids import ANY_SID
 from recordings.compositions.choices import CompositionFormat, CompositionStatus
 from recordings.compositions.filters import CompositionFilter
-from recordings.compositions.models import CompositionHook
 from recordings.compositions.layout import parse_resolution
+from recordings.compositions.models import CompositionHook
 from recordings.compositions.presets import FEATURING, RESOLUTIONS, Preset, preset_layout
 from recordings.compositions.spec import Spec, spec_clean
 from recordings.lifecycle.filters import PAGE_SIZES
