@@ -8,10 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console import selectors as console_selectors
 from recordings.compositions.exceptions import InvalidComposition, NotComposable
+from recordings.compositions.layout import default_grid_layout
 from recordings.compositions.making import render_room
 from recordings.compositions.render import FORMATS
 from recordings.compositions.spec import spec_clean
-from recordings.compositions.layout import default_grid_layout
 from recordings.video import selectors
 
 
