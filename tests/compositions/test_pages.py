@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import av
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -577,3 +579,18 @@ def test_the_nav_links_compositions_and_for_admins_their_hooks(console_client, r
     assert (
         f'<a href="{reverse("compositions:hooks")}">Composition hooks</a>' in text
     ) == hooks_link
+
+
+def test_the_room_and_logs_pages_queries_do_not_grow_with_compositions(console_client, room):
+    client = console_client("member")
+
+    def counted(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    urls = (reverse("rooms:detail", args=[room.sid]), reverse("compositions:list"))
+    queued(room)
+    before = [counted(url) for url in urls]
+    queued(room, 4)
+    assert [counted(url) for url in urls] == before
