@@ -66,6 +66,10 @@ class CompositionFilterForm(forms.Form):
         )
 
 
+# The formats by their own names (mp4, webm), as the API spells them.
+FORMATS = [(value, value) for value in CompositionFormat.values]
+
+
 def _resolution_field(extra: str | None = None) -> forms.ChoiceField:
     values = list(RESOLUTIONS) + ([extra] if extra and extra not in RESOLUTIONS else [])
     return forms.ChoiceField(choices=[(v, v) for v in values], initial=RESOLUTIONS[0])
@@ -82,7 +86,7 @@ class ComposeForm(forms.Form):
         help_text="The participant shown large (speaker + strip) or in the corner (screen share).",
     )
     resolution = _resolution_field()
-    format = forms.ChoiceField(choices=CompositionFormat.choices, initial=CompositionFormat.MP4)
+    format = forms.ChoiceField(choices=FORMATS, initial=CompositionFormat.MP4)
 
     def __init__(self, *args: Any, publishers: dict[str, list[str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -145,7 +149,7 @@ class HookForm(forms.Form):
         help_text="Track names or patterns, separated by spaces; * for every audio track.",
     )
     resolution = _resolution_field()
-    format = forms.ChoiceField(choices=CompositionFormat.choices, initial=CompositionFormat.MP4)
+    format = forms.ChoiceField(choices=FORMATS, initial=CompositionFormat.MP4)
 
     @classmethod
     def of(cls, hook: CompositionHook, data: QueryDict | None = None) -> "HookForm":
