@@ -61,6 +61,7 @@ urlpatterns = [
     path("recordings/bulk/", include("recordings.lifecycle.urls")),
     path("voice/", include("recordings.voice.urls")),
     path("rooms/", include("recordings.video.urls.rooms")),
+    path("compositions/", include("recordings.compositions.urls")),
     path(
         "team/",
         include((urls_team.urlpatterns + settings_urls.urlpatterns, urls_team.app_name)),

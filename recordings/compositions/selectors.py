@@ -10,7 +10,8 @@ from recordings.compositions.choices import CompositionStatus
 from recordings.compositions.filters import CompositionFilter
 from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.twilio_api.keyset import LIST_ORDER
-from recordings.video.models import Room
+from recordings.video.choices import MediaType
+from recordings.video.models import Room, Track
 
 # Where a room's compositions are shown while a worker makes them.
 IN_FLIGHT = (CompositionStatus.ENQUEUED, CompositionStatus.PROCESSING)
@@ -62,6 +63,27 @@ def compositions_in_flight(*, account: Account, room_sid: str) -> QuerySet[Compo
     return composition_list(account=account, filter=CompositionFilter(room_sid=room_sid)).filter(
         status__in=IN_FLIGHT
     )
+
+
+def compositions_of_room(*, account: Account, room: Room, limit: int) -> list[Composition]:
+    """Return a room's newest ``limit`` compositions that are not deleted, newest first."""
+    return list(
+        composition_list(account=account, filter=CompositionFilter(room_sid=room.sid))[:limit]
+    )
+
+
+def room_video_publishers(*, room: Room) -> dict[str, list[str]]:
+    """Return who published video in a room (identity, in order of joining) with the SIDs of
+    their video tracks: the participants a layout may feature."""
+    tracks = (
+        Track.objects.filter(account_id=room.account_id, room=room, kind=MediaType.VIDEO)
+        .order_by("participant__date_created", "participant_id", "date_created", "sid")
+        .values_list("participant__identity", "sid")
+    )
+    publishers: dict[str, list[str]] = {}
+    for identity, sid in tracks:
+        publishers.setdefault(identity, []).append(sid)
+    return publishers
 
 
 def composition_media_servable(*, sid: str) -> bool:

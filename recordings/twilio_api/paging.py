@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.request import Request
 
 from recordings.twilio_api.errors import INVALID_PAGE_SIZE, TwilioAPIError, invalid_parameter
@@ -58,7 +59,7 @@ def _integer(raw: str | None, name: str, default: int) -> int:
         raise invalid_parameter(name, f"{raw!r} is not an integer") from None
 
 
-def api_base_url(request: Request) -> str:
+def api_base_url(request: Request | HttpRequest) -> str:
     """Return the scheme and host that absolute URLs in bodies start with."""
     return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
 

@@ -5,10 +5,13 @@ import shutil
 from io import StringIO
 from urllib.parse import urlencode
 
+import av
 import pytest
 from django.core.management import CommandError, call_command
 
 from console.models import Account
+from recordings.compositions.media import media_store_for
+from recordings.compositions.models import Composition
 from recordings.media.probe import MediaInfo, api_duration, probe
 from recordings.media.store import get_media_store
 from recordings.video.choices import RecordingStatus, RoomStatus
@@ -221,11 +224,20 @@ def test_seed_demo_creates_the_demo_account_once(settings, tmp_path):
     }
     for recording in Recording.objects.filter(account=account, status="completed"):
         assert_real_media(recording, tmp_path, seconds=recording.room.simulated_seconds)
+    (composition,) = Composition.objects.filter(account=account)
+    assert (composition.room, composition.status) == (rooms["weekly-sync"], "completed")
+    with (
+        media_store_for(composition).open(composition.media_key) as media,
+        av.open(media) as container,
+    ):
+        assert {s.codec_context.name for s in container.streams} == {"h264", "aac"}
+        assert container.duration / av.time_base == pytest.approx(6, abs=0.25)
     counts = [
         Account.objects.count(),
         Room.objects.count(),
         Participant.objects.count(),
         Recording.objects.count(),
+        Composition.objects.count(),
     ]
 
     second = StringIO()
@@ -236,4 +248,5 @@ def test_seed_demo_creates_the_demo_account_once(settings, tmp_path):
         Room.objects.count(),
         Participant.objects.count(),
         Recording.objects.count(),
+        Composition.objects.count(),
     ] == counts

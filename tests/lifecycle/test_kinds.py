@@ -30,6 +30,7 @@ def test_bulk_deletion_products_are_kinds():
     from recordings.lifecycle.models import BulkDeletion
 
     assert {kind_of(product).name for product in BulkDeletion.Product.values} == {
+        "composition",
         "video",
         "voice",
     }

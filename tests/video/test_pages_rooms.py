@@ -421,10 +421,11 @@ def test_a_user_without_an_account_is_refused(client, django_user_model, live):
 
 # session, user, membership (page), rooms page, the layout's two membership reads
 LIST_QUERIES = 6
-# ... room, participants, their tracks, capturing, recordings, rules, connected participants
-DETAIL_QUERIES = 12
+# ... room, participants, their tracks, capturing, recordings, rules, connected participants,
+# and the compositions section's list (an ended room adds its video publishers for the form)
+DETAIL_QUERIES = 13
 # ... plus the locked room read and the savepoint of the refused update
-RULES_ERROR_QUERIES = 16
+RULES_ERROR_QUERIES = 17
 
 
 def test_list_queries_do_not_grow_with_rooms(

@@ -66,7 +66,10 @@ def composition_create(*, room: Room, spec: Spec, actor: Actor, hook_sid: str = 
     return composition
 
 
-def composition_delete(*, composition: Composition, actor: Actor) -> None:
-    """Delete a completed or failed composition (its file goes after commit); raise
-    RecordingStillProcessing for one a worker has yet to finish."""
-    soft_delete(COMPOSITION, account=composition.account, sids=[composition.sid], actor=actor)
+def composition_delete(*, composition: Composition, actor: Actor) -> bool:
+    """Delete a completed or failed composition (its file goes after commit) and tell whether it
+    was deleted now (not before); raise RecordingStillProcessing for one a worker has yet to
+    finish."""
+    return bool(
+        soft_delete(COMPOSITION, account=composition.account, sids=[composition.sid], actor=actor)
+    )

@@ -91,6 +91,7 @@ class BulkSelectView(AccountPageMixin, TemplateView):
             selection_form=form,
             confirm_form=ConfirmForm(),
             product=selection["product"],
+            noun=kind_of(selection["product"]).noun,
             query=selection["query"],
             cancel_url=logs_url,
         )
@@ -127,7 +128,9 @@ class BulkProgressView(AccountPageMixin, TemplateView):
         job = bulk.bulk_deletion_get(account=self.account, pk=self.kwargs["pk"])
         if job is None:
             raise Http404("No such bulk deletion")
-        return super().get_context_data(job=job, logs_url=_logs_url(job.product), **kwargs)
+        return super().get_context_data(
+            job=job, logs_url=_logs_url(job.product), noun=kind_of(job.product).noun, **kwargs
+        )
 
 
 class BulkListView(AccountPageMixin, TemplateView):

@@ -33,6 +33,7 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
     namespace: str
     refused: type[ServiceError]
     refused_hint = ""
+    noun = "Recording"  # what the messages call it
 
     def recording_or_404(self, sid: str) -> _Recording:
         raise NotImplementedError
@@ -62,7 +63,7 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
             messages.error(request, f"{exc.message}. Nothing was changed{self.refused_hint}.")
             return redirect(f"{self.namespace}:detail", sid=recording.pk)
         if deleted:
-            messages.success(request, f"Recording {recording.pk} was deleted.")
+            messages.success(request, f"{self.noun} {recording.pk} was deleted.")
         else:
-            messages.info(request, f"Recording {recording.pk} was already deleted.")
+            messages.info(request, f"{self.noun} {recording.pk} was already deleted.")
         return redirect(f"{self.namespace}:detail", sid=recording.pk)

@@ -5,6 +5,8 @@ writes go through ``recordings.video.services``, which audit them.
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
@@ -53,6 +55,24 @@ class RoomFilterForm(forms.Form):
             "unique_name": self.cleaned_data["name"].strip(),
         }
         return {key: value for key, value in kwargs.items() if value}
+
+
+@dataclass(frozen=True)
+class RoomSection:
+    """A section an app above video adds to the room page (registered in its ``ready()``, as
+    video may not import it): a template included after the recordings, and its context."""
+
+    template_name: str
+    context: Callable[[AccountPageMixin, Room], dict]
+
+
+ROOM_SECTIONS: list[RoomSection] = []
+
+
+def room_section_register(section: RoomSection) -> None:
+    """Add a section to every room page."""
+    if section not in ROOM_SECTIONS:
+        ROOM_SECTIONS.append(section)
 
 
 def room_or_404(account, sid: str) -> Room:
@@ -159,6 +179,9 @@ class RoomDetailView(AccountPageMixin, TemplateView):
     def get_context_data(self, *, room, **kwargs):
         context = room_page_context(self.account, room)
         context["rules_text"] = context["rules_json"] or json.dumps(QUICK_RULES["record_all"])
+        context["sections"] = [section.template_name for section in ROOM_SECTIONS]
+        for section in ROOM_SECTIONS:
+            context.update(section.context(self, room))
         return super().get_context_data(**{**context, **kwargs})
 
 

@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand
 from console import services as console_services
 from console.roles import Role
 from console.services import SYSTEM
+from recordings.compositions import services as composition_services
+from recordings.compositions.presets import grid_layout
+from recordings.compositions.spec import spec_clean
 from recordings.devtools.simulator import simulate_room
 from recordings.devtools.voice_simulator import simulate_call
 from recordings.video import services
@@ -43,13 +46,14 @@ class Command(BaseCommand):
         console_services.member_set(
             account=account, email=DEMO_EMAIL, password=password, role=Role.OWNER
         )
-        simulate_room(
+        weekly, _ = simulate_room(
             account=account,
             identities=["Alice", "Bob", "Carl"],
             screen=["Alice"],
             seconds=6,
             unique_name="weekly-sync",
         )
+        _compose(weekly)
         _, recordings = simulate_room(
             account=account,
             identities=["Dana", "Eve"],
@@ -77,3 +81,16 @@ class Command(BaseCommand):
             "account_sid": account.sid,
             "auth_token": account.auth_token,
         }
+
+
+def _compose(room) -> None:
+    """Compose a demo room in a grid, made here rather than by a worker: the Compositions Logs
+    show a playable file as soon as the console starts (the task queued too finds it done)."""
+    composition = composition_services.composition_create(
+        room=room,
+        spec=spec_clean(
+            video_layout=grid_layout(), audio_sources=["*"], resolution="640x480", format="mp4"
+        ),
+        actor=SYSTEM,
+    )
+    composition_services.composition_run(sid=composition.sid)
