@@ -5,6 +5,8 @@ No database. Positions are pixels of the composition's canvas, as in Twilio's re
 
 from django.db import models
 
+from recordings.compositions.layout import default_grid_layout
+
 # The resolutions the console offers (the API takes any Twilio allows).
 RESOLUTIONS = ("640x480", "1280x720", "1024x576", "320x240")
 # The share of the canvas the speaker takes above the strip of the others.
@@ -25,11 +27,6 @@ class Preset(models.TextChoices):
 
 # The presets that feature one participant (the speaker, or the screen's presenter).
 FEATURING = frozenset({Preset.SPEAKER, Preset.SCREEN})
-
-
-def grid_layout() -> dict:
-    """Return every video track in one grid (Twilio's default region)."""
-    return {"grid": {"video_sources": ["*"]}}
 
 
 def speaker_layout(width: int, height: int, speaker_tracks: list[str]) -> dict:
@@ -104,4 +101,4 @@ def preset_layout(
         return screen_layout(width, height, featured_tracks or [])
     if preset == Preset.AUDIO:
         return {}
-    return grid_layout()
+    return default_grid_layout()

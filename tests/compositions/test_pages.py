@@ -24,9 +24,9 @@ from django.utils import timezone
 from console.services import SYSTEM
 from recordings.compositions import services
 from recordings.compositions.choices import CompositionStatus
+from recordings.compositions.layout import default_grid_layout
 from recordings.compositions.media import media_store_for
 from recordings.compositions.models import Composition, CompositionHook
-from recordings.compositions.presets import grid_layout
 from recordings.compositions.spec import spec_clean
 from recordings.devtools.simulator import simulate_room
 from recordings.lifecycle.models import BulkDeletion
@@ -41,7 +41,7 @@ ROLES = ("viewer", "member", "admin", "owner")
 
 def grid_spec(fmt: str = "mp4", resolution: str = "320x240"):
     return spec_clean(
-        video_layout=grid_layout(), audio_sources=["*"], resolution=resolution, format=fmt
+        video_layout=default_grid_layout(), audio_sources=["*"], resolution=resolution, format=fmt
     )
 
 

@@ -172,9 +172,9 @@ def test_the_dashboard_shows_only_the_current_account(console_client, other_acco
     assert response.context["totals"].storage_bytes == 123_456
 
 
-# session, user, membership (no-account check, page, layout twice), totals, voice totals, per
-# day, live rooms
-DASHBOARD_QUERIES = 10
+# session, user, membership (no-account check, page, layout twice), totals, voice totals,
+# composition totals, per day, live rooms
+DASHBOARD_QUERIES = 11
 
 
 def test_dashboard_queries_do_not_grow_with_data(
@@ -219,8 +219,9 @@ def test_voice_recordings_have_their_own_totals(console_client, account, other_a
 
     response = client.get(reverse("home"))
 
-    [(kind, voice)] = response.context["other_totals"]
-    assert kind.name == "voice"
+    totals = {kind.name: figures for kind, figures in response.context["other_totals"]}
+    assert list(totals) == ["voice", "composition"]
+    voice = totals["voice"]
     assert voice.counts == {"processing": 0, "completed": 1, "absent": 0, "deleted": 1}
     assert voice.storage_bytes == kept.size == 2 * 8000 * 2 + 78
     content = response.content.decode()

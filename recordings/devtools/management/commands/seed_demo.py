@@ -11,7 +11,7 @@ from console import services as console_services
 from console.roles import Role
 from console.services import SYSTEM
 from recordings.compositions import services as composition_services
-from recordings.compositions.presets import grid_layout
+from recordings.compositions.layout import default_grid_layout
 from recordings.compositions.spec import spec_clean
 from recordings.devtools.simulator import simulate_room
 from recordings.devtools.voice_simulator import simulate_call
@@ -89,7 +89,10 @@ def _compose(room) -> None:
     composition = composition_services.composition_create(
         room=room,
         spec=spec_clean(
-            video_layout=grid_layout(), audio_sources=["*"], resolution="640x480", format="mp4"
+            video_layout=default_grid_layout(),
+            audio_sources=["*"],
+            resolution="640x480",
+            format="mp4",
         ),
         actor=SYSTEM,
     )
