@@ -7,7 +7,7 @@ from console.models import Account
 from console.sids import sid_primary_key
 from recordings.compositions.choices import CompositionFormat, CompositionStatus
 from recordings.lifecycle.choices import CallbackMethod
-from recordings.video.models import Room
+from recordings.video.models import Room, StorageSettingsFields
 
 DEFAULT_RESOLUTION = "640x480"
 
@@ -114,20 +114,12 @@ class Composition(CompositionSpec):
         return self.status == CompositionStatus.COMPLETED and bool(self.media_key)
 
 
-class CompositionSettings(models.Model):
+class CompositionSettings(StorageSettingsFields):
     """An account's /v1/CompositionSettings/Default: external S3 storage and encryption."""
 
     account = models.OneToOneField(
         Account, on_delete=models.CASCADE, primary_key=True, related_name="composition_settings"
     )
-    friendly_name = models.CharField(max_length=255, blank=True, default="")
-    aws_credentials_sid = models.CharField(max_length=34, null=True, blank=True)
-    aws_s3_url = models.URLField(max_length=1024, null=True, blank=True)
-    aws_storage_enabled = models.BooleanField(default=False)
-    encryption_key_sid = models.CharField(max_length=34, null=True, blank=True)
-    encryption_enabled = models.BooleanField(default=False)
-    date_created = models.DateTimeField(auto_now_add=True)
-    date_updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "composition settings"

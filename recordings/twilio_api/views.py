@@ -8,10 +8,11 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.client_ip import client_ip
@@ -75,6 +76,12 @@ class TwilioAPIView(APIView):
 
     def serializer_context(self) -> dict[str, str]:
         return {"base_url": api_base_url(self.request)}
+
+
+def media_found(url: str) -> Response:
+    """Answer a /Media request: a 302 to the file's signed URL, which the body repeats (as
+    Twilio's ``redirect_to``) for clients that do not follow redirects."""
+    return Response({"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url})
 
 
 @extend_schema(exclude=True)

@@ -214,15 +214,10 @@ class RecordingRules(models.Model):
         return f"rules of {self.room_id}"
 
 
-class RecordingSettings(models.Model):
-    """An account's recording defaults."""
+class StorageSettingsFields(models.Model):
+    """Where an account's new media goes and whether it is encrypted: the fields the recording
+    settings (/v1/RecordingSettings/Default, reference §7) and the composition settings share."""
 
-    account = models.OneToOneField(
-        Account, on_delete=models.CASCADE, primary_key=True, related_name="recording_settings"
-    )
-    # Used when a room is created without RecordParticipantsOnConnect (seed 001).
-    record_participants_on_connect = models.BooleanField(default=False)
-    # /v1/RecordingSettings/Default (reference §7): external S3 storage and encryption.
     friendly_name = models.CharField(max_length=255, blank=True, default="")
     aws_credentials_sid = models.CharField(max_length=34, null=True, blank=True)
     aws_s3_url = models.URLField(max_length=1024, null=True, blank=True)
@@ -232,6 +227,19 @@ class RecordingSettings(models.Model):
     encryption_enabled = models.BooleanField(default=False)
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class RecordingSettings(StorageSettingsFields):
+    """An account's recording defaults."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="recording_settings"
+    )
+    # Used when a room is created without RecordParticipantsOnConnect (seed 001).
+    record_participants_on_connect = models.BooleanField(default=False)
 
     class Meta:
         db_table = "recordings_recordingsettings"

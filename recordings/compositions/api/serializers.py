@@ -3,8 +3,9 @@
 
 from rest_framework import serializers
 
-from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
+from recordings.compositions.models import Composition, CompositionHook
 from recordings.video.api.serializers import TwilioDateTimeField
+from recordings.video.api.settings import RecordingSettingsSerializer
 
 
 class _SpecFields(serializers.Serializer):
@@ -53,15 +54,7 @@ class CompositionHookSerializer(_SpecFields):
         return f"{self.context['base_url']}/v1/CompositionHooks/{hook.sid}"
 
 
-class CompositionSettingsSerializer(serializers.Serializer):
-    account_sid = serializers.CharField(source="account_id")
-    friendly_name = serializers.CharField(allow_null=True)
-    aws_credentials_sid = serializers.CharField(allow_null=True)
-    aws_s3_url = serializers.CharField(allow_null=True)
-    aws_storage_enabled = serializers.BooleanField()
-    encryption_key_sid = serializers.CharField(allow_null=True)
-    encryption_enabled = serializers.BooleanField()
-    url = serializers.SerializerMethodField()
+class CompositionSettingsSerializer(RecordingSettingsSerializer):
+    """The ``video.v1.composition_settings`` resource: the recording settings' storage fields."""
 
-    def get_url(self, row: CompositionSettings) -> str:
-        return self.context["base_url"] + "/v1/CompositionSettings/Default"
+    path = "/v1/CompositionSettings/Default"

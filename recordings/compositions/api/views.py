@@ -31,6 +31,7 @@ from recordings.twilio_api.views import (
     REDIRECT,
     TwilioAPIView,
     actor_of,
+    media_found,
 )
 from recordings.video.api.serializers import ListMetaSerializer
 from recordings.video.api.settings import RecordingSettingsParams, settings_invalid
@@ -142,9 +143,7 @@ class CompositionMedia(_CompositionView):
             content_type=CONTENT_TYPE_FOR_FORMAT[composition.format],
             disposition=disposition,
         )
-        return Response(
-            {"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url}
-        )
+        return media_found(url)
 
 
 class CompositionHookList(TwilioListView):

@@ -71,8 +71,10 @@ class RecordingSettingsSerializer(serializers.Serializer):
     encryption_enabled = serializers.BooleanField()
     url = serializers.SerializerMethodField()
 
+    path = "/v1/RecordingSettings/Default"
+
     def get_url(self, row) -> str:
-        return self.context["base_url"] + "/v1/RecordingSettings/Default"
+        return self.context["base_url"] + self.path
 
 
 class PublicKeyParams(serializers.Serializer):

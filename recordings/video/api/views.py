@@ -24,6 +24,7 @@ from recordings.twilio_api.views import (
     REDIRECT,
     TwilioAPIView,
     actor_of,
+    media_found,
 )
 from recordings.video import selectors, services
 from recordings.video.api.filters import (
@@ -152,9 +153,7 @@ class _RecordingInstanceView(RoomAPIView):
             content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
             disposition=disposition,
         )
-        return Response(
-            {"redirect_to": url}, status=status.HTTP_302_FOUND, headers={"Location": url}
-        )
+        return media_found(url)
 
 
 class RecordingList(_RecordingListView):
