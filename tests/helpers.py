@@ -58,31 +58,56 @@ INVALID_RULES = {
 
 class _FormInputs(HTMLParser):
     """Collect the inputs of one form of a page (by action, and id if given), as a browser would
-    post them."""
+    post them: inputs (checkboxes when ticked), each select's selected option (else its first),
+    and textareas."""
 
     def __init__(self, action: str, form_id: str | None = None):
         super().__init__()
         self.action, self.form_id = action, form_id
         self.inside, self.data = False, {}
+        self.select: str | None = None  # the select being read, until its first option is known
+        self.chosen: dict[str, str] = {}
+        self.textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("action") == self.action:
             self.inside = self.form_id is None or attrs.get("id") == self.form_id
-        elif tag == "input" and self.inside and self._posted(attrs):
+        elif not self.inside or attrs.get("name") == "csrfmiddlewaretoken":
+            return
+        elif tag == "input" and self._posted(attrs):
             self.data.setdefault(attrs["name"], []).append(attrs.get("value", ""))
+        elif tag == "select" and attrs.get("name"):
+            self.select = attrs["name"]
+        elif tag == "option" and self.select is not None:
+            value = attrs.get("value", "")
+            if "selected" in attrs or self.select not in self.chosen:
+                self.chosen[self.select] = value
+        elif tag == "textarea" and attrs.get("name"):
+            self.textarea = attrs["name"]
+            self.data[self.textarea] = [""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.data[self.textarea][0] += data
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
+        elif tag == "select" and self.select is not None:
+            self.data[self.select] = [self.chosen.get(self.select, "")]
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            # A browser drops the one newline that may follow the opening tag.
+            self.data[self.textarea][0] = self.data[self.textarea][0].removeprefix("\n")
+            self.textarea = None
 
     @staticmethod
     def _posted(attrs: dict) -> bool:
-        # Unticked checkboxes are not posted; the CSRF token comes from the test client.
-        return attrs.get("type") != "checkbox" and attrs.get("name") not in (
-            None,
-            "csrfmiddlewaretoken",
-        )
+        # Unticked checkboxes are not posted.
+        if attrs.get("type") == "checkbox" and "checked" not in attrs:
+            return False
+        return attrs.get("name") is not None
 
 
 def form_data(page: str, action: str, form_id: str | None = None) -> dict[str, list[str]]:

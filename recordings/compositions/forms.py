@@ -15,6 +15,7 @@ from recordings.compositions.layout import parse_resolution
 from recordings.compositions.models import CompositionHook
 from recordings.compositions.presets import FEATURING, RESOLUTIONS, Preset, preset_layout
 from recordings.compositions.spec import Spec, spec_clean
+from recordings.lifecycle.choices import CallbackMethod
 from recordings.lifecycle.filters import PAGE_SIZES
 from recordings.video.forms import sid_or_name
 
@@ -151,8 +152,20 @@ class HookForm(forms.Form):
         label="Audio sources",
         help_text="Track names or patterns, separated by spaces; * for every audio track.",
     )
+    audio_sources_excluded = forms.CharField(
+        required=False, label="Audio sources excluded", help_text="Separated by spaces."
+    )
     resolution = _resolution_field()
     format = forms.ChoiceField(choices=FORMATS, initial=CompositionFormat.MP4)
+    trim = forms.BooleanField(
+        required=False, initial=True, help_text="Cut the stretches where no track has media."
+    )
+    status_callback = forms.URLField(
+        required=False, max_length=1024, label="Status callback URL", assume_scheme="https"
+    )
+    status_callback_method = forms.ChoiceField(
+        choices=CallbackMethod.choices, initial=CallbackMethod.POST, label="Callback method"
+    )
 
     @classmethod
     def of(cls, hook: CompositionHook, data: QueryDict | None = None) -> "HookForm":
@@ -165,8 +178,12 @@ class HookForm(forms.Form):
                 "preset": "custom",
                 "video_layout": json.dumps(hook.video_layout, indent=2),
                 "audio_sources": " ".join(hook.audio_sources),
+                "audio_sources_excluded": " ".join(hook.audio_sources_excluded),
                 "resolution": hook.resolution,
                 "format": hook.format,
+                "trim": hook.trim,
+                "status_callback": hook.status_callback or "",
+                "status_callback_method": hook.status_callback_method,
             },
         )
         form.fields["resolution"] = _resolution_field(hook.resolution)
@@ -185,6 +202,10 @@ class HookForm(forms.Form):
         return spec_clean(
             video_layout=layout,
             audio_sources=data["audio_sources"].split(),
+            audio_sources_excluded=data["audio_sources_excluded"].split(),
             resolution=data["resolution"],
             format=data["format"],
+            trim=data["trim"],
+            status_callback=data["status_callback"] or None,
+            status_callback_method=data["status_callback_method"],
         )

@@ -473,9 +473,13 @@ def test_a_room_page_without_compositions_does_not_refresh(console_client, room)
 
 
 def hook_post(client, url=None, **data):
+    """Post the hook form as a browser would (its fields as the page fills them), changed."""
+    url = url or reverse("compositions:hooks")
+    fields = form_data(page(client.get(url)), url)
     return client.post(
-        url or reverse("compositions:hooks"),
+        url,
         {
+            **fields,
             "friendly_name": "every room",
             "enabled": "on",
             "preset": "grid",
@@ -485,6 +489,34 @@ def hook_post(client, url=None, **data):
             **data,
         },
     )
+
+
+def test_editing_a_hook_keeps_what_the_api_gave_it(console_client, account):
+    hook = services.hook_create(
+        account=account,
+        friendly_name="api hook",
+        enabled=True,
+        spec=spec_clean(
+            audio_sources=["*"],
+            audio_sources_excluded=["bot*"],
+            trim=False,
+            status_callback="http://127.0.0.1:9/hooks",
+            status_callback_method="GET",
+        ),
+        actor=SYSTEM,
+    )
+    client = console_client("admin")
+    url = reverse("compositions:hook-edit", args=[hook.sid])
+
+    response = client.post(url, form_data(page(client.get(url)), url))
+
+    assert response.status_code == 302, response.content
+    hook.refresh_from_db()
+    assert (hook.status_callback, hook.status_callback_method) == (
+        "http://127.0.0.1:9/hooks",
+        "GET",
+    )
+    assert (hook.audio_sources_excluded, hook.trim) == (["bot*"], False)
 
 
 @pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("member", 403), ("admin", 200)])
