@@ -102,8 +102,13 @@ def test_it_waits_for_media_still_arriving_then_composes_what_came(room, setting
     Recording.objects.filter(room=room, track_name="b-audio").update(status="processing")
     composition = enqueued(room)
 
+    before = timezone.now()
     assert services.composition_run(sid=composition.sid) is services.Outcome.WAIT
-    assert Composition.objects.get(pk=composition.pk).status == "enqueued"
+    waiting = Composition.objects.get(pk=composition.pk)
+    assert waiting.status == "enqueued"
+    # Its task polls it: the sweeper does not queue another while it waits.
+    assert waiting.date_updated >= before
+    assert services.compositions_resume() == 0
 
     settings.COMPOSITION_MEDIA_WAIT_SECONDS = 0
     assert services.composition_run(sid=composition.sid) is services.Outcome.DONE

@@ -99,6 +99,9 @@ def _claim(sid: str) -> Composition | Outcome:
     ):
         return Outcome.BUSY
     if _media_pending(composition):
+        # Touched, so that the sweeper leaves it to the task that polls it.
+        composition.date_updated = timezone.now()
+        composition.save(update_fields=["date_updated"])
         return Outcome.WAIT
     composition.status = CompositionStatus.PROCESSING
     composition.attempts += 1
