@@ -111,6 +111,13 @@ def test_create_compose_fetch_list_media_and_delete(client, live_server, room, t
 
     status, body = raw(client, "GET", f"{live_server.url}/v1/Compositions/{created.sid}/Media")
     assert status == 302
+    # Seekable in a browser: a Range request is answered with that range.
+    ranged = requests.get(body["redirect_to"], headers={"Range": "bytes=0-99"}, timeout=10)
+    assert (ranged.status_code, len(ranged.content)) == (206, 100)
+    assert ranged.headers["Content-Type"] == "video/mp4"
+    assert ranged.content[4:8] == b"ftyp"
+    whole = requests.get(body["redirect_to"], timeout=10).content
+    assert whole.index(b"moov") < whole.index(b"mdat")  # faststart: playable while it downloads
     media = decoded(body["redirect_to"], tmp_path)
     assert media["codecs"] == {"h264", "aac"}
     assert media["size"] == (320, 240)
