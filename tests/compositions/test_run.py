@@ -173,3 +173,19 @@ def test_a_hook_that_cannot_compose_a_room_calls_its_failure_back(account, clien
     failed = CallbackDelivery.objects.get(event="composition-hook-failed")
     assert failed.params["RoomSid"] == room.sid
     assert "matches" in failed.params["ErrorMessage"]
+
+
+def test_the_same_room_and_spec_give_the_same_file_length_and_frames(room, settings):
+    import av
+
+    grid = {"grid": {"video_sources": ["*"]}}
+    made = [enqueued(room, video_layout=grid, format="mp4") for _ in range(2)]
+    shapes = []
+    for composition in made:
+        services.composition_run(sid=composition.sid)
+        done = Composition.objects.get(pk=composition.pk)
+        with av.open(str(settings.MEDIA_ROOT / done.media_key)) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+            shapes.append((container.duration, frames, done.duration))
+
+    assert shapes[0] == shapes[1]
