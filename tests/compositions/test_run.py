@@ -3,6 +3,7 @@ waiting for a room's late media, the sweeper, and failures told by callback."""
 
 from datetime import timedelta
 
+import av
 import pytest
 from django.utils import timezone
 
@@ -176,8 +177,6 @@ def test_a_hook_that_cannot_compose_a_room_calls_its_failure_back(account, clien
 
 
 def test_the_same_room_and_spec_give_the_same_file_length_and_frames(room, settings):
-    import av
-
     grid = {"grid": {"video_sources": ["*"]}}
     made = [enqueued(room, video_layout=grid, format="mp4") for _ in range(2)]
     shapes = []
