@@ -28,6 +28,7 @@ from typing import Literal
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from recordings.compositions.layout import Source, layout_at
 
@@ -81,6 +82,9 @@ class _VideoTrack:
         self._first = (self._next.time or 0.0) if self._next is not None else 0.0
         self._frame: av.VideoFrame | None = None
         self._scaled: tuple[av.VideoFrame, int, int, av.VideoFrame] | None = None
+        # One scaler for the track: frame.reformat sets up a new one (and its threads) per call,
+        # ten times the cost of the scaling itself. One thread: the codecs keep the cores busy.
+        self._scaler = VideoReformatter()
         self.start = start
         width, height = stream.codec_context.width, stream.codec_context.height
         end = start + _duration(self.container, stream)
@@ -100,7 +104,9 @@ class _VideoTrack:
         if frame is None:
             return None
         if self._scaled is None or self._scaled[:3] != (frame, width, height):
-            image = frame.reformat(width=width, height=height, format="yuv420p")
+            image = self._scaler.reformat(
+                frame, width=width, height=height, format="yuv420p", threads=1
+            )
             self._scaled = (frame, width, height, image)
         return self._scaled[3]
 
