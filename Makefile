@@ -43,11 +43,13 @@ $(BENCH_STAMP): $(INSTALLED)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.compose
 
 # Tiny sizes, every answer checked, no timing asserted (run by CI).
 bench-smoke: $(BENCH_STAMP)
 	$(PY) -m bench.run --smoke
 	$(PY) -m bench.voice_memory --smoke
+	$(PY) -m bench.compose --smoke
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -33,6 +33,7 @@ from typing import Literal, NamedTuple
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from recordings.compositions.layout import DEFAULT_LAYOUT, LayoutPlan, Region, Source
 
@@ -89,11 +90,16 @@ class _VideoTrack:
         path, start = video.path, video.start
         self.container = av.open(str(path))
         stream = self.container.streams.video[0]
+        # Frame threads: decoding the cameras is a third of the work, and x264 leaves a core idle.
+        stream.thread_type = "AUTO"
         self._frames: Iterator[av.VideoFrame] = self.container.decode(stream)
         self._next: av.VideoFrame | None = next(self._frames, None)
         self._first = (self._next.time or 0.0) if self._next is not None else 0.0
         self._frame: av.VideoFrame | None = None
-        self._scaled: tuple[av.VideoFrame, int, int, np.ndarray] | None = None
+        self._scaled: tuple[av.VideoFrame, int, int, av.VideoFrame] | None = None
+        # One scaler for the track: frame.reformat sets up a new one (and its threads) per call,
+        # ten times the cost of the scaling itself. One thread: the codecs keep the cores busy.
+        self._scaler = VideoReformatter()
         self.start = start
         width, height = stream.codec_context.width, stream.codec_context.height
         end = start + _duration(self.container, stream)
@@ -106,13 +112,18 @@ class _VideoTrack:
             self._frame, self._next = self._next, next(self._frames, None)
         return self._frame
 
-    def scaled(self, t: float, width: int, height: int) -> np.ndarray | None:
-        """Return the frame at ``t`` as RGB at this size, scaling each decoded frame once."""
+    def scaled(self, t: float, width: int, height: int) -> av.VideoFrame | None:
+        """Return the frame at ``t`` as 4:2:0 YUV at this size, scaling each decoded frame once.
+
+        Cameras send 4:2:0 already, so this only scales: no trip through RGB and back.
+        """
         frame = self.at(t)
         if frame is None:
             return None
         if self._scaled is None or self._scaled[:3] != (frame, width, height):
-            image = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+            image = self._scaler.reformat(
+                frame, width=width, height=height, format="yuv420p", threads=1
+            )
             self._scaled = (frame, width, height, image)
         return self._scaled[3]
 
@@ -162,6 +173,36 @@ class _AudioTrack:
         if drop:
             self._buffer = self._buffer[:, drop:]
             self._buffer_start += drop
+
+
+def _planes(frame: av.VideoFrame) -> list[np.ndarray]:
+    """Return views of a 4:2:0 frame's Y, U and V planes (rows x visible width)."""
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(memoryview(plane), dtype=np.uint8).reshape(-1, plane.line_size)
+        views.append(rows[: plane.height, : plane.width])
+    return views
+
+
+def _black(width: int, height: int) -> av.VideoFrame:
+    """Return a new black 4:2:0 frame (limited range: Y 16, U and V 128).
+
+    A new one per output frame, because the encoder may still hold the previous one.
+    """
+    frame = av.VideoFrame(width, height, "yuv420p")
+    luma, *chroma = _planes(frame)
+    luma.fill(16)
+    for plane in chroma:
+        plane.fill(128)
+    return frame
+
+
+def _paste(canvas: av.VideoFrame, image: av.VideoFrame, x: int, y: int) -> None:
+    """Copy a 4:2:0 image onto the canvas with its top-left corner at (x, y)."""
+    for scale, target, source in zip((1, 2, 2), _planes(canvas), _planes(image), strict=True):
+        left, top = x // scale, y // scale
+        rows, columns = source.shape
+        target[top : top + rows, left : left + columns] = source
 
 
 def spans(intervals: Sequence[tuple[float, float]], *, trim: bool) -> list[tuple[float, float]]:
@@ -235,6 +276,8 @@ def compose(
             video_stream.pix_fmt = "yuv420p"
             video_stream.bit_rate = 1_000_000
             video_stream.options = dict(output.video_options)
+            # PyAV asks for slice threads; x264's frame threads (ffmpeg's default) do more per core.
+            video_stream.thread_type = "AUTO"
         if audios:
             audio_stream = out.add_stream(output.audio_codec, rate=SAMPLE_RATE, layout="stereo")
 
@@ -243,14 +286,11 @@ def compose(
             for k in range(count):
                 t = start + k / FPS
                 if video_stream is not None:
-                    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+                    frame = _black(width, height)
                     for place in plan.placements_at(t):
                         image = by_sid[place.source.sid].scaled(t, place.width, place.height)
                         if image is not None:
-                            canvas[
-                                place.y : place.y + place.height, place.x : place.x + place.width
-                            ] = image
-                    frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+                            _paste(frame, image, place.x, place.y)
                     frame.pts, frame.time_base = index, Fraction(1, FPS)
                     out.mux(video_stream.encode(frame))
                 if audio_stream is not None:
