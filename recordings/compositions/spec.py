@@ -13,6 +13,8 @@ from typing import Any
 from recordings.compositions.choices import CompositionFormat
 from recordings.compositions.exceptions import InvalidComposition
 from recordings.compositions.layout import (
+    MAX_PATTERN_LENGTH,
+    MAX_PATTERNS,
     LayoutError,
     Region,
     layout_json,
@@ -21,9 +23,6 @@ from recordings.compositions.layout import (
 )
 from recordings.lifecycle.choices import CallbackMethod
 from recordings.lifecycle.delivery import callback_url_check
-
-MAX_SOURCES = 100  # patterns per AudioSources / AudioSourcesExcluded list
-MAX_PATTERN = 128  # a track name is at most 128 characters
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,13 @@ def spec_of(row: Any) -> Spec:
 
 def _patterns(parameter: str, values: Sequence[str]) -> list[str]:
     patterns = [v for v in values if v != ""]
-    if len(patterns) > MAX_SOURCES:
-        raise InvalidComposition(parameter, f"at most {MAX_SOURCES} track names")
+    if len(patterns) > MAX_PATTERNS:
+        raise InvalidComposition(parameter, f"at most {MAX_PATTERNS} track names")
     for value in patterns:
-        if len(value) > MAX_PATTERN or not value.isprintable():
+        if len(value) > MAX_PATTERN_LENGTH or not value.isprintable():
             raise InvalidComposition(
-                parameter, f"{value[:40]!r} is not a track name (printable, up to {MAX_PATTERN})"
+                parameter,
+                f"{value[:40]!r} is not a track name (printable, up to {MAX_PATTERN_LENGTH})",
             )
     return list(dict.fromkeys(patterns))
 
