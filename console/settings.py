@@ -352,6 +352,8 @@ COMPOSITION_STALL_SECONDS = env.int("COMPOSITION_STALL_SECONDS", default=300)
 # (polling every COMPOSITION_MEDIA_POLL_SECONDS) before composing what arrived.
 COMPOSITION_MEDIA_WAIT_SECONDS = env.int("COMPOSITION_MEDIA_WAIT_SECONDS", default=3600)
 COMPOSITION_MEDIA_POLL_SECONDS = env.int("COMPOSITION_MEDIA_POLL_SECONDS", default=10)
+# Seed 001: "The maximum size of all selected Recordings for a Composition is 40 GB."
+COMPOSITION_MAX_SOURCE_BYTES = env.int("COMPOSITION_MAX_SOURCE_BYTES", default=40 * 10**9)
 CALLBACK_RETRY_BASE_SECONDS = env.float("CALLBACK_RETRY_BASE_SECONDS", default=5.0)
 
 # OUTBOUND --------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from django.conf import settings
+
 from recordings.compositions.exceptions import NotComposable
 from recordings.compositions.render import VideoInput, compose
 from recordings.compositions.sources import Chosen, choose, fetch, room_media, start_seconds
@@ -25,11 +27,18 @@ class Rendered(NamedTuple):
 def _refuse_unless_composable(chosen: Chosen, room: Room) -> None:
     if not chosen:
         raise NotComposable(f"No track of room {room.sid} matches the VideoLayout or AudioSources")
-    encrypted = sorted(r.sid for r in [*chosen.video, *chosen.audio] if r.encryption_key)
+    recordings = [*chosen.video, *chosen.audio]
+    encrypted = sorted(r.sid for r in recordings if r.encryption_key)
     if encrypted:
         raise NotComposable(
             f"Encrypted recordings cannot be composed: {', '.join(encrypted[:5])}"
             + (" and more" if len(encrypted) > 5 else "")
+        )
+    size = sum(r.size or 0 for r in recordings)
+    if size > settings.COMPOSITION_MAX_SOURCE_BYTES:
+        raise NotComposable(
+            f"The selected recordings hold {size:,} bytes; a composition takes at most "
+            f"{settings.COMPOSITION_MAX_SOURCE_BYTES:,}"
         )
 
 

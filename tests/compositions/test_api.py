@@ -19,6 +19,7 @@ from recordings.compositions.models import Composition
 from recordings.devtools.simulator import simulate_room
 from recordings.lifecycle.models import CallbackDelivery
 from recordings.media.store import get_media_store
+from recordings.video.models import Recording
 from tests.twilio_helpers import reference, reference_response_schema, schema_errors, twilio_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -430,3 +431,15 @@ def test_the_readme_layout_example_composes(client, live_server, account, tmp_pa
     _, body = raw(client, "GET", f"{live_server.url}/v1/Compositions/{created.sid}/Media")
     media = decoded(body["redirect_to"], tmp_path)
     assert media["size"] == (1280, 720) and media["codecs"] == {"h264", "aac"}
+
+
+def test_selected_recordings_over_40_gb_are_refused(client, live_server, room):
+    Recording.objects.filter(room=room, track_name="alice-audio").update(size=40 * 10**9)
+
+    status, body = raw(
+        client, "POST", f"{live_server.url}/v1/Compositions", RoomSid=room.sid, AudioSources="*"
+    )
+
+    assert (status, body["code"]) == (400, 20001)
+    assert "a composition takes at most 40,000,000,000" in body["message"]
+    assert client.video.v1.compositions.create(room_sid=room.sid, audio_sources=["bob*"]).sid
