@@ -169,14 +169,15 @@ def ffmpeg_command(tracks: list[Track], out: Path) -> list[str]:
 
 def child_compose(tracks_json: str, out: str, profile: str | None) -> None:
     """Compose the room in this process (spawned by ``_measure``), under cProfile if asked."""
-    from recordings.compositions.render import compose
+    from recordings.compositions.render import VideoInput, compose
 
     tracks = [Track(Path(v), Path(a), s) for v, a, s in json.loads(tracks_json)]
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
     compose(
-        [(t.video, t.start) for t in tracks],
+        # Named as simulated rooms name cameras; compose()'s default layout is the grid of all.
+        [VideoInput(t.video, t.start, f"p{i}-cam") for i, t in enumerate(tracks)],
         [(t.audio, t.start) for t in tracks],
         resolution=SIZE,
         fmt="mp4",
