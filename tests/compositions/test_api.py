@@ -443,3 +443,19 @@ def test_selected_recordings_over_40_gb_are_refused(client, live_server, room):
     assert (status, body["code"]) == (400, 20001)
     assert "a composition takes at most 40,000,000,000" in body["message"]
     assert client.video.v1.compositions.create(room_sid=room.sid, audio_sources=["bob*"]).sid
+
+
+def test_a_status_callback_to_an_internal_address_is_refused(client, live_server, room, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []  # the production default
+
+    for url in ("http://127.0.0.1:8000/hook", "http://169.254.169.254/latest/meta-data"):
+        status, body = raw(
+            client,
+            "POST",
+            f"{live_server.url}/v1/Compositions",
+            RoomSid=room.sid,
+            AudioSources="*",
+            StatusCallback=url,
+        )
+        assert (status, body["code"]) == (400, 21609), url
+    assert not Composition.objects.exists()
