@@ -25,14 +25,17 @@ run: $(INSTALLED)
 	$(VENV)/bin/celery -A console worker --beat -Q celery,compositions --loglevel INFO --concurrency 2 & \
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
 
+# Tests run in parallel, one process per core (pytest-xdist): each has a test database of its own.
 test: $(INSTALLED)
-	$(PY) -m pytest -m "not integration" -q
+	$(PY) -m pytest -m "not integration" -q -n auto
 
-# The whole suite against PostgreSQL, with a real Celery worker on Redis for the integration tests.
+# The whole suite against PostgreSQL: in parallel, then the integration tests one at a time, since
+# they share one real Celery worker (on Redis) and its queues.
+ON_SERVICES := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
 test-integration: $(INSTALLED)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
-	$(PY) -m pytest -q --create-db
+	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m "not integration" -n auto
+	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration
 
 # Benchmarks against PostgreSQL and Redis on loopback (bench/README.md). BENCH_ARGS=--big: 10M rows.
 BENCH_STAMP := $(VENV)/.bench-stamp
