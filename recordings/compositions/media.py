@@ -1,5 +1,6 @@
-"""Where a composition's file is: our store, or its account's own bucket."""
+"""Where a composition's file is (our store, or its account's own bucket), and its signed URL."""
 
+from recordings.compositions.choices import CONTENT_TYPE_FOR_FORMAT
 from recordings.compositions.models import Composition, CompositionSettings
 from recordings.media.external import stored_at
 from recordings.media.store import MediaStore
@@ -8,16 +9,21 @@ from recordings.media.store import MediaStore
 def media_store_for(composition: Composition) -> MediaStore:
     """Return the store holding a composition's file: its account's bucket (read with the
     credentials its composition settings name now), or ours."""
-    credentials_sid = None
-    if composition.media_external_location:
-        credentials_sid = (
-            CompositionSettings.objects.filter(account_id=composition.account_id)
-            .values_list("aws_credentials_sid", flat=True)
-            .first()
-        )
     return stored_at(
         account_id=composition.account_id,
         key=composition.media_key,
         external_location=composition.media_external_location,
-        credentials_sid=credentials_sid,
+        settings_model=CompositionSettings,
+    )
+
+
+def media_url(composition: Composition, *, base_url: str, ttl: int, disposition: str) -> str:
+    """Return a signed, expiring URL of a composition's file (the API's and the console's)."""
+    return media_store_for(composition).url(
+        base_url=base_url,
+        key=composition.media_key,
+        sid=composition.sid,
+        ttl=ttl,
+        content_type=CONTENT_TYPE_FOR_FORMAT[composition.format],
+        disposition=disposition,
     )

@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from botocore.exceptions import ClientError
 from django.conf import settings
+from django.db.models import Model
 
 from console.models import AwsCredential
 from recordings.media.s3 import S3MediaStore
@@ -167,12 +168,18 @@ def destination(options: StorageSettings | None, key: str) -> tuple[MediaStore, 
 
 
 def stored_at(
-    *, account_id: str, key: str, external_location: str | None, credentials_sid: str | None
+    *, account_id: str, key: str, external_location: str | None, settings_model: type[Model]
 ) -> MediaStore:
-    """Return the store holding a file: its account's bucket (read with the credentials its
-    settings name now) when it has an external location, or ours."""
+    """Return the store holding a file: its account's bucket when it has an external location,
+    read with the credentials the account's row of ``settings_model`` (the recording or the
+    composition settings) names now; else ours."""
     if not external_location:
         return get_media_store()
+    credentials_sid = (
+        settings_model._default_manager.filter(account_id=account_id)
+        .values_list("aws_credentials_sid", flat=True)
+        .first()
+    )
     # The bucket's path is what the key holds before the account's own prefix.
     root = key[: max(key.find(f"{account_id}/"), 0)]
     return external_store(

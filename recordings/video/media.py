@@ -7,17 +7,10 @@ from recordings.video.models import Recording, RecordingSettings
 
 def media_store_for(recording: Recording) -> MediaStore:
     """Return the store holding a recording's media: its account's bucket (read with the
-    credentials the account's settings name now), or ours."""
-    credentials_sid = None
-    if recording.media_external_location:
-        credentials_sid = (
-            RecordingSettings.objects.filter(account_id=recording.account_id)
-            .values_list("aws_credentials_sid", flat=True)
-            .first()
-        )
+    credentials the account's recording settings name now), or ours."""
     return stored_at(
         account_id=recording.account_id,
         key=recording.media_key,
         external_location=recording.media_external_location,
-        credentials_sid=credentials_sid,
+        settings_model=RecordingSettings,
     )

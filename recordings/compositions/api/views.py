@@ -17,9 +17,9 @@ from recordings.compositions.api.serializers import (
     CompositionSerializer,
     CompositionSettingsSerializer,
 )
-from recordings.compositions.choices import CONTENT_TYPE_FOR_FORMAT, CompositionStatus
+from recordings.compositions.choices import CompositionStatus
 from recordings.compositions.filters import CompositionFilter
-from recordings.compositions.media import media_store_for
+from recordings.compositions.media import media_url
 from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import api_base_url
@@ -135,15 +135,9 @@ class CompositionMedia(_CompositionView):
         )
         if not composition.has_media:
             raise not_found(request.path.removeprefix("/v1"))
-        url = media_store_for(composition).url(
-            base_url=api_base_url(request),
-            key=composition.media_key,
-            sid=composition.sid,
-            ttl=ttl,
-            content_type=CONTENT_TYPE_FOR_FORMAT[composition.format],
-            disposition=disposition,
+        return media_found(
+            media_url(composition, base_url=api_base_url(request), ttl=ttl, disposition=disposition)
         )
-        return media_found(url)
 
 
 class CompositionHookList(TwilioListView):

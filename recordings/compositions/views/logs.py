@@ -19,14 +19,12 @@ from console.services import Actor
 from recordings.compositions import selectors, services
 from recordings.compositions.api.serializers import CompositionSerializer
 from recordings.compositions.choices import (
-    CONTENT_TYPE_FOR_FORMAT,
-    CompositionFormat,
     CompositionStatus,
 )
 from recordings.compositions.filters import CompositionFilter
 from recordings.compositions.forms import CompositionFilterForm
 from recordings.compositions.kind import COMPOSITION
-from recordings.compositions.media import media_store_for
+from recordings.compositions.media import media_url
 from recordings.compositions.models import Composition
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingStillProcessing
@@ -150,12 +148,10 @@ class CompositionMediaView(AccountPageMixin, View):
         if not composition.has_media:
             raise Http404("This composition has no media")
         return media_redirect(
-            media_store_for(composition).url(
+            media_url(
+                composition,
                 base_url=api_base_url(request),
-                key=composition.media_key,
-                sid=composition.sid,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,
-                content_type=CONTENT_TYPE_FOR_FORMAT[CompositionFormat(composition.format)],
                 disposition=disposition(request, f"{composition.sid}.{composition.format}"),
             )
         )
