@@ -177,10 +177,19 @@ class BackgroundLoad:
         self.stats = None
 
     def __enter__(self) -> "BackgroundLoad":
+        ready = Path(f"{self.out}.ready")
         self.out.unlink(missing_ok=True)
+        ready.unlink(missing_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.load", *self.args], cwd=REPO, env={**os.environ}
         )
+        # Until it is ready, a SIGTERM would kill it before it writes OUT (seen in CI when the
+        # work measured beside it took less time than its start).
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("the background client did not start")
+            time.sleep(0.01)
         return self
 
     def __exit__(self, *exc) -> None:
