@@ -20,10 +20,8 @@ install: $(INSTALLED)
 run: $(INSTALLED)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py seed_demo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A console worker --beat -Q celery,compositions --loglevel INFO --concurrency 2 & \
-	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+	$(PY) manage.py seed_demo --verbosity 0
+	$(PY) manage.py serve_local
 
 # Tests run in parallel, one process per core (pytest-xdist): each has a test database of its own.
 test: $(INSTALLED)

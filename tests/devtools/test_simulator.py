@@ -2,16 +2,20 @@
 
 import json
 import shutil
+from datetime import timedelta
 from io import StringIO
 from urllib.parse import urlencode
 
 import av
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from console.models import Account
 from recordings.compositions.media import media_store_for
 from recordings.compositions.models import Composition
+from recordings.compositions.sources import start_seconds
+from recordings.devtools import demo
 from recordings.media.probe import MediaInfo, api_duration, probe
 from recordings.media.store import get_media_store
 from recordings.video.choices import RecordingStatus, RoomStatus
@@ -193,7 +197,8 @@ def test_plain_output_summarises_the_room(account):
     assert out.getvalue().strip() == f"Room {room.sid} (completed): 2 recordings (completed)"
 
 
-def test_seed_demo_creates_the_demo_account_once(settings, tmp_path):
+def test_seed_demo_creates_the_demo_account_once(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "HISTORY_ROOMS", 6)
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
 
@@ -208,24 +213,38 @@ def test_seed_demo_creates_the_demo_account_once(settings, tmp_path):
     assert account.sid in first.getvalue() and credentials["password"] in first.getvalue()
 
     rooms = {room.unique_name: room for room in Room.objects.filter(account=account)}
-    assert {name: room.status for name, room in rooms.items()} == {
+    named = {name: rooms.pop(name) for name in ("weekly-sync", "support-call", "standup-live")}
+    assert {name: room.status for name, room in named.items()} == {
         "weekly-sync": "completed",
         "support-call": "completed",
         "standup-live": "in-progress",
     }
     statuses = {
         name: sorted(Recording.objects.filter(room=room).values_list("status", flat=True))
-        for name, room in rooms.items()
+        for name, room in named.items()
     }
     assert statuses == {
         "weekly-sync": ["completed"] * 7,
         "support-call": ["completed", "deleted"],
         "standup-live": ["processing"] * 4,
     }
+    # The history: finished rooms spread over the last month, every one with its recordings.
+    assert len(rooms) == 6
+    now = timezone.now()
+    for room in rooms.values():
+        assert room.status == "completed"
+        assert now - timedelta(days=31) < room.date_created < now - timedelta(hours=12)
+        for recording in Recording.objects.filter(room=room):
+            assert room.date_created <= recording.date_created <= room.end_time
+            # Moved with their room: players still place them at the room's start.
+            assert start_seconds(recording) == pytest.approx(
+                (recording.date_created - room.date_created).total_seconds(), abs=1
+            )
+    assert Recording.objects.filter(room__in=rooms.values(), status="deleted").exists()
     for recording in Recording.objects.filter(account=account, status="completed"):
         assert_real_media(recording, tmp_path, seconds=recording.room.simulated_seconds)
     (composition,) = Composition.objects.filter(account=account)
-    assert (composition.room, composition.status) == (rooms["weekly-sync"], "completed")
+    assert (composition.room, composition.status) == (named["weekly-sync"], "completed")
     with (
         media_store_for(composition).open(composition.media_key) as media,
         av.open(media) as container,
@@ -242,7 +261,8 @@ def test_seed_demo_creates_the_demo_account_once(settings, tmp_path):
 
     second = StringIO()
     call_command("seed_demo", stdout=second)
-    assert second.getvalue() == first.getvalue()
+    assert first.getvalue().startswith("Creating the demo account")
+    assert first.getvalue().endswith(second.getvalue())
     assert [
         Account.objects.count(),
         Room.objects.count(),
