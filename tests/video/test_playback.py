@@ -209,9 +209,7 @@ def test_a_viewer_cannot_fetch_the_rendition(account, console_client):
     assert not get_media_store().exists(playback.rendition_key(recording))
 
 
-def test_another_account_cannot_fetch_the_rendition(
-    account, other_account, console_client, client
-):
+def test_another_account_cannot_fetch_the_rendition(account, other_account, console_client, client):
     recording = record(account, Codec.VP8)
     console_client("owner", in_account=other_account)
     assert client.get(reverse("recordings:playback", args=[recording.sid])).status_code == 404
