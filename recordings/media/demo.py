@@ -7,6 +7,8 @@ Files are small (a few KB per second) so the simulator and the tests can make th
 import io
 import math
 import struct
+from collections.abc import Iterator
+from typing import Literal
 
 import av
 import numpy as np
@@ -52,7 +54,9 @@ def pcmu_mka(seconds: float, *, frequency: float = 440.0) -> bytes:
     return _matroska_acm(blocks, seconds=seconds)
 
 
-def _tone(seconds: float, rate: int, frame_samples: int, frequency: float):
+def _tone(
+    seconds: float, rate: int, frame_samples: int, frequency: float
+) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first sample, samples) of a sine tone, a frame at a time."""
     total = round(seconds * rate)
     for first in range(0, total, frame_samples):
@@ -120,7 +124,9 @@ def h264_mkv(seconds: float) -> bytes:
     )
 
 
-def _pattern_mkv(seconds: float, codec: str, options: dict[str, str]) -> bytes:
+def _pattern_mkv(
+    seconds: float, codec: Literal["libvpx", "libx264"], options: dict[str, str]
+) -> bytes:
     out = io.BytesIO()
     width, height = VIDEO_SIZE
     with av.open(out, mode="w", format="matroska") as container:
