@@ -154,8 +154,12 @@ def _make(recording: Recording, store: MediaStore, key: str) -> None:
     """
     with tempfile.TemporaryDirectory(prefix="roomvault-playback-") as folder:
         source = Path(folder, f"original.{recording.container_format}")
-        with store.open(recording.media_key) as stream, source.open("wb") as out:
-            shutil.copyfileobj(stream, out, CHUNK_SIZE)
+        try:
+            with store.open(recording.media_key) as stream, source.open("wb") as out:
+                shutil.copyfileobj(stream, out, CHUNK_SIZE)
+        except FileNotFoundError:
+            # Gone from an account's own bucket, say, whose objects are the account's to remove.
+            raise PlaybackUnavailable("The media file of this recording is missing.") from None
         target = Path(folder, f"rendition.{FORMATS[recording.codec].extension}")
         try:
             if recording.codec == Codec.PCMU:

@@ -311,3 +311,15 @@ def test_an_external_recording_has_its_rendition_beside_it_in_the_account_bucket
         services.recording_delete(recording=recording, actor=SYSTEM)
     listing = s3_settings.client.list_objects_v2(Bucket=customer_bucket)["Contents"]
     assert sorted(item["Key"] for item in listing) == sorted([recording.media_key, key])
+
+
+def test_a_missing_original_is_said_on_the_page_not_a_500(account, console_client):
+    recording = record(account, Codec.VP8)
+    get_media_store().delete(recording.media_key, account_sid=account.sid)
+    client = console_client("member")
+
+    page = client.get(reverse("recordings:detail", args=[recording.sid]))
+
+    assert page.status_code == 200
+    assert "media file of this recording is missing" in page.content.decode()
+    assert client.get(reverse("recordings:playback", args=[recording.sid])).status_code == 404
