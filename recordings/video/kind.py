@@ -2,11 +2,23 @@
 
 from recordings.lifecycle.bulk import form_selection
 from recordings.lifecycle.exceptions import RecordingStillProcessing
-from recordings.lifecycle.kinds import RecordingKind, media_files_in_our_store
-from recordings.video import selectors
+from recordings.lifecycle.kinds import RecordingKind
+from recordings.video import playback, selectors
 from recordings.video.choices import RecordingStatus
 from recordings.video.forms import RecordingFilterForm
 from recordings.video.models import Recording
+
+
+def _media_files(recordings):
+    # The original and its playback rendition, in our store. A file in an account's own bucket
+    # (media_external_location) is the account's: Roomvault never deletes from it.
+    rows = recordings.values_list(
+        "sid", "account_id", "room_id", "codec", "media_key", "media_external_location"
+    )
+    for sid, account, room, codec, key, external in rows.iterator(chunk_size=5000):
+        rendition = Recording(sid=sid, account_id=account, room_id=room, codec=codec)
+        yield sid, account, key, [] if external else [key, playback.rendition_key(rendition)]
+
 
 VIDEO = RecordingKind(
     name="video",
@@ -20,8 +32,9 @@ VIDEO = RecordingKind(
     audit_action="recording.delete",
     selection_of=form_selection(RecordingFilterForm),
     matching=selectors.recordings_matching,
-    media_files=media_files_in_our_store,
+    media_files=_media_files,
     describe=lambda r: f"{r.track_name} in {r.room_id}",
+    storage_note="playback renditions not counted",
     refusal=lambda r: RecordingStillProcessing(
         f"Recording {r.sid} is still processing and cannot be deleted yet"
     ),

@@ -84,7 +84,9 @@ def test_dashboard_numbers_are_the_recordings_made(console_client, history):
     content = response.content.decode()
     assert human_size(STORAGE) == "18.6 KiB"
     assert "18.6 KiB" in content
-    assert f"({STORAGE} bytes in 8 recordings not deleted)" in content
+    assert (
+        f"({STORAGE} bytes in 8 recordings not deleted, playback renditions not counted)" in content
+    )
 
     rows = table_rows(content)
     assert len(rows) == 30

@@ -97,3 +97,32 @@ def test_video_frames_are_a_pattern_that_moves():
         moved = np.abs(after[:, :-4] - before[:, 4:]).mean()
         assert still > 3, "consecutive frames must differ"
         assert moved < still / 3, "…by the motion of the pattern, not by noise"
+
+
+@pytest.mark.parametrize("seconds", DURATIONS)
+def test_pcmu_mka_is_what_probe_calls_a_pcmu_audio_recording(tmp_path, seconds):
+    path = tmp_path / "demo.mka"
+    path.write_bytes(demo.pcmu_mka(seconds))
+    info = probe(path)
+    assert (info.container_format, info.kind, info.codec) == ("mka", "audio", "PCMU")
+    assert info.duration == pytest.approx(seconds, abs=0.02)  # one 20 ms block
+    with av.open(path) as container:
+        stream = container.streams.audio[0]
+        assert (stream.rate, stream.channels) == (demo.PCMU_SAMPLE_RATE, 1)
+        samples = np.concatenate([f.to_ndarray()[0] for f in container.decode(stream)]) / 32768
+    assert len(samples) == round(seconds * demo.PCMU_SAMPLE_RATE)
+    spectrum = np.abs(np.fft.rfft(samples))
+    peak = np.fft.rfftfreq(len(samples), 1 / demo.PCMU_SAMPLE_RATE)[np.argmax(spectrum)]
+    assert peak == pytest.approx(440, abs=1 / seconds + 1)
+
+
+@pytest.mark.parametrize("seconds", DURATIONS)
+def test_h264_mkv_is_what_probe_calls_an_h264_video_recording(tmp_path, seconds):
+    path = tmp_path / "demo.mkv"
+    path.write_bytes(demo.h264_mkv(seconds))
+    info = probe(path)
+    assert (info.container_format, info.kind, info.codec) == ("mkv", "video", "H264")
+    assert info.duration == pytest.approx(seconds, abs=1 / demo.VIDEO_FPS)
+    frames = decode_video(path.read_bytes())
+    assert len(frames) == max(1, round(seconds * demo.VIDEO_FPS))
+    assert all(frame.std() > 30 for frame in frames)

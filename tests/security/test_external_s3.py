@@ -31,7 +31,7 @@ from console import services as console_services
 from console.models import Account
 from recordings.media.demo import opus_mka
 from recordings.media.s3 import s3_client
-from recordings.video import services
+from recordings.video import playback, services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording, RecordingSettings
 from tests.factories import RecordingSettingsFactory
@@ -286,10 +286,13 @@ def test_the_accounts_own_credentials_sign_the_writes_and_the_media_url(
 
     response = upload(ingest, recording)
 
-    # The operator's key is denied on this bucket: only the tenant's could have written this.
+    # The operator's key is denied on this bucket: only the tenant's could have written these
+    # (the file, and its playback rendition made when it completed).
     assert response.status_code == 200, response.content
     recording.refresh_from_db()
-    assert s3.keys(TENANT_BUCKET, account) == [recording.media_key]
+    assert sorted(s3.keys(TENANT_BUCKET, account)) == sorted(
+        [recording.media_key, playback.rendition_key(recording)]
+    )
     media = client_for(account.sid, account.auth_token).get(f"/v1/Recordings/{recording.sid}/Media")
     assert media.status_code == 302
     credential = parse_qs(urlsplit(media["Location"]).query)["X-Amz-Credential"][0]

@@ -21,6 +21,7 @@ from django.urls import include, path, reverse
 from console import selectors as console_selectors
 from console import urls as root_urls
 from recordings.lifecycle import selectors
+from recordings.media import demo
 from recordings.video import services
 from recordings.video.choices import Codec, MediaType, RecordingStatus
 from recordings.video.models import Recording
@@ -542,10 +543,13 @@ def test_detail_links_the_room_when_the_rooms_page_exists(console_client, logs):
 def test_detail_plays_completed_media_by_type(
     console_client, make_completed_recording, kind, element
 ):
-    rec = make_completed_recording(media=MEDIA, track__kind=kind)
+    media = demo.opus_mka(1) if kind == MediaType.AUDIO else demo.vp8_mkv(1)
+    rec = make_completed_recording(media=media, track__kind=kind)
     page = detail(console_client("member"), rec)
     media_url = reverse("recordings:media", args=[rec.sid])
-    assert f'<{element} class="player" controls preload="metadata" src="{media_url}"' in page
+    assert f'<{element} class="player" controls preload="metadata"' in page
+    playback_url = reverse("recordings:playback", args=[rec.sid])
+    assert f'<source src="{playback_url}" type="{kind}/webm">' in page
     assert f'href="{media_url}?download=1"' in page
     assert "<video" not in page if element == "audio" else "<audio" not in page
 

@@ -179,6 +179,12 @@ def _media_record(
         params=callbacks.recording_params(recording),
         recording_sid=recording.sid,
     )
+    if not encryption_key:
+        # Remuxing takes seconds, transcoding PCMU longer: not something a player should wait for.
+        sid = recording.sid
+        transaction.on_commit(
+            lambda: enqueue("recordings.tasks.make_playback_rendition", sid), robust=True
+        )
     return recording
 
 

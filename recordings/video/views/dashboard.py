@@ -31,6 +31,7 @@ class DashboardView(AccountPageMixin, TemplateView):
         others = [(kind_of(name), t) for name, t in figures.totals.items() if name != VIDEO.name]
         return super().get_context_data(
             totals=figures.totals[VIDEO.name],
+            totals_note=VIDEO.storage_note,
             other_totals=others,
             days=figures.days,
             figures_as_of=figures.as_of,

@@ -23,7 +23,7 @@ from recordings.lifecycle.views.lists import (
 )
 from recordings.media.views import disposition, media_redirect
 from recordings.twilio_api.paging import api_base_url
-from recordings.video import selectors, services
+from recordings.video import playback, selectors, services
 from recordings.video.api.serializers import RecordingSerializer
 from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
 from recordings.video.forms import RecordingFilterForm
@@ -104,6 +104,7 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             if recording.has_media
             else None,
             no_player_reason=self.no_player_reason(recording),
+            **self.playback_context(recording, context["can"]),
             purge_date=purge_date(recording, settings.RECORDING_RETENTION_DAYS),
             retention_days=settings.RECORDING_RETENTION_DAYS,
             deliveries=lifecycle_selectors.callback_deliveries_for(
@@ -111,6 +112,17 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             ),
         )
         return context
+
+    @staticmethod
+    def playback_context(recording: Recording, can: dict) -> dict:
+        """Give the player its rendition's type, made now if it is missing, or say why there is
+        none; only for a role that may play it, and not for encrypted media (explained apart)."""
+        if not (can.get(Action.PLAY) and recording.has_media and not recording.encryption_key):
+            return {}
+        return {
+            "playback_type": playback.content_type(recording),
+            "playback_problem": playback.unplayable_reason(recording),
+        }
 
     @staticmethod
     def no_player_reason(recording: Recording) -> str:
@@ -144,6 +156,20 @@ class RecordingMediaView(AccountPageMixin, View):
                 disposition=disposition(request, f"{recording.sid}.{recording.container_format}"),
             )
         )
+
+
+class RecordingPlaybackView(AccountPageMixin, View):
+    """Redirect the console's player to a signed, expiring URL of the recording's playable
+    rendition (made first if it is missing); 404 when it has none."""
+
+    action = Action.PLAY
+
+    def get(self, request, sid):
+        recording = recording_or_404(self.account, sid)
+        url = playback.playback_url(recording, base_url=api_base_url(request))
+        if url is None:
+            raise Http404("This recording cannot be played")
+        return media_redirect(url)
 
 
 class RecordingDeleteView(lifecycle_views.RecordingDeleteView):
