@@ -40,7 +40,7 @@ RECORDINGS_SHOWN = 50
 PLAYER_TRACKS_MAX = 16
 
 # Why a room's recording is not in its player: the reasons ``room_recordings_by_playability``
-# counts, then the player's own. Each phrase follows a number.
+# counts, then the player's own. Each phrase follows a number ({limit}: PLAYER_TRACKS_MAX).
 LEFT_OUT_BECAUSE = {
     "processing": "still being recorded or processed",
     "failed": "failed",
@@ -48,7 +48,7 @@ LEFT_OUT_BECAUSE = {
     "encrypted": "encrypted with the account's public key",
     "no_media": "completed without a media file",
     "unplayable": "in a format browsers cannot play",
-    "too_many": f"beyond the {PLAYER_TRACKS_MAX} tracks the player plays together",
+    "too_many": "beyond the {limit} tracks the player plays together",
 }
 
 # The quick actions of the rules editor, each a whole rule list ("participant" is built below).
@@ -206,7 +206,10 @@ def room_player_context(account, room: Room, *, base_url: str) -> dict:
         "player_audio": [t for t in tracks if t.recording.type == MediaType.AUDIO],
         "player_identities": list(dict.fromkeys(t.recording.participant.identity for t in tracks)),
         "player_total": max((t.start + t.duration for t in tracks), default=0.0),
-        "player_left_out": [f"{n} {LEFT_OUT_BECAUSE[reason]}" for reason, n in left_out.items()],
+        "player_left_out": [
+            f"{n} {LEFT_OUT_BECAUSE[reason].format(limit=PLAYER_TRACKS_MAX)}"
+            for reason, n in left_out.items()
+        ],
         "player_left_out_count": sum(left_out.values()),
     }
 
