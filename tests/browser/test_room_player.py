@@ -1,4 +1,4 @@
-"""The room player in real Chromium: a simulated room where bob joined 1.5 s after alice, played
+"""The room player in real Chromium: a simulated room where bob joined 2 s after alice, played
 as one timeline. Every element is checked against the clock the seek bar shows, each with its own
 start, after seeks by pointer and keyboard; mute and solo are read back from the elements."""
 
@@ -18,7 +18,7 @@ expect = pytest.importorskip(
 ).expect
 
 SECONDS = 4
-LATE = 1.5
+LATE = 2
 # Every track element: its SID, where it is, and whether it plays, with the clock of the seek bar
 # (updated every animation frame), all read in one go.
 SNAPSHOT = """() => ({
@@ -84,12 +84,17 @@ def assert_in_sync(page, room, *, playing: set[str]):
 
 
 def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room):
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None)
     open_player(page, room)
     bob = {r.sid for r in room.recordings if r.track_name.startswith("bob")}
-    assert all(LATE - 0.2 < room.starts[sid] < LATE + 0.4 for sid in bob), room.starts
-    assert all(room.starts[r.sid] < 0.2 for r in room.recordings if r.sid not in bob)
+    # Bob joined 2 s after the room opened; alice at once, but a busy machine may be slow to let
+    # her in, so only the order and a clear gap are sure.
+    alice_start = max(room.starts[r.sid] for r in room.recordings if r.sid not in bob)
+    bob_start = min(room.starts[sid] for sid in bob)
+    assert alice_start < 0.5 and bob_start > 1.2, room.starts
     # Before bob's start, his tiles say when he starts.
-    expect(page.get_by_text("Starts at 0:00:01")).to_have_count(2)
+    expect(page.get_by_text(f"Starts at 0:00:0{int(bob_start)}")).to_have_count(2)
 
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function(PLAYING % 0.3)
@@ -115,6 +120,7 @@ def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room):
     snap = page.evaluate(SNAPSHOT)
     assert all(t["paused"] for t in snap["tracks"])
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
+    assert blocked == []  # the script, the styles and the media all pass the CSP
 
 
 def test_the_timeline_spans_the_recordings_and_ends_by_itself(page, room):
@@ -173,10 +179,8 @@ def test_the_player_works_from_the_keyboard(page, room):
     page.keyboard.press("Home")
     assert float(seek.input_value()) == 0
     page.keyboard.press("ArrowRight")
-    assert float(seek.input_value()) == pytest.approx(
-        5 if float(seek.get_attribute("max")) > 5 else float(seek.get_attribute("max"))
-    )
-    expect(seek).to_have_attribute("aria-valuetext", re.compile(r"^0:00:0\d of 0:00:0\d$"))
+    assert float(seek.input_value()) == 5  # the room spans about 6 s
+    expect(seek).to_have_attribute("aria-valuetext", re.compile(r"^0:00:05 of 0:00:0[56]$"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     assert float(seek.input_value()) == 0
