@@ -174,9 +174,9 @@ class PlayerTrack:
 def _playable_url(recording: Recording, base_url: str) -> str | None:
     """Return a URL a browser plays the recording from, or None if it cannot be played.
 
-    The original file: Chromium and Firefox play its VP8/Opus Matroska. The player fetches
-    ranges of it as it plays, each checked against the signature, so the URL lives as long as
-    any may: one review of a meeting can last that long.
+    The original file (Chromium and Firefox play its VP8/Opus Matroska). The player reads it in
+    ranges for as long as the page stays open, each request checked against the URL's expiry,
+    so it is signed for the longest time allowed.
     """
     return media_url(
         recording,
