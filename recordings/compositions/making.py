@@ -12,10 +12,11 @@ from django.conf import settings
 
 from recordings.compositions.exceptions import NotComposable
 from recordings.compositions.render import VideoInput, compose
-from recordings.compositions.sources import Chosen, choose, fetch, room_media, start_seconds
+from recordings.compositions.sources import Chosen, choose, fetch, room_media
 from recordings.compositions.spec import Spec
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Room
+from recordings.video.timeline import start_seconds
 
 
 class Rendered(NamedTuple):

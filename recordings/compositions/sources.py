@@ -1,7 +1,6 @@
-"""A room's recordings as a composition's sources: which are chosen, and where each starts.
+"""A room's recordings as a composition's sources: which are chosen, and their media fetched.
 
-Tracks are placed on the room's clock by when each recording's media started (``date_created``)
-after the room's start (``offset``, the room's ``media_offset``), as Twilio's players line them up.
+Where each starts on the room's clock is video's ``timeline.start_seconds``.
 """
 
 import shutil
@@ -59,12 +58,6 @@ def choose(recordings: list[Recording], spec: Spec) -> Chosen:
 def _identity(recording: Recording) -> tuple[str, tuple[str, str]]:
     # A pattern names a track by its name, or exactly by the recording's or the track's SID.
     return recording.track_name, (recording.sid, recording.track_id)
-
-
-def start_seconds(recording: Recording) -> float:
-    """Return when a recording's media starts, in seconds after its room's start."""
-    started_ms = recording.date_created.timestamp() * 1000
-    return max(0.0, (started_ms - (recording.offset or 0)) / 1000)
 
 
 def fetch(recording: Recording, folder: Path) -> Path:

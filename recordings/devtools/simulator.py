@@ -5,7 +5,7 @@ OPUS/VP8 Matroska media of the room's ``simulated_seconds`` is made and ingested
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ def simulate_room(
     seconds: int = 5,
     audio_only: bool = False,
     screen: Sequence[str] = (),
+    joins_after: Mapping[str, float] | None = None,
     keep_open: bool = False,
     unique_name: str | None = None,
     status_callback: str | None = None,
@@ -30,6 +31,9 @@ def simulate_room(
 ) -> tuple[Room, list[Recording]]:
     """Run a record-on-connect room: everyone joins and publishes, then (unless kept open) the
     room ends and every recording completes with real media. Returns the room and its recordings.
+
+    ``joins_after`` maps identities to the seconds after the room's start at which they join
+    (the others join at once): their recordings start that much later on the room's clock.
     """
     room = services.room_create(
         account=account,
@@ -40,7 +44,11 @@ def simulate_room(
         simulated_seconds=seconds,
         actor=actor,
     )
-    for identity in identities:
+    joins_after = joins_after or {}
+    opened = time.monotonic()
+    for identity in sorted(identities, key=lambda i: joins_after.get(i, 0)):
+        # A recording starts when its track is published (the room's clock is the wall clock).
+        time.sleep(max(0.0, joins_after.get(identity, 0) - (time.monotonic() - opened)))
         participant = services.participant_connect(room=room, identity=identity)
         tracks = [(f"{identity}-audio", MediaType.AUDIO, Codec.OPUS)]
         if not audio_only:

@@ -8,12 +8,12 @@ same at any depth and at any table size.
 
 from datetime import datetime, timedelta
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from console.models import Account
 from console.sids import is_sid
 from recordings.twilio_api.keyset import LIST_ORDER
-from recordings.video.choices import ParticipantStatus, RecordingStatus, RoomStatus
+from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
 from recordings.video.models import (
     Participant,
@@ -208,3 +208,39 @@ def recording_rules_get(*, room: Room) -> RecordingRules | None:
 def recording_settings_of(*, account: Account) -> RecordingSettings | None:
     """Return the account's RecordingSettings row, or None when it has never been saved."""
     return RecordingSettings.objects.filter(account=account).first()
+
+
+# A room's audio and video recordings whose file can be played as it is: completed with media,
+# and not encrypted with the account's public key (only the private key's holder can read it).
+_PLAIN = Q(encryption_key__isnull=True) | Q(encryption_key="")
+_PLAYABLE = Q(status=RecordingStatus.COMPLETED) & ~Q(media_key="") & _PLAIN
+
+
+def room_playable_recordings(*, account: Account, room: Room) -> QuerySet[Recording]:
+    """Return a room's audio and video recordings with plain media to play, oldest first, with
+    their participants."""
+    return (
+        Recording.objects.filter(_PLAYABLE, account=account, room=room)
+        .exclude(type=MediaType.DATA)
+        .select_related("participant")
+        .order_by("date_created", "sid")
+    )
+
+
+def room_recordings_by_playability(*, account: Account, room: Room) -> dict[str, int]:
+    """Count a room's audio and video recordings: ``playable`` ones (``room_playable_recordings``)
+    and the others by why they are not (``processing``, ``failed``, ``deleted``, ``encrypted``,
+    ``no_media``), in one query."""
+    completed = Q(status=RecordingStatus.COMPLETED)
+    return (
+        Recording.objects.filter(account=account, room=room)
+        .exclude(type=MediaType.DATA)
+        .aggregate(
+            playable=Count("pk", filter=_PLAYABLE),
+            processing=Count("pk", filter=Q(status=RecordingStatus.PROCESSING)),
+            failed=Count("pk", filter=Q(status=RecordingStatus.FAILED)),
+            deleted=Count("pk", filter=Q(status=RecordingStatus.DELETED)),
+            encrypted=Count("pk", filter=completed & ~Q(media_key="") & ~_PLAIN),
+            no_media=Count("pk", filter=completed & Q(media_key="")),
+        )
+    )

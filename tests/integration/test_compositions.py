@@ -7,10 +7,10 @@ import pytest
 from console.services import SYSTEM
 from recordings.compositions import services
 from recordings.compositions.models import Composition
-from recordings.compositions.sources import start_seconds
 from recordings.compositions.spec import spec_clean
 from recordings.devtools.simulator import simulate_room
 from recordings.media.store import get_media_store
+from recordings.video.timeline import start_seconds
 from tests.helpers import wait_for
 from tests.integration.conftest import (
     FAULTS_TRANSPORT,

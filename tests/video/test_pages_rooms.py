@@ -422,10 +422,11 @@ def test_a_user_without_an_account_is_refused(client, django_user_model, live):
 # session, user, membership (page), rooms page, the layout's two membership reads
 LIST_QUERIES = 6
 # ... room, participants, their tracks, capturing, recordings, rules, connected participants,
-# and the compositions section's list (an ended room adds its video publishers for the form)
-DETAIL_QUERIES = 13
+# the compositions section's list (an ended room adds its video publishers for the form), and
+# for a role that may play, the player's recordings and its count of the others
+DETAIL_QUERIES = 15
 # ... plus the locked room read and the savepoint of the refused update
-RULES_ERROR_QUERIES = 17
+RULES_ERROR_QUERIES = 19
 
 
 def test_list_queries_do_not_grow_with_rooms(

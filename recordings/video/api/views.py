@@ -40,9 +40,8 @@ from recordings.video.api.serializers import (
     RoomRecordingSerializer,
     empty_rules,
 )
-from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER
 from recordings.video.filters import RecordingFilter
-from recordings.video.media import media_store_for
+from recordings.video.media import media_url
 
 ROOM_RECORDING_FILTERS = [
     OpenApiParameter("Status", str, enum=["processing", "completed", "deleted", "failed"]),
@@ -145,15 +144,11 @@ class _RecordingInstanceView(RoomAPIView):
         if not recording.has_media:
             raise not_found(self.request.path.removeprefix("/v1"))
         # Media in the account's own bucket: a presigned URL of that bucket (see media.external).
-        url = media_store_for(recording).url(
-            base_url=api_base_url(self.request),
-            key=recording.media_key,
-            sid=recording.sid,
-            ttl=ttl,
-            content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
-            disposition=disposition,
+        return media_found(
+            media_url(
+                recording, base_url=api_base_url(self.request), ttl=ttl, disposition=disposition
+            )
         )
-        return media_found(url)
 
 
 class RecordingList(_RecordingListView):

@@ -25,10 +25,10 @@ from recordings.media.views import disposition, media_redirect
 from recordings.twilio_api.paging import api_base_url
 from recordings.video import playback, selectors, services
 from recordings.video.api.serializers import RecordingSerializer
-from recordings.video.choices import CONTENT_TYPE_FOR_CONTAINER, MediaType, RecordingStatus
+from recordings.video.choices import MediaType, RecordingStatus
 from recordings.video.forms import RecordingFilterForm
 from recordings.video.kind import VIDEO
-from recordings.video.media import media_store_for
+from recordings.video.media import media_url
 from recordings.video.models import Recording
 
 
@@ -147,12 +147,10 @@ class RecordingMediaView(AccountPageMixin, View):
         if not recording.has_media:
             raise Http404("This recording has no media")
         return media_redirect(
-            media_store_for(recording).url(
+            media_url(
+                recording,
                 base_url=api_base_url(request),
-                key=recording.media_key,
-                sid=recording.sid,
                 ttl=settings.MEDIA_URL_TTL_DEFAULT,
-                content_type=CONTENT_TYPE_FOR_CONTAINER[recording.container_format],
                 disposition=disposition(request, f"{recording.sid}.{recording.container_format}"),
             )
         )

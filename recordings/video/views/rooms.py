@@ -1,4 +1,5 @@
-"""Rooms pages: the list, a room with its participants, tracks and rules editor, and ending a room.
+"""Rooms pages: the list, a room with its participants, tracks, player and rules editor, and
+ending a room.
 
 Every page starts from the caller's account (a foreign SID is a 404) and declares its action;
 writes go through ``recordings.video.services``, which audit them.
@@ -10,27 +11,45 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from console.access import AccountPageMixin, actor_for
-from console.roles import Action
+from console.roles import Action, role_allows
 from recordings.lifecycle.exceptions import RulesNotSupported
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import TwilioAPIError
+from recordings.twilio_api.paging import api_base_url
 from recordings.twilio_api.tokens import decode_token, encode_token
 from recordings.video import selectors, services, stats
-from recordings.video.choices import ParticipantStatus, RoomStatus
+from recordings.video.choices import MediaType, ParticipantStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
-from recordings.video.models import Room
+from recordings.video.media import media_url
+from recordings.video.models import Recording, Room
 from recordings.video.rules import InvalidRules
 from recordings.video.services.rooms import GROUP_TYPES
+from recordings.video.timeline import start_seconds
 
 PAGE_SIZE = 50
 PARTICIPANTS_SHOWN = 100
 RECORDINGS_SHOWN = 50
+# The room player's tracks at most: a browser decodes every one of them at once.
+PLAYER_TRACKS_MAX = 16
+
+# Why a room's recording is not in its player: the reasons ``room_recordings_by_playability``
+# counts, then the player's own. Each phrase follows a number ({limit}: PLAYER_TRACKS_MAX).
+LEFT_OUT_BECAUSE = {
+    "processing": "still being recorded or processed",
+    "failed": "failed",
+    "deleted": "deleted",
+    "encrypted": "encrypted with the account's public key",
+    "no_media": "completed without a media file",
+    "unplayable": "in a format browsers cannot play",
+    "too_many": "beyond the {limit} tracks the player plays together",
+}
 
 # The quick actions of the rules editor, each a whole rule list ("participant" is built below).
 QUICK_RULES = {
@@ -142,6 +161,59 @@ def room_page_context(account, room: Room) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class PlayerTrack:
+    """A recording in the room player, placed on its timeline."""
+
+    recording: Recording
+    url: str
+    start: float  # seconds after the first recording's start
+    duration: float
+
+
+def _playable_url(recording: Recording, base_url: str) -> str | None:
+    """Return a URL a browser plays the recording from, or None if it cannot be played.
+
+    The original file (Chromium and Firefox play its VP8/Opus Matroska). The player reads it in
+    ranges for as long as the page stays open, each request checked against the URL's expiry,
+    so it is signed for the longest time allowed.
+    """
+    return media_url(
+        recording,
+        base_url=base_url,
+        ttl=settings.MEDIA_URL_TTL_MAX,
+        disposition=f'inline; filename="{recording.sid}.{recording.container_format}"',
+    )
+
+
+def room_player_context(account, room: Room, *, base_url: str) -> dict:
+    """Return the room player's tracks on one timeline (from the first recording's start to the
+    last one's end), and why the room's other recordings are left out of it."""
+    counts = selectors.room_recordings_by_playability(account=account, room=room)
+    recordings = list(
+        selectors.room_playable_recordings(account=account, room=room)[:PLAYER_TRACKS_MAX]
+    )
+    playable = [(r, url) for r in recordings if (url := _playable_url(r, base_url))]
+    counts["unplayable"] = len(recordings) - len(playable)
+    counts["too_many"] = max(0, counts["playable"] - PLAYER_TRACKS_MAX)
+    first = min((start_seconds(r) for r, _ in playable), default=0.0)
+    tracks = [
+        PlayerTrack(r, url, start_seconds(r) - first, float(r.duration or 0)) for r, url in playable
+    ]
+    left_out = {reason: counts[reason] for reason in LEFT_OUT_BECAUSE if counts[reason]}
+    return {
+        "player_video": [t for t in tracks if t.recording.type == MediaType.VIDEO],
+        "player_audio": [t for t in tracks if t.recording.type == MediaType.AUDIO],
+        "player_identities": list(dict.fromkeys(t.recording.participant.identity for t in tracks)),
+        "player_total": max((t.start + t.duration for t in tracks), default=0.0),
+        "player_left_out": [
+            f"{n} {LEFT_OUT_BECAUSE[reason].format(limit=PLAYER_TRACKS_MAX)}"
+            for reason, n in left_out.items()
+        ],
+        "player_left_out_count": sum(left_out.values()),
+    }
+
+
 class RoomListView(AccountPageMixin, TemplateView):
     """The account's rooms, newest first, filtered and paged by keyset."""
 
@@ -180,6 +252,11 @@ class RoomDetailView(AccountPageMixin, TemplateView):
         context = room_page_context(self.account, room)
         context["rules_text"] = context["rules_json"] or json.dumps(QUICK_RULES["record_all"])
         context["sections"] = [section.template_name for section in ROOM_SECTIONS]
+        # Only a role that may play gets the player, whose media URLs are signed permissions.
+        if role_allows(self.membership.role, Action.PLAY):
+            context.update(
+                room_player_context(self.account, room, base_url=api_base_url(self.request))
+            )
         for section in ROOM_SECTIONS:
             context.update(section.context(self, room))
         return super().get_context_data(**{**context, **kwargs})
