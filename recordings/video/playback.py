@@ -109,10 +109,12 @@ def unplayable_reason(recording: Recording) -> str:
     return ""
 
 
-def playback_url(recording: Recording, *, base_url: str) -> str | None:
-    """Return a signed, expiring URL of a recording's rendition (made first if it is missing), or
-    None when it cannot be played: not completed, no media, encrypted, damaged media, or its
-    store cannot be reached."""
+def playback_url(
+    recording: Recording, *, base_url: str, ttl: int = settings.MEDIA_URL_TTL_DEFAULT
+) -> str | None:
+    """Return a signed URL of a recording's rendition, valid ``ttl`` seconds (made first if it is
+    missing), or None when it cannot be played: not completed, no media, encrypted, damaged
+    media, or its store cannot be reached."""
     try:
         key = rendition(recording)
     except (PlaybackUnavailable, MediaStoreUnavailable):
@@ -121,7 +123,7 @@ def playback_url(recording: Recording, *, base_url: str) -> str | None:
         base_url=base_url,
         key=key,
         sid=recording.sid,
-        ttl=settings.MEDIA_URL_TTL_DEFAULT,
+        ttl=ttl,
         content_type=content_type(recording),
         disposition=f'inline; filename="{key.rsplit("/", 1)[-1]}"',
     )

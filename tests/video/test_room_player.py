@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from recordings.devtools.simulator import simulate_room
 from recordings.media.keys import media_key
-from recordings.video import services
+from recordings.media.store import get_media_store
+from recordings.video import playback, services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
 from recordings.video.timeline import start_seconds
@@ -78,8 +79,8 @@ def test_the_signed_urls_serve_each_recordings_media(console_client, finished):
     for track in player_tracks(response).values():
         media = client.get(SIGNED_MEDIA.search(track.url).group(0), HTTP_RANGE="bytes=0-3")
         assert media.status_code == 206
-        assert b"".join(media.streaming_content) == b"\x1aE\xdf\xa3"  # Matroska's EBML header
-        assert media["Content-Type"] in {"audio/x-matroska", "video/x-matroska"}
+        assert b"".join(media.streaming_content) == b"\x1aE\xdf\xa3"  # WebM's EBML header
+        assert media["Content-Type"] in {"audio/webm", "video/webm"}
 
 
 def test_recordings_without_plain_media_are_left_out_and_counted_by_why(
@@ -110,11 +111,11 @@ def test_recordings_without_plain_media_are_left_out_and_counted_by_why(
 def test_recordings_the_browser_cannot_play_and_past_the_limit_are_left_out(
     console_client, finished, monkeypatch
 ):
-    # What the rendition's URL answers for a recording that has no playable rendition.
+    # What the rendition's URL answers for a recording whose media could not be made into one.
     monkeypatch.setattr(
         rooms_views,
-        "_playable_url",
-        lambda recording, base_url: None if recording.type == "audio" else "/x.webm",
+        "playback_url",
+        lambda recording, *, base_url, ttl: None if recording.type == "audio" else "/x.webm",
     )
     monkeypatch.setattr(rooms_views, "PLAYER_TRACKS_MAX", 3)
     response = page_of(console_client("member"), finished)
@@ -123,7 +124,7 @@ def test_recordings_the_browser_cannot_play_and_past_the_limit_are_left_out(
     assert set(player_tracks(response)) == {r.track_name for r in oldest if r.type == "video"}
     unplayable = sum(r.type == "audio" for r in oldest)
     assert response.context["player_left_out"] == [
-        f"{unplayable} in a format browsers cannot play",
+        f"{unplayable} whose media could not be prepared for a browser",
         "1 beyond the 3 tracks the player plays together",
     ]
 
@@ -169,16 +170,27 @@ def test_the_players_queries_do_not_grow_with_its_tracks(
     console_client, finished, django_assert_num_queries
 ):
     client = console_client("member")
+    page_of(client, finished)  # the first player makes the renditions the completion's task would
     with django_assert_num_queries(DETAIL_QUERIES) as before:
         page_of(client, finished)
     bob = finished.participants.get(identity="bob")
+    (model,) = Recording.objects.filter(participant=bob, type="video")
+    store = get_media_store()
     for _ in range(3):
         track = TrackFactory(participant=bob)
-        RecordingFactory(
+        key = media_key(bob.account_id, bob.room_id, f"{track.sid}.mkv")
+        with store.open(model.media_key) as media:
+            store.save(key, media, account_sid=bob.account_id)
+        copy = RecordingFactory(
             track=track,
             status=RecordingStatus.COMPLETED,
-            media_key=media_key(bob.account_id, bob.room_id, f"{track.sid}.mka"),
+            type="video",
+            codec=model.codec,
+            container_format=model.container_format,
+            duration=model.duration,
+            media_key=key,
         )
+        playback.renditions_make(recording_sid=copy.sid)
     with django_assert_num_queries(len(before)):
         context = page_of(client, finished).context
     assert len(context["player_video"]) + len(context["player_audio"]) == 7

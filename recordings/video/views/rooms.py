@@ -27,7 +27,7 @@ from recordings.twilio_api.tokens import decode_token, encode_token
 from recordings.video import selectors, services, stats
 from recordings.video.choices import MediaType, ParticipantStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
-from recordings.video.media import media_url
+from recordings.video.playback import playback_url
 from recordings.video.models import Recording, Room
 from recordings.video.rules import InvalidRules
 from recordings.video.services.rooms import GROUP_TYPES
@@ -47,7 +47,7 @@ LEFT_OUT_BECAUSE = {
     "deleted": "deleted",
     "encrypted": "encrypted with the account's public key",
     "no_media": "completed without a media file",
-    "unplayable": "in a format browsers cannot play",
+    "unplayable": "whose media could not be prepared for a browser",
     "too_many": "beyond the {limit} tracks the player plays together",
 }
 
@@ -171,21 +171,6 @@ class PlayerTrack:
     duration: float
 
 
-def _playable_url(recording: Recording, base_url: str) -> str | None:
-    """Return a URL a browser plays the recording from, or None if it cannot be played.
-
-    The original file (Chromium and Firefox play its VP8/Opus Matroska). The player reads it in
-    ranges for as long as the page stays open, each request checked against the URL's expiry,
-    so it is signed for the longest time allowed.
-    """
-    return media_url(
-        recording,
-        base_url=base_url,
-        ttl=settings.MEDIA_URL_TTL_MAX,
-        disposition=f'inline; filename="{recording.sid}.{recording.container_format}"',
-    )
-
-
 def room_player_context(account, room: Room, *, base_url: str) -> dict:
     """Return the room player's tracks on one timeline (from the first recording's start to the
     last one's end), and why the room's other recordings are left out of it."""
@@ -193,7 +178,14 @@ def room_player_context(account, room: Room, *, base_url: str) -> dict:
     recordings = list(
         selectors.room_playable_recordings(account=account, room=room)[:PLAYER_TRACKS_MAX]
     )
-    playable = [(r, url) for r in recordings if (url := _playable_url(r, base_url))]
+    # Each from its playback rendition (WebM or MP4, which every browser plays), read in ranges for
+    # as long as the page stays open, each request checked against the URL's expiry: signed for
+    # the longest time allowed.
+    playable = [
+        (r, url)
+        for r in recordings
+        if (url := playback_url(r, base_url=base_url, ttl=settings.MEDIA_URL_TTL_MAX))
+    ]
     counts["unplayable"] = len(recordings) - len(playable)
     counts["too_many"] = max(0, counts["playable"] - PLAYER_TRACKS_MAX)
     first = min((start_seconds(r) for r, _ in playable), default=0.0)
