@@ -27,8 +27,8 @@ from recordings.twilio_api.tokens import decode_token, encode_token
 from recordings.video import selectors, services, stats
 from recordings.video.choices import MediaType, ParticipantStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
-from recordings.video.playback import playback_url
 from recordings.video.models import Recording, Room
+from recordings.video.playback import playback_url
 from recordings.video.rules import InvalidRules
 from recordings.video.services.rooms import GROUP_TYPES
 from recordings.video.timeline import start_seconds
