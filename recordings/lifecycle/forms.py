@@ -2,7 +2,7 @@
 filter said in words (what a bulk deletion of it deletes)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -72,7 +72,8 @@ class LogsFilterForm(DateRangeForm):
         field = self.fields[name]
         label = str(field.label or name.replace("_", " ")).lower()
         if isinstance(field, forms.ChoiceField):
-            value = dict(field.choices).get(value, value)
+            # Logs choices are flat (value, label) pairs, no groups.
+            value = dict(cast(list[tuple[Any, Any]], field.choices)).get(value, value)
         elif isinstance(value, datetime):
             value = datetime_in_words(value)
         return f"{label} {value}"
