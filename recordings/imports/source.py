@@ -156,8 +156,13 @@ def stop_reason(exc: BaseException) -> str:
     A recording's own failure is ``describe_failure``'s: there a 404 is that recording, gone.
     """
     status = _status_of(exc)
-    if status in (401, 403):
+    if status == 401:
         return "The source refused the Account SID / auth token: check them and try again."
+    if status == 403:
+        return (
+            "The source refused access with this Account SID / auth token (HTTP 403 Forbidden): "
+            "check them and what they may read, and try again."
+        )
     if status == 404:
         return (
             "The source has no such account, or no Twilio-compatible API at that address "
