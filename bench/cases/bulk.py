@@ -65,11 +65,17 @@ def run_job(bench: Bench, query: str) -> dict:
     """Create the job with the service (as the console's confirm step does) and wait for the
     worker to finish it; return its figures, from its own timestamps."""
     from console.services import Actor
-    from recordings.lifecycle.bulk import bulk_deletion_create
+    from recordings.lifecycle.bulk import bulk_deletion_create, bulk_selection
     from recordings.lifecycle.models import BulkDeletion
 
+    # The number the console's confirm step has the user type (its count of the selection).
+    typed = bulk_selection(account=bench.account, query=query).count()
     job = bulk_deletion_create(
-        account=bench.account, actor=Actor(name="user:bench"), query=query, sids=None
+        account=bench.account,
+        actor=Actor(name="user:bench"),
+        query=query,
+        sids=None,
+        typed_count=typed,
     )
     deadline = time.monotonic() + 900
     while not job.is_finished:

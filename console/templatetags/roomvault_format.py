@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django import template
-from django.http import QueryDict
 from django.utils import timezone
 
 register = template.Library()
@@ -125,14 +124,3 @@ def daily_chart(days: Sequence) -> dict:
         "line_points": " ".join(points),
         "x_labels": labels,
     }
-
-
-@register.filter
-def filter_summary(query: str) -> str:
-    """Render a Recordings Logs filter query as "room: x, status: y" (empty fields left out)."""
-    given = [
-        (name, value)
-        for name, value in QueryDict(query or "").items()
-        if value and name != "page_size"
-    ]
-    return ", ".join(f"{name.replace('_', ' ')}: {value}" for name, value in given) or "no filter"

@@ -8,6 +8,7 @@ from django.views.generic import TemplateView
 
 from console import selectors
 from console.access import AccountPageMixin
+from console.forms import DateRangeForm
 from console.roles import Action
 
 PAGE_SIZE = 50
@@ -15,7 +16,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeForm):
+    date_range = ("date_after", "date_before")
+    date_range_inclusive = True
+
     action = forms.CharField(
         label="Action",
         required=False,

@@ -17,14 +17,15 @@ from recordings.compositions.presets import FEATURING, RESOLUTIONS, Preset, pres
 from recordings.compositions.spec import Spec, spec_clean
 from recordings.lifecycle.choices import CallbackMethod
 from recordings.lifecycle.filters import PAGE_SIZES
-from recordings.video.forms import sid_or_name
+from recordings.lifecycle.forms import LogsFilterForm, name_prefix_field
+from recordings.video.forms import name_in_words, sid_or_name
 
 
-class CompositionFilterForm(forms.Form):
+class CompositionFilterForm(LogsFilterForm):
     """The Compositions Logs filters (all optional; they live in the URL)."""
 
     sid = forms.CharField(required=False, label="Composition SID", max_length=34)
-    room = forms.CharField(required=False, label="Room (SID or unique name)", max_length=128)
+    room = name_prefix_field(label="Room (SID or unique name)", what="A SID, or a name")
     status = forms.ChoiceField(
         required=False,
         choices=[
@@ -54,6 +55,9 @@ class CompositionFilterForm(forms.Form):
     def clean_room(self):
         return sid_or_name(self.cleaned_data["room"], prefix="RM", kind="room")
 
+    def words_room(self, value: str) -> str:
+        return name_in_words(value, noun="room", name="name")
+
     def filter(self) -> CompositionFilter:
         """Return the filter of the valid form's fields."""
         data = self.cleaned_data
@@ -61,7 +65,7 @@ class CompositionFilterForm(forms.Form):
         return CompositionFilter(
             sid=data["sid"] or None,
             room_sid=room if ANY_SID.match(room) else None,
-            room_name=None if ANY_SID.match(room) else room or None,
+            room_name_prefix=None if ANY_SID.match(room) else room or None,
             status=data["status"] if data["status"] not in ("", "all") else None,
             include_deleted=data["status"] == "all",
             format=data["format"] or None,

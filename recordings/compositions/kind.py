@@ -4,7 +4,7 @@ from recordings.compositions import selectors
 from recordings.compositions.choices import CompositionStatus
 from recordings.compositions.forms import CompositionFilterForm
 from recordings.compositions.models import Composition
-from recordings.lifecycle.bulk import form_selection
+from recordings.lifecycle.bulk import FormSelection
 from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.kinds import RecordingKind, media_files_in_our_store
 
@@ -18,7 +18,7 @@ COMPOSITION = RecordingKind(
     noun="composition",
     list_url_name="compositions:list",
     audit_action="composition.delete",
-    selection_of=form_selection(CompositionFilterForm),
+    selection_of=FormSelection(CompositionFilterForm),
     matching=selectors.compositions_matching,
     media_files=media_files_in_our_store,
     describe=lambda c: f"composition of {c.room_id}",

@@ -12,6 +12,7 @@ from recordings.compositions.models import Composition, CompositionHook, Composi
 from recordings.twilio_api.keyset import LIST_ORDER
 from recordings.video.choices import MediaType
 from recordings.video.models import Room, Track
+from recordings.video.selectors import rooms_named
 
 # Where a room's compositions are shown while a worker makes them.
 IN_FLIGHT = (CompositionStatus.ENQUEUED, CompositionStatus.PROCESSING)
@@ -25,8 +26,10 @@ def composition_list(*, account: Account, filter: CompositionFilter) -> QuerySet
         qs = qs.filter(sid=f.sid)
     if f.room_sid is not None:
         qs = qs.filter(room_id=f.room_sid)
-    if f.room_name:
-        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=f.room_name))
+    if f.room_name or f.room_name_prefix:
+        qs = qs.filter(
+            room__in=rooms_named(account=account, name=f.room_name, prefix=f.room_name_prefix)
+        )
     if f.status:
         qs = qs.filter(status=f.status)
     elif not f.include_deleted:

@@ -32,7 +32,13 @@ from console.services import Actor, audit_record
 from recordings.imports.checks import reported_sid
 from recordings.imports.common import UNSTORABLE, ImportRefused, Work
 from recordings.imports.models import ImportItem, ImportJob
-from recordings.imports.source import TWILIO_API, DownloadFailed, Source, describe_failure
+from recordings.imports.source import (
+    TWILIO_API,
+    DownloadFailed,
+    Source,
+    describe_failure,
+    stop_reason,
+)
 from recordings.imports.twilio import video_works, voice_works
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.queue import enqueue
@@ -145,7 +151,7 @@ def import_run(
         return job
     except BaseException as exc:
         flight.abandon()
-        job.error = describe_failure(exc)[:255]
+        job.error = stop_reason(exc)[:255]
         _set_status(job, ImportJob.Status.FAILED)
         raise
     finally:

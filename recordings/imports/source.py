@@ -126,18 +126,67 @@ class Source:
         return path
 
 
+def _status_of(exc: BaseException) -> int | None:
+    """Return the HTTP status the source answered with, if the failure is an answer."""
+    if isinstance(exc, TwilioRestException):
+        return exc.status
+    # The client's pages raise TwilioException("Unable to fetch page", response).
+    if isinstance(exc, TwilioException) and len(exc.args) > 1:
+        return getattr(exc.args[1], "status_code", None)
+    return None
+
+
 def describe_failure(exc: BaseException) -> str:
     """Say in a line why talking to the source failed (what an operator can act on): its status
     code and reason phrase, never its body."""
-    if isinstance(exc, TwilioRestException):
-        return f"the source answered {_status(exc.status)}"
-    if isinstance(exc, TwilioException) and len(exc.args) > 1:
-        return f"the source answered {_status(exc.args[1].status_code)}"
+    status = _status_of(exc)
+    if status is not None:
+        return f"the source answered {_status(status)}"
     if isinstance(exc, outbound.OutboundRefused):
         return f"the source's address is refused ({exc.reason})"
     if isinstance(exc, requests.ConnectionError):
         return "the source could not be reached (connection refused or timed out, retries spent)"
     return f"{type(exc).__name__}: {exc}"
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Say why a whole import stopped and what to do about it, in sentences a person acts on:
+    credentials refused, no such account or API, unreachable, or the source's failure.
+
+    A recording's own failure is ``describe_failure``'s: there a 404 is that recording, gone.
+    """
+    status = _status_of(exc)
+    if status == 401:
+        return "The source refused the Account SID / auth token: check them and try again."
+    if status == 403:
+        return (
+            "The source refused access with this Account SID / auth token (HTTP 403 Forbidden): "
+            "check them and what they may read, and try again."
+        )
+    if status == 404:
+        return (
+            "The source has no such account, or no Twilio-compatible API at that address "
+            "(HTTP 404): check the Account SID and the API base URL, and try again."
+        )
+    if isinstance(exc, outbound.OutboundRefused):
+        return (
+            f"The source's address is refused ({exc.reason}): Roomvault calls no internal "
+            "address for a tenant. Use the source's public address."
+        )
+    if isinstance(exc, requests.ConnectionError):
+        return (
+            "The source could not be reached (connection refused or timed out, retries spent): "
+            "check the API base URL, then start the same import again to continue."
+        )
+    if status is not None and (status >= 500 or status == 429):
+        return (
+            f"The source kept failing ({_status(status)}, retries spent): start the same import "
+            "again later to continue."
+        )
+    return (
+        f"Talking to the source failed ({describe_failure(exc)}): start the same import again "
+        "to continue."
+    )
 
 
 def _status(code: int) -> str:

@@ -11,7 +11,7 @@ dies mid-chunk rolls the whole chunk back, and the re-delivered task does it aga
 cursor: nothing is counted or deleted twice.
 """
 
-from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -24,11 +24,14 @@ from console.services import Actor, audit_record
 from console.sids import is_sid
 from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.exceptions import ServiceError
+from recordings.lifecycle.forms import LogsFilterForm
 from recordings.lifecycle.kinds import DELETED, kind_of
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.queue import enqueue
 from recordings.twilio_api import keyset
 
+# A deletion of more recordings than this is confirmed by typing their number, not by a click.
+CONFIRM_BY_TYPING_ABOVE = 1000
 # An explicit selection comes from the row checkboxes of one Logs page (at most 200 rows); a
 # larger set is selected by its filter, never as a list of thousands of SIDs.
 MAX_EXPLICIT_SIDS = 1000
@@ -38,20 +41,36 @@ class InvalidBulkSelection(ServiceError):
     """The selection is malformed or matches nothing: no job was created."""
 
 
-def form_selection(form_class: type) -> Callable[[str], dict]:
-    """Return a kind's ``selection_of``: a Logs filter query read by that page's form, as the
-    typed filter's JSON a job stores."""
+class CountNotConfirmed(ServiceError):
+    """A deletion of more than CONFIRM_BY_TYPING_ABOVE recordings came without their number
+    typed, or with another: no job was created."""
 
-    def selection_of(query: str) -> dict:
-        form = form_class(QueryDict(query.lstrip("?")))
+
+class FormSelection:
+    """A kind's ``selection_of``: a Logs filter query read by that page's form (a
+    ``LogsFilterForm``), as the typed filter's JSON a job stores, and in words."""
+
+    def __init__(self, form_class: type[LogsFilterForm]):
+        self.form_class = form_class
+
+    def _valid_form(self, query: str) -> Any:
+        form = self.form_class(QueryDict(query.lstrip("?")))
         if not form.is_valid():
             problems = "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+                f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
             )
             raise InvalidBulkSelection(f"The filter is not valid ({problems}).")
-        return form.filter().to_json()
+        return form
 
-    return selection_of
+    def __call__(self, query: str) -> dict:
+        return self._valid_form(query).filter().to_json()
+
+    def in_words(self, query: str, *, plural: str) -> str:
+        try:
+            return self._valid_form(query).in_words(plural=plural)
+        except InvalidBulkSelection:
+            # A job's query that no longer parses (its selection is kept): say what was asked.
+            return f"{plural} matching ?{query}"
 
 
 def bulk_selection(
@@ -103,10 +122,19 @@ def product_noun(product: str) -> str:
     return kind_of(product).plural
 
 
-def _describe(bulk: BulkDeletion) -> str:
-    if bulk.sids is not None:
-        return f"{len(bulk.sids)} selected"
-    return f"all matching ?{bulk.query}" if bulk.query else "all matching no filter"
+def selection_in_words(*, product: str, query: str | None, sids: list | None) -> str:
+    """Return what a selection deletes as people say it, with its Logs page's labels: "audio
+    recordings …" is "recordings with type Audio, room name starting with “weekly” (any case),
+    created from 1 Dec 2026", or "3 selected voice recordings"."""
+    kind = kind_of(product)
+    if sids is not None:
+        return f"{len(sids)} selected {kind.noun if len(sids) == 1 else kind.plural}"
+    return kind.selection_of.in_words(query or "", plural=kind.plural)
+
+
+def bulk_in_words(bulk: BulkDeletion) -> str:
+    """Return what a bulk deletion deletes, in words (``selection_in_words``)."""
+    return selection_in_words(product=bulk.product, query=bulk.query, sids=bulk.sids)
 
 
 @transaction.atomic
@@ -117,10 +145,13 @@ def bulk_deletion_create(
     query: str | None,
     sids: list[str] | None,
     product: str = BulkDeletion.Product.VIDEO,
+    typed_count: int | None = None,
 ) -> BulkDeletion:
     """Create and queue a bulk deletion of a selection, counting it once, audited with it.
 
-    Raises InvalidBulkSelection (nothing created) for a bad selection or one matching nothing.
+    Raises InvalidBulkSelection (nothing created) for a bad selection or one matching nothing,
+    and CountNotConfirmed when it matches more than CONFIRM_BY_TYPING_ABOVE recordings and
+    ``typed_count`` is not their number (now: it may have grown since the confirmation page).
     """
     now = timezone.now()
     total = (
@@ -130,6 +161,13 @@ def bulk_deletion_create(
     )
     if total == 0:
         raise InvalidBulkSelection("No recording that can be deleted matches this selection.")
+    if total > CONFIRM_BY_TYPING_ABOVE and typed_count != total:
+        raise CountNotConfirmed(
+            f"Type {total}, the number of {product_noun(product)} this deletes, to confirm."
+            if typed_count is None
+            else f"This deletes {total} {product_noun(product)}, not {typed_count}: type {total} "
+            "to confirm."
+        )
     user = actor.user if getattr(actor.user, "pk", None) is not None else None
     bulk = BulkDeletion.objects.create(
         account=account,
@@ -150,7 +188,7 @@ def bulk_deletion_create(
         actor=actor,
         action="recordings.bulk_delete",
         object_repr=(
-            f"bulk deletion {bulk.pk}: {total} {product_noun(bulk.product)}, {_describe(bulk)}"
+            f"bulk deletion {bulk.pk}: {total} {product_noun(bulk.product)}, {bulk_in_words(bulk)}"
         ),
     )
     bulk_id = bulk.pk

@@ -51,16 +51,26 @@ class ListFilter:
         return cls(**values)
 
 
-def bulk_selections_fill(apps: Apps, *, product: str, form_class: type) -> None:
+def bulk_selections_fill(
+    apps: Apps, *, product: str, form_class: type, whole_names: dict[str, str] | None = None
+) -> None:
     """Store the typed selection of a product's bulk deletions made before it was kept (data
     migration): each job's Logs query, parsed by the product's filter form. An unfinished job
-    whose query no longer parses is failed rather than run on a guess."""
+    whose query no longer parses is failed rather than run on a guess.
+
+    ``whole_names`` maps the fields of today's filter that match the start of a name onto those
+    matching the whole name, which is what those queries meant: a selection never widens.
+    """
     bulk_deletion = apps.get_model("lifecycle", "BulkDeletion")
     jobs = bulk_deletion.objects.filter(product=product, sids__isnull=True, selection__isnull=True)
     for job in jobs.iterator():
         form = form_class(QueryDict(job.query))
         if form.is_valid():
-            job.selection = form.filter().to_json()
+            selection = form.filter().to_json()
+            for start, whole in (whole_names or {}).items():
+                if start in selection:
+                    selection[whole] = selection.pop(start)
+            job.selection = selection
             job.save(update_fields=["selection"])
         elif job.status in ("queued", "running"):
             job.status, job.error = "failed", "Its filter is no longer valid."

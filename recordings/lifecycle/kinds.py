@@ -8,7 +8,7 @@ a domain app, and a new kind of recording is one more registration.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -28,6 +28,19 @@ MediaFiles = tuple[str, str, str, list[str]]
 R = TypeVar("R", bound=Model)
 
 
+class Selection(Protocol):
+    """A kind's Logs filter as bulk deletion reads it (``bulk.form_selection``)."""
+
+    def __call__(self, query: str) -> dict:
+        """Return a Logs filter query as the typed filter's JSON a bulk job stores (raise
+        InvalidBulkSelection for a filter that is not valid)."""
+        ...
+
+    def in_words(self, query: str, *, plural: str) -> str:
+        """Return what a Logs filter query selects, said with the page's own labels."""
+        ...
+
+
 @dataclass(frozen=True)
 class RecordingKind(Generic[R]):
     """What the lifecycle needs to know about one kind of recording."""
@@ -41,10 +54,10 @@ class RecordingKind(Generic[R]):
     noun: str  # "recording", "voice recording": audit and page texts
     list_url_name: str  # its console Logs page
     audit_action: str  # the audit action of a single delete
-    # A Logs filter query as the typed filter's JSON a bulk job stores (raises
-    # InvalidBulkSelection for a filter that is not valid), and the account's recordings such a
-    # stored selection covers, as its Logs page reads them ({}: no filter).
-    selection_of: Callable[[str], dict]
+    # A Logs filter query as the typed filter's JSON a bulk job stores, and in words; the
+    # account's recordings such a stored selection covers, as its Logs page reads them ({}: no
+    # filter).
+    selection_of: Selection
     matching: Callable[..., QuerySet]  # (account=…, selection=…)
     # Each recording's media files in our store, for rows with a media_key.
     media_files: Callable[[QuerySet], Iterable[MediaFiles]]

@@ -13,9 +13,11 @@ class RecordingFilter(ListFilter):
 
     Deleted recordings are left out unless ``status`` or ``include_deleted`` asks for them (seed
     000). A grouping SID matches the recording's room or participant, chosen by its prefix; every
-    one given must match. The console adds names: a room's unique name (any of the account's rooms
-    that had it) and a participant's identity. ``date_created_after`` is inclusive,
-    ``date_created_before`` exclusive.
+    one given must match. The console adds names: the start of a room's unique name (any of the
+    account's rooms that had one starting so) and of a participant's identity, in any case.
+    ``room_name`` and ``participant_identity`` match whole names, as they did in bulk deletions
+    stored before the console matched starts: a stored selection never widens.
+    ``date_created_after`` is inclusive, ``date_created_before`` exclusive.
     """
 
     sid: str | None = None
@@ -29,5 +31,7 @@ class RecordingFilter(ListFilter):
     track_name: str | None = None
     room_name: str | None = None
     participant_identity: str | None = None
+    room_name_prefix: str | None = None
+    participant_identity_prefix: str | None = None
     date_created_after: datetime | None = None
     date_created_before: datetime | None = None

@@ -5,6 +5,7 @@ from django import forms
 
 from console.sids import ANY_SID
 from recordings.lifecycle.filters import PAGE_SIZES
+from recordings.lifecycle.forms import LogsFilterForm, name_prefix_field
 from recordings.video.choices import Codec, MediaType, RecordingStatus
 from recordings.video.filters import RecordingFilter
 
@@ -20,13 +21,20 @@ def sid_or_name(value: str, *, prefix: str, kind: str) -> str:
     return prefix + value[2:].lower()
 
 
-class RecordingFilterForm(forms.Form):
+def name_in_words(value: str, *, noun: str, name: str) -> str:
+    """Say a SID-or-name filter (``sid_or_name``): a SID exactly, a name as the start it is."""
+    if ANY_SID.match(value):
+        return f"{noun} {value}"
+    return f"{noun} {name} starting with “{value}” (any case)"
+
+
+class RecordingFilterForm(LogsFilterForm):
     """The Recordings Logs filters (all optional; they live in the URL)."""
 
     sid = forms.CharField(required=False, label="Recording SID", max_length=34)
-    room = forms.CharField(required=False, label="Room (SID or unique name)", max_length=128)
-    participant = forms.CharField(
-        required=False, label="Participant (SID or identity)", max_length=128
+    room = name_prefix_field(label="Room (SID or unique name)", what="A SID, or a name")
+    participant = name_prefix_field(
+        label="Participant (SID or identity)", what="A SID, or an identity"
     )
     track = forms.CharField(required=False, label="Track name", max_length=128)
     status = forms.ChoiceField(
@@ -58,9 +66,15 @@ class RecordingFilterForm(forms.Form):
     def clean_participant(self):
         return sid_or_name(self.cleaned_data["participant"], prefix="PA", kind="participant")
 
+    def words_room(self, value: str) -> str:
+        return name_in_words(value, noun="room", name="name")
+
+    def words_participant(self, value: str) -> str:
+        return name_in_words(value, noun="participant", name="identity")
+
     def filter(self) -> RecordingFilter:
-        """Return the filter of the valid form's fields (a room or participant given by name,
-        or by SID as a grouping SID)."""
+        """Return the filter of the valid form's fields (a room or participant given by the
+        start of its name, or by SID as a grouping SID)."""
         data = self.cleaned_data
         room, participant = data["room"], data["participant"]
         return RecordingFilter(
@@ -70,8 +84,10 @@ class RecordingFilterForm(forms.Form):
             media_type=data["type"] or None,
             codec=data["codec"] or None,
             track_name=data["track"].strip() or None,
-            room_name=None if ANY_SID.match(room) else room or None,
-            participant_identity=None if ANY_SID.match(participant) else participant or None,
+            room_name_prefix=None if ANY_SID.match(room) else room or None,
+            participant_identity_prefix=(
+                None if ANY_SID.match(participant) else participant or None
+            ),
             grouping_sids=tuple(v for v in (room, participant) if ANY_SID.match(v)),
             date_created_after=data["date_from"],
             date_created_before=data["date_to"],

@@ -1,6 +1,6 @@
 """Video recordings as a kind the lifecycle deletes, purges and sweeps (registered in ready())."""
 
-from recordings.lifecycle.bulk import form_selection
+from recordings.lifecycle.bulk import FormSelection
 from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.kinds import RecordingKind
 from recordings.video import playback, selectors
@@ -30,7 +30,7 @@ VIDEO = RecordingKind(
     noun="recording",
     list_url_name="recordings:list",
     audit_action="recording.delete",
-    selection_of=form_selection(RecordingFilterForm),
+    selection_of=FormSelection(RecordingFilterForm),
     matching=selectors.recordings_matching,
     media_files=_media_files,
     describe=lambda r: f"{r.track_name} in {r.room_id}",

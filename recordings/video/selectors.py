@@ -43,12 +43,16 @@ def recording_list(*, account: Account, filter: RecordingFilter) -> QuerySet[Rec
         # Through the tracks (as names and identities go through rooms and participants): an
         # index on the recordings' own column would slow every soft delete.
         qs = qs.filter(track__in=Track.objects.filter(account=account, name=f.track_name))
-    if f.room_name:
-        qs = qs.filter(room__in=Room.objects.filter(account=account, unique_name=f.room_name))
-    if f.participant_identity:
+    if f.room_name or f.room_name_prefix:
         qs = qs.filter(
-            participant__in=Participant.objects.filter(
-                account=account, identity=f.participant_identity
+            room__in=rooms_named(account=account, name=f.room_name, prefix=f.room_name_prefix)
+        )
+    if f.participant_identity or f.participant_identity_prefix:
+        qs = qs.filter(
+            participant__in=participants_identified(
+                account=account,
+                identity=f.participant_identity,
+                prefix=f.participant_identity_prefix,
             )
         )
     if f.source_sid:
@@ -60,6 +64,37 @@ def recording_list(*, account: Account, filter: RecordingFilter) -> QuerySet[Rec
     if f.media_type:
         qs = qs.filter(type=f.media_type)
     return qs.order_by(*LIST_ORDER)
+
+
+def rooms_named(
+    *, account: Account, name: str | None = None, prefix: str | None = None
+) -> QuerySet[Room]:
+    """Return the account's rooms with this unique name and whose name starts with ``prefix`` in
+    any case (each if given).
+
+    ``__istartswith`` is ``UPPER(unique_name::text) LIKE UPPER('prefix%')`` on PostgreSQL: a range
+    of the index ``room_account_name_upper`` (video migration 0004).
+    """
+    qs = Room.objects.filter(account=account)
+    if name:
+        qs = qs.filter(unique_name=name)
+    if prefix:
+        qs = qs.filter(unique_name__istartswith=prefix)
+    return qs
+
+
+def participants_identified(
+    *, account: Account, identity: str | None = None, prefix: str | None = None
+) -> QuerySet[Participant]:
+    """Return the account's participants with this identity and whose identity starts with
+    ``prefix`` in any case (each if given); on PostgreSQL the prefix is a range of the index
+    ``participant_account_identity_upper``, as for rooms."""
+    qs = Participant.objects.filter(account=account)
+    if identity:
+        qs = qs.filter(identity=identity)
+    if prefix:
+        qs = qs.filter(identity__istartswith=prefix)
+    return qs
 
 
 def recordings_matching(*, account: Account, selection: dict) -> QuerySet[Recording]:
@@ -112,17 +147,19 @@ def room_list(
     account: Account,
     status: str | None = None,
     unique_name: str | None = None,
+    unique_name_prefix: str | None = None,
     date_created_after: datetime | None = None,
     date_created_before: datetime | None = None,
 ) -> QuerySet[Room]:
-    """Return the account's rooms matching every given filter, newest first."""
+    """Return the account's rooms matching every given filter, newest first: the API's
+    ``unique_name`` is a whole name, the console's ``unique_name_prefix`` its start in any case."""
     qs = _created_between(
-        Room.objects.filter(account=account), date_created_after, date_created_before
+        rooms_named(account=account, name=unique_name, prefix=unique_name_prefix),
+        date_created_after,
+        date_created_before,
     )
     if status:
         qs = qs.filter(status=status)
-    if unique_name:
-        qs = qs.filter(unique_name=unique_name)
     return qs.order_by(*LIST_ORDER)
 
 

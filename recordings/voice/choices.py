@@ -1,4 +1,5 @@
-"""Enumerations of the voice (2010-04-01) Recording API, in seed 003's own spelling."""
+"""Enumerations of the voice (2010-04-01) Recording API, in seed 003's own spelling; the API shows
+the values, the console the labels, as people write them."""
 
 from django.db import models
 
@@ -6,62 +7,62 @@ from django.db import models
 class VoiceRecordingStatus(models.TextChoices):
     """What a fetch shows (seed 003): ``processing`` until the audio is in, then one of the rest."""
 
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    ABSENT = "absent"
-    DELETED = "deleted"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    ABSENT = "absent", "Absent"
+    DELETED = "deleted", "Deleted"
 
 
 class CaptureState(models.TextChoices):
     """The in-flight state an update answers with (seed 003: in-progress, paused or stopped)."""
 
-    IN_PROGRESS = "in-progress"
-    PAUSED = "paused"
-    STOPPED = "stopped"
+    IN_PROGRESS = "in-progress", "In progress"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped"
 
 
 class RecordingSource(models.TextChoices):
-    DIAL_VERB = "DialVerb"
-    CONFERENCE = "Conference"
-    OUTBOUND_API = "OutboundAPI"
-    TRUNKING = "Trunking"
-    RECORD_VERB = "RecordVerb"
-    START_CALL_RECORDING_API = "StartCallRecordingAPI"
-    START_CONFERENCE_RECORDING_API = "StartConferenceRecordingAPI"
+    DIAL_VERB = "DialVerb", "Dial verb"
+    CONFERENCE = "Conference", "Conference"
+    OUTBOUND_API = "OutboundAPI", "Outbound API"
+    TRUNKING = "Trunking", "Trunking"
+    RECORD_VERB = "RecordVerb", "Record verb"
+    START_CALL_RECORDING_API = "StartCallRecordingAPI", "Start Call Recording API"
+    START_CONFERENCE_RECORDING_API = "StartConferenceRecordingAPI", "Start Conference Recording API"
 
 
 class RecordingTrack(models.TextChoices):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-    BOTH = "both"
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    BOTH = "both", "Both"
 
 
 class RecordingChannels(models.TextChoices):
-    MONO = "mono"
-    DUAL = "dual"
+    MONO = "mono", "Mono"
+    DUAL = "dual", "Dual"
 
 
 class Trim(models.TextChoices):
-    TRIM_SILENCE = "trim-silence"
-    DO_NOT_TRIM = "do-not-trim"
+    TRIM_SILENCE = "trim-silence", "Trim silence"
+    DO_NOT_TRIM = "do-not-trim", "Do not trim"
 
 
 class PauseBehavior(models.TextChoices):
-    SKIP = "skip"
-    SILENCE = "silence"
+    SKIP = "skip", "Skip"
+    SILENCE = "silence", "Silence"
 
 
 class CallStatus(models.TextChoices):
-    IN_PROGRESS = "in-progress"
-    COMPLETED = "completed"
+    IN_PROGRESS = "in-progress", "In progress"
+    COMPLETED = "completed", "Completed"
 
 
 class CallbackEvent(models.TextChoices):
     """RecordingStatusCallbackEvent values (default ``completed``)."""
 
-    IN_PROGRESS = "in-progress"
-    COMPLETED = "completed"
-    ABSENT = "absent"
+    IN_PROGRESS = "in-progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    ABSENT = "absent", "Absent"
 
 
 # Error codes a recording is absent with (Twilio's error dictionary).

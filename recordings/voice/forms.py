@@ -5,6 +5,7 @@ from django import forms
 
 from console.sids import ANY_SID
 from recordings.lifecycle.filters import PAGE_SIZES
+from recordings.lifecycle.forms import LogsFilterForm
 from recordings.voice.choices import RecordingSource, VoiceRecordingStatus
 from recordings.voice.filters import VoiceRecordingFilter
 
@@ -17,7 +18,7 @@ def _sid(value: str, prefix: str, noun: str) -> str:
     return value[:2] + value[2:].lower()
 
 
-class VoiceRecordingFilterForm(forms.Form):
+class VoiceRecordingFilterForm(LogsFilterForm):
     """The Voice Recordings Logs filters (all optional; they live in the URL)."""
 
     sid = forms.CharField(required=False, label="Recording SID", max_length=34)

@@ -1,6 +1,6 @@
 """Voice recordings as a kind the lifecycle deletes, purges and sweeps (registered in ready())."""
 
-from recordings.lifecycle.bulk import form_selection
+from recordings.lifecycle.bulk import FormSelection
 from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.kinds import RecordingKind
 from recordings.voice import media, selectors
@@ -27,7 +27,7 @@ VOICE = RecordingKind(
     noun="voice recording",
     list_url_name="voice:list",
     audit_action="voice_recording.delete",
-    selection_of=form_selection(VoiceRecordingFilterForm),
+    selection_of=FormSelection(VoiceRecordingFilterForm),
     matching=selectors.voice_recordings_matching,
     media_files=_media_files,
     describe=lambda r: f"recording of {r.call_id or r.conference_id}",

@@ -235,7 +235,10 @@ def test_bulk_delete_500_recordings_matching_a_filter(signed_in, demo, screensho
 
     page.get_by_role("button", name="Select all 500 recordings matching this filter…").click()
     expect(page.get_by_role("heading", name="Delete recordings")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("This deletes 500 recordings matching the filter")
+    expect(page.locator("main")).to_contain_text("This deletes 500 recordings.")
+    expect(page.locator("#bulk-selection")).to_contain_text(
+        "Recordings with room name starting with “archive-2025” (any case)"
+    )
     expect(table_rows(page)).to_have_count(20)  # a sample
     assert Recording.objects.filter(status=RecordingStatus.DELETED).count() == 0
 

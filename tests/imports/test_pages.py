@@ -449,7 +449,7 @@ def test_an_import_started_here_brings_the_sources_recordings_into_this_account(
         assert f"<tr><td><code>{item.sid}</code></td><td>{item.reason}</td></tr>" in page
 
 
-def test_a_wrong_token_fails_the_job_with_the_sources_answer(
+def test_a_wrong_token_fails_the_job_saying_to_check_the_credentials(
     source_server, account, console_client, django_capture_on_commit_callbacks
 ):
     token = _token()
@@ -465,6 +465,32 @@ def test_a_wrong_token_fails_the_job_with_the_sources_answer(
         )
     (job,) = ImportJob.objects.all()
     assert job.status == ImportJob.Status.FAILED and job.credentials == ""
-    assert "401" in job.error
     page = client.get(_job_url(job)).content.decode()
-    assert "401" in page and token not in page and token not in _everything_stored(job)
+    refused = "The source refused the Account SID / auth token: check them and try again."
+    assert f'stopped: <span class="import-error">{refused}</span>' in page
+    # Neither the source's body nor advice that cannot help (the same token fails again).
+    assert "20003" not in page and "{" not in job.error
+    assert "start the same import again" not in page
+    assert token not in page and token not in _everything_stored(job)
+
+
+def test_a_source_without_that_api_fails_the_job_saying_what_to_check(
+    source_server, account, console_client, django_capture_on_commit_callbacks
+):
+    client = console_client("owner")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            LIST,
+            _start_data(
+                source_server.auth_token,
+                source_account_sid=source_server.account_sid,
+                api_base_url=f"{source_server.base_url}/not-an-api",
+            ),
+        )
+    (job,) = ImportJob.objects.all()
+    assert job.status == ImportJob.Status.FAILED
+    page = client.get(_job_url(job)).content.decode()
+    assert (
+        "The source has no such account, or no Twilio-compatible API at that address "
+        "(HTTP 404): check the Account SID and the API base URL, and try again." in page
+    )

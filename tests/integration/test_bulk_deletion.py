@@ -59,7 +59,7 @@ def test_bulk_deletion_of_500_recordings_completes_on_a_real_worker(
             break
         assert 'http-equiv="refresh"' in page
         time.sleep(0.3)
-    assert "100 %" in page and "done: 500 recordings deleted" in page
+    assert "100 %" in page and "— 500 recordings deleted" in page
     assert 'http-equiv="refresh"' not in page
     job.refresh_from_db()
     assert (job.status, job.total, job.done, job.skipped, job.chunks) == ("done", 500, 500, 0, 5)

@@ -68,7 +68,7 @@ def test_worker_killed_mid_bulk_deletion_deletes_every_recording_once(
     store = get_media_store()
 
     job = services.bulk_deletion_create(
-        account=account, actor=Actor(name="fault test"), query="", sids=None
+        account=account, actor=Actor(name="fault test"), query="", sids=None, typed_count=total
     )
     assert (job.total, job.chunk_size) == (total, 100)
     assert wait_for(

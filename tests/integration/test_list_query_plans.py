@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Value as V
+from django.db.models.functions import Concat
 
 from console.sids import new_sid
 from recordings.twilio_api.keyset import Cursor, beyond_cursor
@@ -259,3 +261,93 @@ def test_every_voice_list_filter_is_an_index_range_in_list_order(voice_account):
             assert "Seq Scan on recordings_voicerecording" not in plan, f"{name}:\n{plan}"
             assert _largest_sort(plan) <= 1000, f"{name}: a large set is sorted\n{plan}"
             assert "Index" in plan, f"{name}:\n{plan}"
+
+
+@pytest.fixture
+def many_names(big_account):
+    """``big_account``'s recordings among 50,000 more rooms and participants of that account,
+    so that reading either table whole costs what it would at scale."""
+    account = big_account[0]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rooms = [
+        Room(
+            sid=new_sid("RM"),
+            account=account,
+            unique_name=f"Team-{n:05}",
+            date_created=start,
+            date_updated=start,
+        )
+        for n in range(50_000)
+    ]
+    Room.objects.bulk_create(rooms, batch_size=5000)
+    Participant.objects.bulk_create(
+        (
+            Participant(
+                sid=new_sid("PA"),
+                account=account,
+                room=room,
+                identity=f"Guest-{n:05}",
+                date_created=start,
+                date_updated=start,
+            )
+            for n, room in enumerate(rooms)
+        ),
+        batch_size=5000,
+    )
+    # One room's people have names of their own, as a filter typed in the console finds them.
+    Participant.objects.filter(room=big_account[1]).update(identity=Concat(V("Speaker-"), "sid"))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE recordings_room")
+        cursor.execute("ANALYZE recordings_participant")
+    return big_account
+
+
+def test_name_starts_in_any_case_are_ranges_of_the_upper_name_indexes(many_names):
+    """The console's room and participant filters (``__istartswith``) read the rooms and
+    participants through their UPPER(name) pattern indexes, and the recordings through theirs."""
+    from recordings.compositions.filters import CompositionFilter
+    from recordings.compositions.selectors import composition_list
+
+    account = many_names[0]
+    rooms = selectors.rooms_named(account=account, prefix="team-0001")
+    sql, _ = rooms.query.sql_with_params()
+    assert 'UPPER("recordings_room"."unique_name"::text) LIKE UPPER(' in sql, sql
+    assert rooms.count() == 10
+    people = selectors.participants_identified(account=account, prefix="GUEST-0001")
+    assert people.count() == 10
+    for name, qs, index in (
+        ("rooms", rooms, "room_account_name_upper"),
+        ("participants", people, "participant_account_identity_upper"),
+        (
+            "rooms list",
+            selectors.room_list(account=account, unique_name_prefix="tEaM-0001")[:51],
+            "room_account_name_upper",
+        ),
+    ):
+        plan = _plan(qs)
+        assert index in plan and "Seq Scan" not in plan, f"{name}:\n{plan}"
+
+    cases = {
+        "room name": ({"room_name_prefix": "R1"}, "room_account_name_upper"),
+        "participant identity": (
+            {"participant_identity_prefix": "speaker-pa"},
+            "participant_account_identity_upper",
+        ),
+        "status + room name": (
+            {"status": "completed", "room_name_prefix": "r28"},
+            "room_account_name_upper",
+        ),
+    }
+    for name, (filters, index) in cases.items():
+        qs = selectors.recording_list(account=account, filter=RecordingFilter(**filters))
+        assert qs[:5].count() == 5, name  # the names match their start in any case
+        plan = _plan(qs[:51])
+        assert index in plan, f"{name}:\n{plan}"
+        assert "Seq Scan" not in plan, f"{name}:\n{plan}"
+        assert _largest_sort(plan) <= 1000, f"{name}: a large set is sorted\n{plan}"
+
+    compositions = composition_list(
+        account=account, filter=CompositionFilter(room_name_prefix="team-0001")
+    )
+    plan = _plan(compositions[:51])
+    assert "room_account_name_upper" in plan and "Seq Scan on recordings_room" not in plan, plan

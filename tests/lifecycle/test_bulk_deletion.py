@@ -7,7 +7,7 @@ chunks one by one create the job without executing its queued task and call the 
 
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -21,7 +21,7 @@ from recordings.media.store import get_media_store
 from recordings.video import services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
-from tests.factories import RecordingFactory, TrackFactory
+from tests.factories import RecordingFactory, TrackFactory, VoiceRecordingFactory
 from tests.helpers import form_data
 
 ACTOR = Actor(name="user:admin@example.com")
@@ -570,7 +570,7 @@ def test_create_redirects_to_progress_which_reaches_100_percent(
     assert created["Location"] == reverse("bulk:progress", args=[job.pk])
     page = client.get(created["Location"]).content.decode()
     assert "100 %" in page
-    assert "done: 4 recordings deleted" in page
+    assert "— 4 recordings deleted" in page
     assert 'http-equiv="refresh"' not in page
 
 
@@ -651,7 +651,9 @@ def test_twenty_thousand_recordings_are_deleted_in_chunks(
         batch_size=2000,
     )
     with django_capture_on_commit_callbacks(execute=False):
-        job = services.bulk_deletion_create(account=account, actor=ACTOR, query="", sids=None)
+        job = services.bulk_deletion_create(
+            account=account, actor=ACTOR, query="", sids=None, typed_count=20_000
+        )
 
     began = time.perf_counter()
     while services.bulk_deletion_run_chunk(bulk_id=job.pk):
@@ -668,3 +670,127 @@ def test_twenty_thousand_recordings_are_deleted_in_chunks(
     )
     assert not Recording.objects.filter(account=account).exclude(status="deleted").exists()
     print(f"bulk deletion: 20000 rows in {seconds:.2f} s = {20_000 / seconds:,.0f} rows/s")
+
+
+# Confirming a large deletion by its number -----------------------------------------------------
+
+
+def _many(account, n: int) -> None:
+    """Store ``n`` completed recordings of one track of ``account`` in one statement."""
+    template = RecordingFactory.build(
+        track=TrackFactory(participant__room__account=account), status=RecordingStatus.COMPLETED
+    )
+    fields = {
+        f.attname: getattr(template, f.attname)
+        for f in Recording._meta.concrete_fields
+        if f.attname not in ("sid", "date_created", "date_updated")
+    }
+    start = timezone.now() - timedelta(days=1)
+    Recording.objects.bulk_create(
+        [
+            Recording(**fields, date_created=start + timedelta(seconds=i), date_updated=start)
+            for i in range(n)
+        ]
+    )
+
+
+def test_more_than_a_thousand_are_confirmed_by_typing_their_number(
+    account, console_client, django_capture_on_commit_callbacks
+):
+    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
+    client = console_client("admin")
+    confirm_page = client.post(reverse("bulk:select"), {"all": "1", "query": ""})
+    assert "Type 1001 to confirm" in confirm_page.content.decode()
+    confirm = _confirm_form(confirm_page)
+
+    for typed, error in (
+        ("", "Type 1001, the number of recordings this deletes, to confirm."),
+        ("1000", "This deletes 1001 recordings, not 1000: type 1001 to confirm."),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.post(reverse("bulk:create"), {**confirm, "count": typed})
+        page = again.content.decode()
+        assert again.status_code == 400
+        assert f'<ul class="errorlist" id="id_count_error"><li>{error}</li></ul>' in page
+        assert "Type 1001 to confirm" in page
+        assert not BulkDeletion.objects.exists()
+        assert not Recording.objects.filter(status=RecordingStatus.DELETED).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(reverse("bulk:create"), {**confirm, "count": "1001"})
+    assert created.status_code == 302
+    assert _only_job().done == 1001
+    assert Recording.objects.filter(status=RecordingStatus.DELETED).count() == 1001
+
+
+def test_a_thousand_or_fewer_need_no_number(account, console_client):
+    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE)
+    page = console_client("admin").post(reverse("bulk:select"), {"all": "1", "query": ""})
+    assert "to confirm" not in page.content.decode()
+    assert 'name="count"' not in page.content.decode()
+
+
+def test_the_service_refuses_a_large_deletion_without_its_number(account):
+    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
+    for typed in (None, 1000, 1002):
+        with pytest.raises(bulk.CountNotConfirmed):
+            bulk.bulk_deletion_create(
+                account=account, actor=ACTOR, query="", sids=None, typed_count=typed
+            )
+    assert not BulkDeletion.objects.exists()
+
+
+# The selection in words ------------------------------------------------------------------------
+
+
+def test_every_bulk_page_says_the_filter_in_words(
+    account, console_client, django_capture_on_commit_callbacks
+):
+    track = TrackFactory(
+        participant__room__account=account, participant__room__unique_name="Weekly-sync"
+    )
+    RecordingFactory(
+        track=track,
+        status=RecordingStatus.COMPLETED,
+        date_created=datetime(2026, 12, 2, tzinfo=UTC),
+    )
+    query = (
+        "room=weekly&type=audio&status=completed&codec=OPUS"
+        "&date_from=2026-12-01T00:00&date_to=2026-12-05T09:30&page_size=25"
+    )
+    said = (
+        "Recordings with room name starting with “weekly” (any case), status Completed, "
+        "type Audio, codec Opus, created from 1 Dec 2026, created before 5 Dec 2026 09:30"
+    )
+    client = console_client("admin")
+    confirm_page, created = _select_and_confirm(
+        client, django_capture_on_commit_callbacks, {"all": "1", "query": query}
+    )
+    progress = client.get(created["Location"]).content.decode()
+    listed = client.get(reverse("bulk:list")).content.decode()
+
+    assert f"Selection: {said}." in confirm_page.content.decode()
+    assert f"Deletes {said[0].lower()}{said[1:]}." in progress
+    assert f"<dd>{said}</dd>" in progress
+    assert f"<td>{said}</td>" in listed
+    # The raw query stays in links (Cancel goes back to the filtered Logs), never in the text.
+    for page in (confirm_page.content.decode(), progress, listed):
+        assert "<code>?" not in page and "room: weekly" not in page
+    assert "done — done" not in progress and "— 1 recording deleted." in progress
+
+
+def test_a_voice_selection_says_its_kind_and_labels(
+    account, console_client, django_capture_on_commit_callbacks
+):
+    VoiceRecordingFactory(account=account, status="completed", source="OutboundAPI")
+    client = console_client("admin")
+    _, created = _select_and_confirm(
+        client,
+        django_capture_on_commit_callbacks,
+        {"product": "voice", "all": "1", "query": "source=OutboundAPI&status=all"},
+    )
+    progress = client.get(created["Location"]).content.decode()
+    assert (
+        "Deletes voice recordings with any status, deleted ones too, source Outbound API."
+        in progress
+    )

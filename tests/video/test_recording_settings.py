@@ -1,5 +1,6 @@
 """/v1/RecordingSettings/Default (reference §7), /v1/Credentials/PublicKeys and the console form."""
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from console.models import AuditEvent
 from recordings.video.models import PublicKey, RecordingSettings
 from recordings.video.services.settings import aws_credential_create, public_key_create
+from recordings.video.views.settings import RecordingSettingsForm
 from tests.helpers import assert_twilio_error
 from tests.twilio_helpers import (
     reference_response_schema,
@@ -274,3 +276,52 @@ def test_console_form_uploads_a_key_and_shows_errors(console_client, account, rs
     )
     assert refused.status_code == 200
     assert PublicKey.objects.filter(account=account).count() == 1
+
+
+def test_an_invalid_value_is_not_saved_and_says_so_in_a_banner_and_by_its_field(
+    console_client, account, public_key
+):
+    browser = console_client("admin")
+    browser.post(reverse("team:settings"), {"friendly_name": "before"})
+    before = RecordingSettings.objects.get(account=account)
+
+    for data, field, error in (
+        (
+            {"friendly_name": "after", "encryption_enabled": "on"},
+            "encryption_key_sid",
+            "Public key is required when encryption is enabled.",
+        ),
+        (
+            {"friendly_name": "after", "encryption_key_sid": "CR" + "0" * 32},
+            "encryption_key_sid",
+            "Select a valid choice.",
+        ),
+        (
+            {"friendly_name": "after", "aws_s3_url": "not a url"},
+            "aws_s3_url",
+            "Enter a valid URL.",
+        ),
+    ):
+        response = browser.post(reverse("team:settings"), data)
+        page = response.content.decode()
+        assert response.status_code == 200
+        label = RecordingSettingsForm.base_fields[field].label
+        assert f"<strong>Not saved:</strong> check {label} below. Nothing was changed." in page, (
+            page
+        )
+        assert re.search(
+            rf'<ul class="errorlist" id="id_{field}_error"><li>{re.escape(error)}', page
+        ), page
+        row = RecordingSettings.objects.get(account=account)
+        assert (row.friendly_name, row.encryption_enabled, row.aws_s3_url) == (
+            before.friendly_name,
+            before.encryption_enabled,
+            before.aws_s3_url,
+        )
+
+
+def test_the_settings_page_says_where_a_credentials_sid_comes_from(console_client):
+    page = console_client("admin").get(reverse("team:settings")).content.decode()
+    assert "Each is a CR… SID: add an access key under AWS credentials" in page
+    assert "/v1/Credentials/AWS" in page
+    assert "Not saved" not in page

@@ -781,7 +781,8 @@ def test_bulk_delete_selected_voice_recordings(
     )
     page = confirm.content.decode()
     assert confirm.status_code == 200
-    assert "This deletes <strong>4</strong> voice recordings you selected" in words(page)
+    assert "This deletes <strong>4</strong> voice recordings." in words(page)
+    assert "Selection: 4 selected voice recordings." in page
     assert "<h1>Delete voice recordings</h1>" in page
     assert all(f'<a href="/voice/{r.sid}/"><code>{r.sid}</code></a>' in page for r in chosen)
     assert '<a class="button secondary" href="/voice/">Cancel</a>' in page
@@ -801,11 +802,11 @@ def test_bulk_delete_selected_voice_recordings(
 
     progress = client.get(created["Location"]).content.decode()
     assert "Deleting 4 voice recordings." in progress
-    assert "Deletes voice (call) recordings." in progress
+    assert "Deletes 4 selected voice recordings." in progress
     assert "2 voice recordings deleted, 2 skipped because still processing or absent" in progress
     assert '<a href="/voice/">Voice recordings</a>' in progress
     listed = client.get(reverse("bulk:list")).content.decode()
-    assert "<td>voice</td>" in listed
+    assert "<td>4 selected voice recordings</td>" in listed
 
 
 def test_bulk_delete_all_voice_recordings_matching_a_filter_from_the_list(
@@ -817,7 +818,9 @@ def test_bulk_delete_all_voice_recordings_matching_a_filter_from_the_list(
 
     select_all = form_data(logs_page.content.decode(), reverse("bulk:select"), "bulk-all")
     confirm = client.post(reverse("bulk:select"), select_all).content.decode()
-    assert "This deletes <strong>4</strong> voice recordings matching the filter" in words(confirm)
+    assert "This deletes <strong>4</strong> voice recordings." in words(confirm)
+    # The filter in words, with the Logs form's labels (the dates in UTC, as typed).
+    assert "Selection: Voice recordings with created before 1 Mar 2026 12:03." in confirm
     assert 'href="/voice/?date_to=2026-03-01T12%3A03"' in confirm
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bulk:create"), form_data(confirm, reverse("bulk:create")))
@@ -863,7 +866,8 @@ def test_video_bulk_deletion_still_deletes_only_video(
     confirm = client.post(
         reverse("bulk:select"), {**product, "all": "1", "query": ""}
     ).content.decode()
-    assert "This deletes <strong>3</strong> recordings matching no filter" in words(confirm)
+    assert "This deletes <strong>3</strong> recordings." in words(confirm)
+    assert "Selection: All recordings that are not deleted." in confirm
     assert "<h1>Delete recordings</h1>" in confirm
     assert '<a class="button secondary" href="/recordings/">Cancel</a>' in confirm
     with django_capture_on_commit_callbacks(execute=True):
@@ -874,5 +878,5 @@ def test_video_bulk_deletion_still_deletes_only_video(
     assert video_statuses(videos) == {RecordingStatus.DELETED}
     assert VoiceRecording.objects.filter(status=COMPLETED).count() == 3
     progress = client.get(created["Location"]).content.decode()
-    assert "Deletes video recordings." in progress
+    assert "Deletes all recordings that are not deleted." in progress
     assert '<a href="/recordings/">Recordings</a>' in progress

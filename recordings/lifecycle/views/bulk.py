@@ -1,6 +1,8 @@
 """Bulk deletion pages: select (first POST, confirmation page), create (second POST, then the job),
-its progress, and the account's recent bulk deletions. A selection is of video or voice
-recordings (``product``), posted from that product's Logs page and sent back to it."""
+its progress, and the account's recent bulk deletions. A selection is of one kind of recording
+(``product``), posted from that kind's Logs page and sent back to it; every page says it in words
+(``bulk.selection_in_words``). A deletion of more than ``bulk.CONFIRM_BY_TYPING_ABOVE`` recordings
+is confirmed by typing their number, which the service checks."""
 
 from typing import Any
 
@@ -54,6 +56,17 @@ class BulkSelectionForm(forms.Form):
         return {"product": product, "query": None, "sids": self.cleaned_data["sid"]}
 
 
+class BulkConfirmForm(ConfirmForm):
+    """The confirmation, with the number of recordings typed where the service asks for it."""
+
+    count = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Type the number of recordings to delete",
+        widget=forms.NumberInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
 def _logs_url(product: str = BulkDeletion.Product.VIDEO, query: str | None = "") -> str:
     """Return a product's Logs page (with its filter), or the bulk list where it is not routed."""
     try:
@@ -73,7 +86,12 @@ class BulkSelectView(AccountPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         return self.confirmation(BulkSelectionForm(request.POST))
 
-    def confirmation(self, form: BulkSelectionForm, status: int = 200) -> HttpResponse:
+    def confirmation(
+        self,
+        form: BulkSelectionForm,
+        confirm_form: BulkConfirmForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         """Render the confirmation page of a selection, or go back to the Logs with why not."""
         if not form.is_valid():
             messages.error(self.request, "That selection could not be read.")
@@ -85,14 +103,17 @@ class BulkSelectView(AccountPageMixin, TemplateView):
         except bulk.InvalidBulkSelection as exc:
             messages.error(self.request, exc.message)
             return redirect(logs_url)
+        count = matching.count()
         context = self.get_context_data(
-            count=matching.count(),
+            count=count,
             sample=list(matching[:SAMPLE_SIZE]),
             selection_form=form,
-            confirm_form=ConfirmForm(),
+            confirm_form=confirm_form or BulkConfirmForm(),
+            type_count=count > bulk.CONFIRM_BY_TYPING_ABOVE,
+            type_above=bulk.CONFIRM_BY_TYPING_ABOVE,
             product=selection["product"],
             noun=kind_of(selection["product"]).noun,
-            query=selection["query"],
+            in_words=bulk.selection_in_words(**selection),
             cancel_url=logs_url,
         )
         return self.render_to_response(context, status=status)
@@ -102,15 +123,21 @@ class BulkCreateView(BulkSelectView):
     """Create the bulk deletion the confirmation page showed, then show its progress (PRG)."""
 
     def post(self, request, *args, **kwargs):
-        form = BulkSelectionForm(request.POST)
-        if not ConfirmForm(request.POST).is_valid() or not form.is_valid():
+        form, confirm_form = BulkSelectionForm(request.POST), BulkConfirmForm(request.POST)
+        if not confirm_form.is_valid() or not form.is_valid():
             messages.error(request, "Confirm the deletion to go ahead.")
-            return self.confirmation(form, status=400)
+            return self.confirmation(form, confirm_form, status=400)
         selection = form.selection()
         try:
             job = bulk.bulk_deletion_create(
-                account=self.account, actor=actor_for(request), **selection
+                account=self.account,
+                actor=actor_for(request),
+                typed_count=confirm_form.cleaned_data["count"],
+                **selection,
             )
+        except bulk.CountNotConfirmed as exc:
+            confirm_form.add_error("count", exc.message)
+            return self.confirmation(form, confirm_form, status=400)
         except bulk.InvalidBulkSelection as exc:
             messages.error(request, exc.message)
             return redirect(_logs_url(selection["product"], selection["query"]))
@@ -129,7 +156,11 @@ class BulkProgressView(AccountPageMixin, TemplateView):
         if job is None:
             raise Http404("No such bulk deletion")
         return super().get_context_data(
-            job=job, logs_url=_logs_url(job.product), noun=kind_of(job.product).noun, **kwargs
+            job=job,
+            in_words=bulk.bulk_in_words(job),
+            logs_url=_logs_url(job.product),
+            noun=kind_of(job.product).noun,
+            **kwargs,
         )
 
 
@@ -140,5 +171,7 @@ class BulkListView(AccountPageMixin, TemplateView):
     template_name = "recordings/bulk_list.html"
 
     def get_context_data(self, **kwargs):
-        jobs = bulk.bulk_deletion_list(account=self.account)
+        jobs = [
+            (job, bulk.bulk_in_words(job)) for job in bulk.bulk_deletion_list(account=self.account)
+        ]
         return super().get_context_data(jobs=jobs, **kwargs)

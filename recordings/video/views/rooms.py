@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 from console.access import AccountPageMixin, actor_for
 from console.roles import Action, role_allows
 from recordings.lifecycle.exceptions import RulesNotSupported
+from recordings.lifecycle.forms import name_prefix_field
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import TwilioAPIError
 from recordings.twilio_api.paging import api_base_url
@@ -65,13 +66,13 @@ class RoomFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Any"), *RoomStatus.choices], label="Status"
     )
-    name = forms.CharField(required=False, max_length=128, label="Unique name (exact)")
+    name = name_prefix_field(label="Unique name")
 
     def selector_kwargs(self) -> dict[str, str]:
         """Return the keywords of ``selectors.room_list`` for the valid filters."""
         kwargs = {
             "status": self.cleaned_data["status"],
-            "unique_name": self.cleaned_data["name"].strip(),
+            "unique_name_prefix": self.cleaned_data["name"].strip(),
         }
         return {key: value for key, value in kwargs.items() if value}
 

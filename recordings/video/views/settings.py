@@ -1,4 +1,5 @@
-"""The account's recording defaults, external S3 storage and encryption (admins)."""
+"""The account's recording defaults, external S3 storage and encryption (admins). A refused
+value is said twice: in a "Not saved" banner naming the fields, and by the field itself."""
 
 from django import forms
 from django.contrib import messages
@@ -42,7 +43,9 @@ class RecordingSettingsForm(forms.Form):
     aws_credentials_sid = forms.ChoiceField(
         label="AWS credentials",
         required=False,
-        help_text="Writes to the bucket are signed with these (see AWS credentials).",
+        help_text="Writes to the bucket are signed with these. Each is a CR… SID: add an access "
+        "key under AWS credentials (or POST it to the API's /v1/Credentials/AWS), then choose "
+        "it here.",
     )
     encryption_enabled = forms.BooleanField(
         label="Encrypt new recordings",
@@ -50,7 +53,12 @@ class RecordingSettingsForm(forms.Form):
         help_text="Each new recording is encrypted for the public key below: only the holder of "
         "its private key can play it (manage.py decrypt_recording).",
     )
-    encryption_key_sid = forms.ChoiceField(label="Public key", required=False)
+    encryption_key_sid = forms.ChoiceField(
+        label="Public key",
+        required=False,
+        help_text="A CR… SID of a public key uploaded below (or with the API's "
+        "/v1/Credentials/PublicKeys).",
+    )
     new_public_key = forms.CharField(
         label="Or upload a new RSA public key (PEM)",
         required=False,
@@ -92,6 +100,11 @@ class RecordingSettingsEdit(AccountPageMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "account": self.account}
 
+    def get_context_data(self, **kwargs):
+        form = kwargs.get("form") or self.get_form()
+        refused = [form.fields[name].label for name in form.errors if name in form.fields]
+        return super().get_context_data(refused=refused, **kwargs)
+
     def get_initial(self):
         row = video_selectors.recording_settings_of(account=self.account)
         if row is None:
@@ -117,7 +130,9 @@ class RecordingSettingsEdit(AccountPageMixin, FormView):
                 recording_settings_update(account=self.account, actor=actor, **values)
         except InvalidSetting as exc:
             field = "new_public_key" if exc.field == "public_key" else exc.field
-            form.add_error(field if field in form.fields else None, exc.message)
+            # The service says "is required when…" after the field's name, as the API's errors.
+            label = form.fields[field].label if field in form.fields else exc.field
+            form.add_error(field if field in form.fields else None, f"{label} {exc.message}.")
             return self.form_invalid(form)
         messages.success(self.request, "Recording settings saved.")
         return redirect("team:settings")

@@ -17,7 +17,7 @@ from console.sids import is_sid
 from recordings.imports import services
 from recordings.imports.cli import run_and_report
 from recordings.imports.models import ImportJob
-from recordings.imports.source import Source, describe_failure
+from recordings.imports.source import Source, stop_reason
 from recordings.imports.twilio import video_works, voice_works
 
 
@@ -97,6 +97,6 @@ class Command(BaseCommand):
             )
         except (TwilioException, requests.RequestException) as exc:
             raise CommandError(
-                f"Import stopped: {describe_failure(exc)}. What was imported stays; run the "
-                "same command again to continue."
+                f"Import stopped. {stop_reason(exc)} What was imported stays: running the same "
+                "command again continues it."
             ) from None
