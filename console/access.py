@@ -10,10 +10,40 @@ from django.core.exceptions import PermissionDenied
 
 from console.client_ip import client_ip
 from console.models import Account, Membership
-from console.roles import ROLE_ACTIONS, Action, role_allows
+from console.roles import ROLE_ACTIONS, Action, least_role_allowing, role_allows
 from console.selectors import memberships_of_user
 
 SESSION_ACCOUNT = "roomvault.account_sid"
+
+# What each action is, as the subject of "… needs the Admin role" on the 403 page.
+ACTION_DOING = {
+    Action.VIEW: "Seeing recordings and rooms",
+    Action.PLAY: "Playing, downloading and exporting recordings",
+    Action.EDIT_RULES: "Changing recording rules, rooms and call recordings",
+    Action.DELETE: "Deleting",
+    Action.ADMINISTER: "Administering the account",
+    Action.INVITE: "Inviting people",
+    Action.MANAGE_MEMBERS: "Managing members",
+    Action.MANAGE_AUTH_TOKEN: "Managing the auth token",
+    Action.INGEST: "Reporting media",
+}
+
+
+class RoleRequired(PermissionDenied):
+    """A member's role does not allow a page's action; says the least role that does."""
+
+    def __init__(self, action: str):
+        self.action = action
+        role = least_role_allowing(action)
+        needs = f"the {role.label} role" if role else "an API key, not a console role"
+        self.reason = f"{ACTION_DOING[Action(action)]} needs {needs}."
+        super().__init__(self.reason)
+
+
+class NoAccount(PermissionDenied):
+    """A signed-in user who is a member of no account."""
+
+    reason = "You are not a member of any account: ask an account's owner to invite you."
 
 
 def current_membership(request) -> Membership | None:
@@ -50,8 +80,10 @@ class AccountPageMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         membership = current_membership(request)
-        if membership is None or not role_allows(membership.role, self.get_action()):
-            raise PermissionDenied
+        if membership is None:
+            raise NoAccount
+        if not role_allows(membership.role, self.get_action()):
+            raise RoleRequired(self.get_action())
         self.membership = membership
         self.account: Account = membership.account
         return super().dispatch(request, *args, **kwargs)

@@ -65,6 +65,12 @@ def role_allows(role: str, action: str) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
 
 
+def least_role_allowing(action: str) -> Role | None:
+    """Return the role with the fewest actions that allows this one (None: no role does)."""
+    allowing = [Role(role) for role, actions in ROLE_ACTIONS.items() if action in actions]
+    return min(allowing, key=lambda role: len(ROLE_ACTIONS[role]), default=None)
+
+
 # The roles an invitation from each role may grant: nobody hands out more than they hold, so an
 # admin cannot invite an owner. Changing roles and removing members stay with owners.
 ROLE_GRANTS: dict[str, tuple[Role, ...]] = {

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from console import urls_team
 from console.forms import EmailAuthenticationForm, EmailPasswordResetForm
-from console.views import auth, invitations
+from console.views import auth, invitations, site
 from recordings.media.views import serve_signed_media
 from recordings.twilio_api import ingest
 from recordings.video.api import urls as api_urls
@@ -57,6 +57,7 @@ urlpatterns = [
         name="invitation-accept",
     ),
     path("switch-account/", auth.switch, name="switch-account"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("recordings/", include("recordings.video.urls.logs")),
     path("recordings/bulk/", include("recordings.lifecycle.urls")),
     path("voice/", include("recordings.voice.urls")),
@@ -90,5 +91,10 @@ urlpatterns = [
     ),
 ]
 
+# Under the APIs, a refused or unknown path never reaches these: DRF answers its own 403s and 404s,
+# and each API prefix ends in a catch-all that answers Twilio's 404.
 handler400 = "recordings.twilio_api.errors.bad_request"
+handler403 = "console.views.site.permission_denied"
+handler404 = "console.views.site.page_not_found"
+# Twilio's body under the APIs, else templates/500.html, rendered without touching the database.
 handler500 = "recordings.twilio_api.errors.server_error"

@@ -1,4 +1,4 @@
-"""Template helpers of the recordings pages: human sizes and durations, the daily chart's geometry.
+"""Template helpers of the console: sizes, durations and SIDs for people, the daily chart.
 
 Load with ``{% load roomvault_format %}``.
 """
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -30,18 +31,42 @@ def human_size(value) -> str:
 
 
 @register.filter
-def human_seconds(value) -> str:
-    """Render seconds as ``45 s``, ``12 min 5 s`` or ``3 h 02 min``; ``—`` if unknown."""
+def human_duration(value) -> str:
+    """Render seconds as ``m:ss`` under an hour, ``h:mm:ss`` from one; ``—`` if unknown.
+
+    Every page writes durations this way (the Twilio console's clock style), so that a length
+    reads the same in a list, on a details page and in a room.
+    """
     if value is None or value == "":
         return "—"
-    seconds = int(value)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    hours, rest = divmod(int(value), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+_SID_HEAD, _SID_TAIL = 6, 4
+
+
+@register.filter
+def short_sid(sid) -> str:
+    """Render a SID shortened to ``RT1a2b…9f0e`` on screen but whole in the page.
+
+    The middle stays in the text, clipped by the stylesheet (``.sid-fold``): copying the SID,
+    finding it with the browser, or hearing it from a screen reader all get the full value, and
+    the title shows it on hover.
+    """
+    if not sid:
+        return ""
+    text = str(sid)
+    if len(text) <= _SID_HEAD + _SID_TAIL + 1:
+        return format_html('<code class="sid">{}</code>', text)
+    return format_html(
+        '<code class="sid" title="{}">{}<span class="sid-fold">{}</span>{}</code>',
+        text,
+        text[:_SID_HEAD],
+        text[_SID_HEAD:-_SID_TAIL],
+        text[-_SID_TAIL:],
+    )
 
 
 @register.filter

@@ -277,7 +277,7 @@ def test_page_size_defaults_to_50_selected(console_client, logs):
 
 def test_columns_show_names_and_human_units(console_client, logs):
     page = console_client("viewer").get(reverse("recordings:list")).content.decode()
-    for text in ("alpha", logs.alpha.sid, "alice", "alice-mic", "H264", "1.2\xa0MB", "1:02:05"):
+    for text in ("alpha", logs.alpha.sid, "alice", "alice-mic", "H264", "1.2 MiB", "1:02:05"):
         assert text in page, text
     assert '<span class="status-processing">processing</span>' in page
 
@@ -523,7 +523,7 @@ def test_detail_shows_every_api_field_and_the_api_json(console_client, api, logs
     assert shown == from_api
     fields = re.search(r'id="api-fields">(.*?)</dl>', page, re.S)[1]
     assert re.findall(r"<dt>(\w+)</dt>", fields) == list(from_api)
-    for text in ("alpha", "alice", logs.alice.sid, "alice-mic", "1.2\xa0MB", "1:02:05"):
+    for text in ("alpha", "alice", logs.alice.sid, "alice-mic", "1.2 MiB", "1:02:05"):
         assert text in page, text
 
 

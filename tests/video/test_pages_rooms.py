@@ -283,7 +283,7 @@ def test_list_shows_rooms_newest_first_with_figures(console_client, account, liv
     assert [r.participant_count for r in rows] == [2, 3]
     assert [r.recording_now for r in rows] == [True, False]
     content = response.content.decode()
-    assert "2 min 5 s" in content
+    assert "2:05" in content
     assert "Recording now" in content
 
 

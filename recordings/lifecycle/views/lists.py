@@ -20,12 +20,16 @@ from django.views.generic.base import ContextMixin
 
 from console.access import AccountPageMixin
 from console.roles import Action
+from console.templatetags.roomvault_format import human_duration
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import TwilioAPIError
 from recordings.twilio_api.tokens import decode_token, encode_token
 
 # The query parameter of the keyset cursor (a signed PageToken, as the API issues them).
 TOKEN = "token"
+# The position of a page's first row, carried by the page links because a keyset has no offset.
+# It is only shown, never used to select rows, so it is not signed: a forged one is clamped.
+POSITION = "pos"
 # The list counts matches up to this many, with a LIMITed subquery; beyond it, "more than N".
 COUNT_CAP = 1000
 CSV_CHUNK_SIZE = 2000
@@ -45,15 +49,6 @@ def filter_form(query: QueryDict, form_class: type[Form]) -> Form:
         widget = form.fields[name].widget
         widget.input_type, widget.format = "datetime-local", "%Y-%m-%dT%H:%M"
     return form
-
-
-def human_duration(seconds: int | None) -> str:
-    """Return a duration as m:ss or h:mm:ss."""
-    if seconds is None:
-        return "—"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 class _Deletable(Protocol):
@@ -104,7 +99,9 @@ class KeysetListMixin(ContextMixin):
         context = super().get_context_data(**kwargs)
         form = filter_form(self.request.GET, self.filter_form_class)
         valid = form.is_valid()
-        filtered = any(v for k, v in self.request.GET.items() if k not in (TOKEN, "page_size"))
+        filtered = any(
+            v for k, v in self.request.GET.items() if k not in (TOKEN, POSITION, "page_size")
+        )
         context.update(
             form=form,
             valid=valid,
@@ -118,22 +115,48 @@ class KeysetListMixin(ContextMixin):
         return context
 
     def page_context(self, qs: QuerySet, page_size: int) -> dict[str, object]:
-        """Return one keyset page of ``qs``, the links around it and the (capped) count."""
+        """Return one keyset page of ``qs``, the links around it, the (capped) count and where
+        the page stands in it."""
         cursor = self.cursor()
         page = keyset.keyset_page(self.for_display(qs), page_size=page_size, cursor=cursor)
         rows = page.rows
         for row in rows:
             self.present(row)
+        counted = self.count(qs, page, first=cursor is None)
+        first = self.first_position(page, counted)
         path = f"{self.request.path}?"
         previous_token = encode_token(rows[0], forward=False) if rows and page.has_previous else ""
         next_token = encode_token(rows[-1], forward=True) if rows and page.has_next else ""
         return {
             "rows": rows,
             "paged": cursor is not None,
-            "previous_url": self.url_query(previous_token, path) if previous_token else None,
-            "next_url": self.url_query(next_token, path) if next_token else None,
-            **self.count(qs, page, first=cursor is None),
+            "previous_url": self.url_query(previous_token, path, max(1, first - page_size))
+            if previous_token
+            else None,
+            "next_url": self.url_query(next_token, path, first + len(rows)) if next_token else None,
+            "position": {
+                "first": f"{first:,}",
+                "last": f"{first + len(rows) - 1:,}",
+                "total": f"{COUNT_CAP:,}+"
+                if counted["more_than_cap"]
+                else f"{counted['matching']:,}",
+            },
+            **counted,
         }
+
+    def first_position(self, page: keyset.Page, counted: dict[str, Any]) -> int:
+        """Return the position of the page's first row: 1 on the first page, from the count on
+        the last, else as the page link claims, clamped between them."""
+        if not page.has_previous:
+            return 1
+        try:
+            claimed = int(self.request.GET.get(POSITION, ""))
+        except ValueError:
+            claimed = 2
+        if counted["more_than_cap"]:
+            return max(2, claimed)
+        last_first = max(1, counted["matching"] - len(page.rows) + 1)
+        return last_first if not page.has_next else min(max(2, claimed), last_first)
 
     @staticmethod
     def count(qs: QuerySet, page: keyset.Page, *, first: bool) -> dict[str, object]:
@@ -159,12 +182,15 @@ class KeysetListMixin(ContextMixin):
             messages.warning(self.request, "That page link is not valid: showing the first page.")
             return None
 
-    def url_query(self, token: str | None = None, prefix: str = "") -> str:
-        """Return this page's query string with another page token (or none)."""
+    def url_query(self, token: str | None = None, prefix: str = "", position: int = 1) -> str:
+        """Return this page's query string with another page token (or none) and the position
+        of that page's first row."""
         params = self.request.GET.copy()
         params.pop(TOKEN, None)
+        params.pop(POSITION, None)
         if token:
             params[TOKEN] = token
+            params[POSITION] = str(position)
         return prefix + params.urlencode()
 
 
