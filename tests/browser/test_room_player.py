@@ -83,7 +83,7 @@ def assert_in_sync(page, room, *, playing: set[str]):
     return snap
 
 
-def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room):
+def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room, screenshot):
     blocked = []
     page.on("console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None)
     open_player(page, room)
@@ -103,6 +103,7 @@ def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room):
     page.get_by_label("Position in the room").fill("2.5")
     page.wait_for_function(PLAYING % 2.5)
     snap = assert_in_sync(page, room, playing={"alice", "bob"})
+    screenshot(page, "room-player")
     time_of = {t["sid"]: t["time"] for t in snap["tracks"]}
     for alice_sid in set(time_of) - bob:
         for bob_sid in bob:

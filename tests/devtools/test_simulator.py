@@ -14,12 +14,12 @@ from django.utils import timezone
 from console.models import Account
 from recordings.compositions.media import media_store_for
 from recordings.compositions.models import Composition
-from recordings.compositions.sources import start_seconds
 from recordings.devtools import demo
 from recordings.media.probe import MediaInfo, api_duration, probe
 from recordings.media.store import get_media_store
 from recordings.video.choices import RecordingStatus, RoomStatus
 from recordings.video.models import Participant, Recording, Room, Track
+from recordings.video.timeline import start_seconds
 
 pytestmark = pytest.mark.django_db
 
