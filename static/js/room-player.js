@@ -41,10 +41,13 @@
     return Math.min(total, position + (performance.now() - startedAt) / 1000);
   }
 
+  // m:ss under an hour, h:mm:ss from one: how every page of the console writes durations.
   function hms(seconds) {
     var s = Math.floor(seconds);
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+    var hours = Math.floor(s / 3600);
+    var minutes = Math.floor(s / 60) % 60;
+    return (hours ? hours + ":" + pad(minutes) : minutes) + ":" + pad(s % 60);
   }
 
   function end(track) {

@@ -38,12 +38,12 @@ def test_a_room_is_composed_in_a_grid_and_played_to_its_end(signed_in, demo, scr
     composition = Composition.objects.get(room=demo.finished)
     expect(page.get_by_role("status")).to_contain_text(f"Composition {composition.sid} was queued.")
     row = page.locator("#compositions tr", has_text=composition.sid)
-    expect(row).to_contain_text("completed")
+    expect(row).to_contain_text("Completed")
     screenshot(page, "room-compositions")
 
     row.get_by_role("link", name=composition.sid).click()
     expect(page).to_have_url(re.compile(rf"/compositions/{composition.sid}/$"))
-    expect(page.locator("#composition-status")).to_have_text("completed")
+    expect(page.locator("#composition-status")).to_have_text("Completed")
     player = page.locator("main video")
     player.evaluate(PLAY_TO_END)
     assert player.evaluate("el => el.ended") is True

@@ -104,7 +104,7 @@ def test_logs_filters_live_in_the_url_and_back_restores_them(signed_in, demo, sc
     assert query_of(page.url)["room"] == ["weekly-standup"]
     expect(table_rows(page)).to_have_count(4)
     for text in table_rows(page).all_inner_texts():
-        assert "weekly-standup" in text and "completed" in text
+        assert "weekly-standup" in text and "Completed" in text
     expect(page.locator("#match-count")).to_contain_text("4 recordings match these filters")
 
     filters.get_by_label("Room (SID or unique name)").fill("")
@@ -114,7 +114,7 @@ def test_logs_filters_live_in_the_url_and_back_restores_them(signed_in, demo, sc
     assert "room" not in {k for k, v in query_of(page.url).items() if v != [""]}
     expect(table_rows(page)).to_have_count(2)
     for text in table_rows(page).all_inner_texts():
-        assert "live-workshop" in text and "processing" in text
+        assert "live-workshop" in text and "Processing" in text
 
     page.go_back()
     page.wait_for_url(re.compile(r"room=weekly-standup"))
@@ -149,7 +149,7 @@ def test_a_recording_plays_and_seeks_in_the_browser(signed_in, demo, kind, scree
     page.goto(f"{demo.url}/recordings/")
     page.get_by_role("link", name=recording.sid).click()
     expect(page.get_by_role("heading", name=f"Recording {recording.sid}")).to_be_visible()
-    expect(page.locator("#recording-status")).to_have_text("completed")
+    expect(page.locator("#recording-status")).to_have_text("Completed")
 
     player = page.locator(f"main {kind}")
     expect(player).to_have_attribute("controls", "")
@@ -193,7 +193,7 @@ def test_delete_one_recording_through_its_confirmation_page(signed_in, demo):
     page.get_by_role("button", name=f"Delete recording {recording.sid}").click()
     page.wait_for_url(f"{demo.url}/recordings/{recording.sid}/")
     expect(page.get_by_role("status")).to_contain_text(f"Recording {recording.sid} was deleted.")
-    expect(page.locator("#recording-status")).to_have_text("deleted")
+    expect(page.locator("#recording-status")).to_have_text("Deleted")
     expect(page.locator("#no-player")).to_contain_text("was deleted")
     expect(page.locator("#purge-date")).to_be_visible()
     expect(page.locator("main video")).to_have_count(0)
@@ -206,7 +206,7 @@ def test_delete_one_recording_through_its_confirmation_page(signed_in, demo):
     page.get_by_label("Status").select_option("all")
     page.get_by_role("button", name="Apply filters").click()
     expect(table_rows(page)).to_have_count(4)
-    expect(table_rows(page).filter(has_text=recording.sid)).to_contain_text("deleted")
+    expect(table_rows(page).filter(has_text=recording.sid)).to_contain_text("Deleted")
 
 
 # -- Bulk deletion -----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_bulk_delete_500_recordings_matching_a_filter(signed_in, demo, screensho
     page.wait_for_url(re.compile(r"/recordings/bulk/\d+/$"))
     # The page refreshes itself (no JavaScript needed) until the job is done.
     expect(page.locator(".bulk-percent")).to_have_text("100 %", timeout=60_000)
-    expect(page.locator(".bulk-status")).to_have_text("done")
+    expect(page.locator(".bulk-status")).to_have_text("Done")
     expect(page.locator("main")).to_contain_text("500 recordings deleted")
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     screenshot(page, "bulk-progress")
@@ -336,7 +336,7 @@ def test_a_viewer_sees_no_delete_button_and_is_refused_when_posting(page, demo):
     assert page.request.get(delete_url).status == 403
     assert page.request.get(f"{demo.url}/recordings/{recording.sid}/media").status == 403
     page.reload()
-    expect(page.locator("#recording-status")).to_have_text("completed")
+    expect(page.locator("#recording-status")).to_have_text("Completed")
     assert Recording.objects.get(pk=recording.pk).status == RecordingStatus.COMPLETED
 
 

@@ -3,6 +3,7 @@ as one timeline. Every element is checked against the clock the seek bar shows, 
 start, after seeks by pointer and keyboard; mute and solo are read back from the elements."""
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -94,7 +95,9 @@ def test_a_seek_puts_every_track_at_the_clock_less_its_own_start(page, room, scr
     bob_start = min(room.starts[sid] for sid in bob)
     assert alice_start < 0.5 and bob_start > 1.2, room.starts
     # Before bob's start, his tiles say when he starts.
-    expect(page.get_by_text(f"Starts at 0:00:0{int(bob_start)}")).to_have_count(2)
+    # (his two tracks may start either side of a whole second: each tile says its own)
+    for text, count in Counter(f"Starts at 0:0{int(room.starts[sid])}" for sid in bob).items():
+        expect(page.get_by_text(text)).to_have_count(count)
 
     page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_function(PLAYING % 0.3)
@@ -132,12 +135,12 @@ def test_the_timeline_spans_the_recordings_and_ends_by_itself(page, room):
     seek = page.get_by_label("Position in the room")
     assert float(seek.get_attribute("max")) == pytest.approx(span, abs=0.002)
     clock = page.locator(".player-time")
-    expect(clock).to_have_text(f"0:00:00 / 0:00:0{int(span)}")
+    expect(clock).to_have_text(f"0:00 / 0:0{int(span)}")
 
     seek.fill(str(span - 0.5))
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=5_000)
-    expect(clock).to_have_text(f"0:00:0{int(span)} / 0:00:0{int(span)}")
+    expect(clock).to_have_text(f"0:0{int(span)} / 0:0{int(span)}")
     assert all(t["paused"] for t in page.evaluate(SNAPSHOT)["tracks"])
 
 
@@ -181,7 +184,7 @@ def test_the_player_works_from_the_keyboard(page, room):
     assert float(seek.input_value()) == 0
     page.keyboard.press("ArrowRight")
     assert float(seek.input_value()) == 5  # the room spans about 6 s
-    expect(seek).to_have_attribute("aria-valuetext", re.compile(r"^0:00:05 of 0:00:0[56]$"))
+    expect(seek).to_have_attribute("aria-valuetext", re.compile(r"^0:05 of 0:0[56]$"))
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     assert float(seek.input_value()) == 0

@@ -63,7 +63,7 @@ def test_find_play_and_delete_a_call_recording(signed_in, demo, calls, screensho
 
     page.get_by_role("link", name=recording.sid).click()
     expect(page.get_by_role("heading", name=f"Voice recording {recording.sid}")).to_be_visible()
-    expect(page.locator("#recording-status")).to_have_text("completed")
+    expect(page.locator("#recording-status")).to_have_text("Completed")
 
     player = page.locator("main audio")
     expect(player).to_have_attribute("controls", "")
@@ -84,7 +84,7 @@ def test_find_play_and_delete_a_call_recording(signed_in, demo, calls, screensho
     page.get_by_role("button", name=f"Delete recording {recording.sid}").click()
     page.wait_for_url(f"{demo.url}/voice/{recording.sid}/")
     expect(page.get_by_role("status")).to_contain_text(f"Recording {recording.sid} was deleted.")
-    expect(page.locator("#recording-status")).to_have_text("deleted")
+    expect(page.locator("#recording-status")).to_have_text("Deleted")
     expect(page.locator("#no-player")).to_contain_text("was deleted")
     expect(page.locator("#purge-date")).to_be_visible()
     expect(page.locator("main audio")).to_have_count(0)
@@ -97,5 +97,5 @@ def test_find_play_and_delete_a_call_recording(signed_in, demo, calls, screensho
     page.get_by_label("Status").select_option("all")
     page.get_by_role("button", name="Apply filters").click()
     deleted_row = table_rows(page).filter(has_text=recording.sid)
-    expect(deleted_row).to_contain_text("deleted")
+    expect(deleted_row).to_contain_text("Deleted")
     expect(deleted_row).to_contain_text("purged on")

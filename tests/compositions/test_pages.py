@@ -129,8 +129,8 @@ def test_every_role_sees_the_logs_with_room_status_format_and_size(console_clien
 
     assert rows_of(console_client(role).get(reverse("compositions:list"))) == [composed.sid]
     assert f'href="/rooms/{composed.room_id}/">standup</a>' in text
-    assert '<span class="status-completed">completed</span>' in text
-    assert '<td data-label="Format">mp4</td>' in text
+    assert '<span class="status-completed">Completed</span>' in text
+    assert '<td data-label="Format">MP4</td>' in text
     assert '<td data-label="Resolution">320x240</td>' in text
     assert f'title="{composed.size} bytes"' in text
     assert "1 composition matches." in text

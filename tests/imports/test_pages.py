@@ -335,7 +335,7 @@ def test_the_job_page_refreshes_itself_only_until_the_job_stops(
     job = _job(account, status=status, error="TwilioRestException: HTTP 401" * (status == "failed"))
     page = console_client("admin").get(_job_url(job)).content.decode()
     assert (REFRESH in page) is refreshes
-    assert f'<strong class="import-status status-{status}">{status}</strong>' in page
+    assert f'<strong class="import-status status-{status}">{status.capitalize()}</strong>' in page
     if status == "failed":
         assert 'stopped: <span class="import-error">TwilioRestException: HTTP 401</span>' in page
 

@@ -589,7 +589,7 @@ def test_progress_refreshes_itself_while_the_job_runs(
 
     assert '<meta http-equiv="refresh" content="2">' in queued and "0 %" in queued
     assert '<meta http-equiv="refresh" content="2">' in halfway and "50 %" in halfway
-    assert "running" in halfway
+    assert "Running" in halfway
 
 
 def test_the_list_page_costs_the_same_queries_at_any_length(

@@ -279,7 +279,7 @@ def test_columns_show_names_and_human_units(console_client, logs):
     page = console_client("viewer").get(reverse("recordings:list")).content.decode()
     for text in ("alpha", logs.alpha.sid, "alice", "alice-mic", "H264", "1.2 MiB", "1:02:05"):
         assert text in page, text
-    assert '<span class="status-processing">processing</span>' in page
+    assert '<span class="status-processing">Processing</span>' in page
 
 
 # --- paging ------------------------------------------------------------------------------

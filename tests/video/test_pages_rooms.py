@@ -162,7 +162,8 @@ def test_rules_in_a_room_without_rules_answer_a_message(console_client, account,
     room = services.room_create(account=account, unique_name="p2p", type=room_type)
     client = console_client("member")
     page = client.get(url("detail", room)).content.decode()
-    assert f"Recording rules are not supported in {room_type} rooms" in page
+    label = {"go": "Go", "peer-to-peer": "Peer-to-peer"}[room_type]
+    assert f"Recording rules are not supported in {label} rooms" in page
     assert 'name="rules"' not in page
     response = client.post(url("rules", room), {"action": "record_all"})
     assert response.status_code == 400
@@ -202,7 +203,7 @@ def test_detail_shows_participants_tracks_and_what_is_recorded_now(console_clien
     response = console_client("viewer").get(url("detail", live.room))
     assert response.status_code == 200
     content = response.content.decode()
-    for text in ("alice", "bob", "connected", "disconnected", *EVERY_TRACK, "OPUS", "VP8"):
+    for text in ("alice", "bob", "Connected", "Disconnected", *EVERY_TRACK, "Opus", "VP8"):
         assert text in content
     (capturing,) = selectors.recordings_capturing(room=live.room)
     assert f'<span class="badge">Recording</span> <code>{capturing.sid}</code>' in content

@@ -271,8 +271,8 @@ def test_columns_show_call_conference_source_channels_duration_and_status(consol
     assert '<td data-label="Source" class="text">DialVerb</td>' in rows[logs.b.sid]
     assert '<td data-label="Channels" class="number">2</td>' in rows[logs.b.sid]
     assert '<span title="3 seconds">0:03</span>' in rows[logs.b.sid]
-    assert '<span class="status-absent">absent</span>' in rows[logs.d.sid]
-    assert '<span class="status-processing">processing</span>' in rows[logs.c.sid]
+    assert '<span class="status-absent">Absent</span>' in rows[logs.d.sid]
+    assert '<span class="status-processing">Processing</span>' in rows[logs.c.sid]
     assert '<td data-label="Duration" class="number">—</td>' in rows[logs.c.sid]  # processing
 
 
@@ -469,7 +469,7 @@ def test_detail_lists_the_status_callbacks_sent(
     page = detail(console_client("viewer"), recording)
     section = re.search(r'aria-labelledby="callbacks-heading">.*?</section>', page, re.S)[0]
     sent = re.findall(r'<h3>([\w-]+) <span class="badge">(\w+)</span>', section)
-    assert sent == [("in-progress", "failed"), ("completed", "failed")]
+    assert sent == [("in-progress", "Failed"), ("completed", "Failed")]
     # Eager Celery runs every retry at once: each delivery lists its attempts 1, 2, …, all failed.
     for table in re.findall(r"<tbody>.*?</tbody>", section, re.S):
         numbers = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", table)]
