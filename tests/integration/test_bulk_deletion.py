@@ -1,35 +1,17 @@
 """A bulk deletion confirmed through the pages runs on a real Celery worker, chunk by chunk."""
 
 import time
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
-from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
-from tests.factories import RecordingFactory, TrackFactory
+from tests.factories import completed_recordings_create
 from tests.helpers import form_data
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _recordings(account, n: int) -> None:
-    track = TrackFactory(participant__room__account=account)
-    template = RecordingFactory.build(track=track, status=RecordingStatus.COMPLETED)
-    fields = {
-        f.attname: getattr(template, f.attname)
-        for f in Recording._meta.concrete_fields
-        if f.attname not in ("sid", "date_created", "date_updated")
-    }
-    start = timezone.now() - timedelta(days=1)
-    Recording.objects.bulk_create(
-        Recording(**fields, date_created=start + timedelta(seconds=i), date_updated=start)
-        for i in range(n)
-    )
 
 
 def test_bulk_deletion_of_500_recordings_completes_on_a_real_worker(
@@ -37,7 +19,7 @@ def test_bulk_deletion_of_500_recordings_completes_on_a_real_worker(
 ):
     # The chunk size is fixed on the job when it is created, so the worker cuts 5 chunks.
     integration_settings.BULK_DELETE_CHUNK = 100
-    _recordings(account, 495)
+    completed_recordings_create(account, 495)
     with_media = [make_completed_recording() for _ in range(5)]
     store = get_media_store()
     assert all(store.exists(r.media_key) for r in with_media)

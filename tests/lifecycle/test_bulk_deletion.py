@@ -21,7 +21,12 @@ from recordings.media.store import get_media_store
 from recordings.video import services
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
-from tests.factories import RecordingFactory, TrackFactory, VoiceRecordingFactory
+from tests.factories import (
+    RecordingFactory,
+    TrackFactory,
+    VoiceRecordingFactory,
+    completed_recordings_create,
+)
 from tests.helpers import form_data
 
 ACTOR = Actor(name="user:admin@example.com")
@@ -675,29 +680,10 @@ def test_twenty_thousand_recordings_are_deleted_in_chunks(
 # Confirming a large deletion by its number -----------------------------------------------------
 
 
-def _many(account, n: int) -> None:
-    """Store ``n`` completed recordings of one track of ``account`` in one statement."""
-    template = RecordingFactory.build(
-        track=TrackFactory(participant__room__account=account), status=RecordingStatus.COMPLETED
-    )
-    fields = {
-        f.attname: getattr(template, f.attname)
-        for f in Recording._meta.concrete_fields
-        if f.attname not in ("sid", "date_created", "date_updated")
-    }
-    start = timezone.now() - timedelta(days=1)
-    Recording.objects.bulk_create(
-        [
-            Recording(**fields, date_created=start + timedelta(seconds=i), date_updated=start)
-            for i in range(n)
-        ]
-    )
-
-
 def test_more_than_a_thousand_are_confirmed_by_typing_their_number(
     account, console_client, django_capture_on_commit_callbacks
 ):
-    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
+    completed_recordings_create(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
     client = console_client("admin")
     confirm_page = client.post(reverse("bulk:select"), {"all": "1", "query": ""})
     assert "Type 1001 to confirm" in confirm_page.content.decode()
@@ -724,14 +710,14 @@ def test_more_than_a_thousand_are_confirmed_by_typing_their_number(
 
 
 def test_a_thousand_or_fewer_need_no_number(account, console_client):
-    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE)
+    completed_recordings_create(account, bulk.CONFIRM_BY_TYPING_ABOVE)
     page = console_client("admin").post(reverse("bulk:select"), {"all": "1", "query": ""})
     assert "to confirm" not in page.content.decode()
     assert 'name="count"' not in page.content.decode()
 
 
 def test_the_service_refuses_a_large_deletion_without_its_number(account):
-    _many(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
+    completed_recordings_create(account, bulk.CONFIRM_BY_TYPING_ABOVE + 1)
     for typed in (None, 1000, 1002):
         with pytest.raises(bulk.CountNotConfirmed):
             bulk.bulk_deletion_create(
