@@ -28,12 +28,13 @@ test: $(INSTALLED)
 	$(PY) -m pytest -m "not integration" -q -n auto
 
 # The whole suite against PostgreSQL: in parallel, then the integration tests one at a time, since
-# they share one real Celery worker (on Redis) and its queues. The browser tests, which check what
-# Chromium shows rather than what the database does, ran in `make test` and are not repeated.
+# they share one real Celery worker (on Redis) and its queues. Tests that never touch a database
+# (DATABASE_TESTS_ONLY, tests/conftest.py) and the browser tests, which check what Chromium shows
+# rather than what the database does, ran in `make test` and are not repeated.
 ON_SERVICES := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
 test-integration: $(INSTALLED)
-	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m "not integration and not browser" -n auto
+	$(ON_SERVICES) DATABASE_TESTS_ONLY=1 $(PY) -m pytest -q --create-db -m "not integration and not browser" -n auto
 	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration
 
 # Benchmarks against PostgreSQL and Redis on loopback (bench/README.md). BENCH_ARGS=--big: 10M rows.

@@ -1,6 +1,7 @@
 """Shared fixtures: accounts with credentials, API clients, a private media folder, eager Celery."""
 
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,26 @@ from recordings.media.store import get_media_store
 from recordings.video import services
 from tests.factories import AccountFactory, RecordingFactory
 from tests.helpers import basic_auth, client_for
+
+# Fixtures through which a test reaches the database (pytest-django's own; ``fixturenames`` lists
+# every fixture a test uses, directly or through others).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """With DATABASE_TESTS_ONLY=1 (the PostgreSQL run of ``make test-integration``), leave out the
+    tests that never touch a database: ``make test`` ran them already, and their answer does not
+    depend on which database is configured."""
+    if os.environ.get("DATABASE_TESTS_ONLY") != "1":
+        return
+    kept, left_out = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        (kept if uses_database else left_out).append(item)
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = kept
 
 
 @pytest.fixture(autouse=True)
