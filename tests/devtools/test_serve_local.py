@@ -64,9 +64,10 @@ def test_serve_local_prints_the_login_last_and_stops_cleanly_on_ctrl_c(tmp_path)
         assert "password pw-123" in tail
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
             assert response.status == 200
-        # The worker has started too (its log is written from its first line).
+        # The worker has started too, and says so in its log, not on the terminal.
         deadline = time.monotonic() + 30
-        while not (data_dir / "worker.log").exists():
+        log = data_dir / "worker.log"
+        while not (log.exists() and " ready." in log.read_text()):
             assert time.monotonic() < deadline, "the worker did not start"
             time.sleep(0.2)
         assert len(_processes_using(data_dir)) >= 3  # this command, the server, the worker
@@ -80,4 +81,5 @@ def test_serve_local_prints_the_login_last_and_stops_cleanly_on_ctrl_c(tmp_path)
             server.kill()
     assert server.returncode == 0
     assert "Segmentation fault" not in rest and "Traceback" not in rest
+    assert "Warm shutdown" not in "".join(lines) + rest  # the worker's own output is in its log
     assert _processes_using(data_dir) == []

@@ -42,6 +42,9 @@ class Command(BaseCommand):
                 sys.executable, "-m", "celery", "-A", "console", "--quiet", "worker", "--beat",
                 "-Q", "celery,compositions", "--concurrency", "2",
                 "--loglevel", "INFO", "--logfile", str(worker_log),
+                # What it prints before its logging starts (warnings, then its shutdown) goes to
+                # its log too: the terminal keeps the server's requests and the login.
+                output=worker_log.open("a"),
             ),
             _spawn(sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver", addr,
                    "--noreload"),
@@ -63,8 +66,10 @@ class Command(BaseCommand):
             sys.exit(failed[0])
 
 
-def _spawn(*argv: str) -> subprocess.Popen:
-    return subprocess.Popen(argv, start_new_session=True)
+def _spawn(*argv: str, output=None) -> subprocess.Popen:
+    return subprocess.Popen(
+        argv, start_new_session=True, stdout=output, stderr=subprocess.STDOUT if output else None
+    )
 
 
 def _wait_until_served(url: str, children, stopping) -> bool:
