@@ -174,7 +174,7 @@ def _run(
     if not objects or not rows:
         raise DrillFailed("the seeded vault holds no rows or no media: nothing was proven")
     if differences := _check(env, backup):
-        raise DrillFailed("the backup differs from the vault it was made of:\n" + "\n".join(differences))
+        raise DrillFailed("the backup differs from its vault:\n" + "\n".join(differences))
     wipe_database()
     wipe_media()
     gone = _check(env, backup)

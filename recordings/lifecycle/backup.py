@@ -147,7 +147,7 @@ def _dump_database(target: Path) -> dict[str, int]:
 
 def _stored_keys(store: MediaStore) -> Iterator[str]:
     """Yield the store's media keys; anything else in it (not a key) is not ours to copy."""
-    for key in store.keys():
+    for key in store.keys():  # noqa: SIM118 (a store, not a dict)
         try:
             yield check_key(key)
         except UnsafeMediaKey:
@@ -214,7 +214,8 @@ def backup_read(*, source: Path) -> tuple[dict, Inventory]:
         manifest = json.loads((source / MANIFEST).read_text())
         sums = _read_sums(source)
     except FileNotFoundError as exc:
-        raise BackupRefused(f"{source} is not a complete backup: {exc.filename} is missing") from exc
+        missing = Path(exc.filename or "").name
+        raise BackupRefused(f"{source} is not a complete backup: {missing} is missing") from exc
     except (ValueError, UnsafeMediaKey) as exc:
         raise BackupRefused(f"{source}: the manifest or {MEDIA_SUMS} is unreadable: {exc}") from exc
     if manifest.get("format") != FORMAT:
@@ -241,8 +242,10 @@ def _restore_database(source: Path, manifest: dict) -> None:
     if vendor == "postgresql":
         connection.close()
         _run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"]
-            + ["--exit-on-error", "-d", connection.settings_dict["NAME"], str(dump)]
+            [
+                *("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"),
+                *("--exit-on-error", "-d", connection.settings_dict["NAME"], str(dump)),
+            ]
         )
         return
     connection.close()

@@ -79,7 +79,9 @@ def render_config(*, folder: Path, web_hosts: list[str], media_root: Path, port:
         f"\n    {kind}_temp_path {folder / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
-    servers = "".join(f"\n        server {host} max_fails=3 fail_timeout=10s;" for host in web_hosts)
+    servers = "".join(
+        f"\n        server {host} max_fails=3 fail_timeout=10s;" for host in web_hosts
+    )
     replacements = {
         # A root master needs a user whose workers can read the test's private folders.
         "user www-data;": "user root;" if os.geteuid() == 0 else "",
@@ -121,16 +123,10 @@ def nginx(live_server, settings, tmp_path):
             port=port,
         )
     )
-    test = subprocess.run(
-        [NGINX, "-t", "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)],
-        capture_output=True,
-        text=True,
-    )
+    command = [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
+    test = subprocess.run([*command, "-t"], capture_output=True, text=True)
     assert test.returncode == 0, test.stderr
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
-        + ["-g", "daemon off;"]
-    )
+    process = subprocess.Popen([*command, "-g", "daemon off;"])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:

@@ -26,7 +26,7 @@ def _drill_databases(server: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_the_restore_drill_passes_on_postgresql_and_s3(moto_endpoint, tmp_path):
+def test_the_restore_drill_passes_on_postgresql_and_s3(moto_endpoint, tmp_path):  # noqa: F811
     db = connection.settings_dict
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     before = _drill_databases(server)
