@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 
-.PHONY: run test test-integration lint typecheck install clean bench bench-smoke
+.PHONY: run test test-integration lint typecheck install clean bench bench-smoke restore-drill
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
@@ -53,6 +53,12 @@ bench-smoke: $(BENCH_STAMP)
 	$(PY) -m bench.run --smoke
 	$(PY) -m bench.voice_memory --smoke
 	$(PY) -m bench.compose --smoke
+
+# Back up, wipe and restore a scratch vault of its own, then compare row counts and media checksums
+# (docs/deploy.md). DRILL_DATABASE_URL=postgres://host/prefix: a scratch PostgreSQL database there;
+# MEDIA_STORAGE=s3 (+ AWS_S3_ENDPOINT_URL, credentials): a scratch bucket. Exit 1 on any mismatch.
+restore-drill: $(INSTALLED)
+	$(PY) manage.py restore_drill
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -184,6 +184,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # One switch: local folder (default) or S3 (AWS or any S3-compatible server).
 MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Behind nginx (deploy/nginx.conf): Django checks a signed media URL and answers with an empty
+# X-Accel-Redirect to this internal location, which nginx serves from MEDIA_ROOT with Range.
+# Empty: Django streams the bytes itself. S3 media never pass through us, so it is refused there.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+if MEDIA_ACCEL_REDIRECT and not (
+    MEDIA_ACCEL_REDIRECT.startswith("/") and MEDIA_ACCEL_REDIRECT.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT ({MEDIA_ACCEL_REDIRECT!r}) must start and end with '/', "
+        "e.g. /protected/ (the internal location of deploy/nginx.conf)"
+    )
+if MEDIA_ACCEL_REDIRECT and MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT is for MEDIA_STORAGE=local only (here {MEDIA_STORAGE!r}): "
+        "S3 serves its own media through presigned URLs; unset MEDIA_ACCEL_REDIRECT"
+    )
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
