@@ -18,6 +18,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 def _logging_from_settings(**_) -> None:
     logging.config.dictConfig(settings.LOGGING)
+    # Python's warnings (Celery's own at start) become log lines too, not bare text.
+    logging.captureWarnings(True)
 
 
 def _on_configured(**_) -> None:
@@ -26,6 +28,7 @@ def _on_configured(**_) -> None:
     prepare()
     if settings.LOG_FORMAT == "json":
         # Celery's own log format gives way to LOGGING's: one JSON object a line, as the web's.
+        _logging_from_settings()
         setup_logging.connect(_logging_from_settings, weak=False)
 
 

@@ -121,3 +121,69 @@ def test_a_broker_that_does_not_answer_leaves_the_other_figures(client, db, toke
     assert _value(families, "roomvault_metrics_source_up", source="broker") == 0
     assert _value(families, "roomvault_metrics_source_up", source="bulk_deletions") == 1
     assert "roomvault_queue_messages" not in families
+
+
+def test_gunicorn_workers_report_together_in_multiprocess_mode(tmp_path):
+    """Every worker's requests show in the scrape, whichever worker answers it."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    samples_dir = tmp_path / "prometheus"
+    samples_dir.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),
+        "PROMETHEUS_MULTIPROC_DIR": str(samples_dir),
+        "METRICS_TOKEN": TOKEN,
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "gunicorn", "-w2", f"-b127.0.0.1:{port}", "console.wsgi"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        statuses = {
+            requests.get(f"{base}/favicon.ico", timeout=5, allow_redirects=False).status_code
+            for _ in range(20)
+        }
+        assert len(statuses) == 1
+        counts = set()
+        for _ in range(4):
+            text = requests.get(
+                f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+            ).text
+            favicon = {
+                "route": "favicon.ico",
+                "method": "GET",
+                "status": f"{min(statuses) // 100}xx",
+            }
+            counts |= {
+                s.value
+                for f in text_string_to_metric_families(text)
+                for s in f.samples
+                if s.name == "roomvault_http_request_duration_seconds_count" and s.labels == favicon
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert counts == {20.0}
