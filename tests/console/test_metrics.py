@@ -8,7 +8,12 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from recordings.lifecycle.models import BulkDeletion, CallbackDelivery
-from tests.factories import BulkDeletionFactory, CallbackDeliveryFactory, RecordingFactory
+from tests.factories import (
+    BulkDeletionFactory,
+    CallbackDeliveryFactory,
+    CompositionFactory,
+    RecordingFactory,
+)
 
 TOKEN = "scrape-token-3f9a"
 SCRAPER = {"HTTP_HOST": "10.0.0.5", "HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
@@ -108,6 +113,28 @@ def test_job_progress_and_failures_are_read_from_the_database(client, db, token,
     assert _value(families, "roomvault_callback_deliveries_failed") == 2
     assert _value(families, "roomvault_media_deletions_overdue", kind="video") == 1
     assert _value(families, "roomvault_media_deletions_overdue", kind="voice") == 0
+
+
+def test_composition_seconds_and_progress_are_read_from_the_database(client, db, token):
+    asked = timezone.now() - timedelta(minutes=5)
+    CompositionFactory(
+        status="completed",
+        duration=90,
+        date_created=asked,
+        date_completed=asked + timedelta(seconds=30),
+    )
+    CompositionFactory(status="processing", progress=40)
+    CompositionFactory(status="enqueued")
+
+    families = _scrape(client)
+
+    assert _value(families, "roomvault_compositions_made") == 1
+    assert _value(families, "roomvault_composition_media_seconds") == 90
+    assert _value(families, "roomvault_composition_wall_seconds") == 30
+    assert _value(families, "roomvault_jobs", job="composition", status="running") == 1
+    assert _value(families, "roomvault_jobs", job="composition", status="queued") == 1
+    assert _value(families, "roomvault_job_items_processed", job="composition") == 40
+    assert _value(families, "roomvault_job_items_total", job="composition") == 100
 
 
 def test_a_broker_that_does_not_answer_leaves_the_other_figures(client, db, token, settings):
