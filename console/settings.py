@@ -5,7 +5,6 @@ filesystem Celery broker under DATA_DIR); environment variables switch to Postgr
 RabbitMQ and S3. See README.md for the table of variables.
 """
 
-import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,20 +18,9 @@ env = environ.Env()
 # GENERAL ---------------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#core-settings
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DEBUG", default=False)
-
-
-def _local_secret_key() -> str:
-    """Return this installation's own random key, kept in DATA_DIR (never a shared default)."""
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+# The secret key is checked below, once the database tells a single host from several.
+SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Absolute URLs in API bodies (meta, url, links) use this when set, else the request's host.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
@@ -69,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes and /metrics are answered whatever the Host or scheme (console/health.py).
+    "console.health.ProbeMiddleware",
+    "console.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,6 +105,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_roomvault.sqlite3")}
+
+# Sessions, page tokens, signed media URLs and stored import credentials are signed or sealed with
+# SECRET_KEY, so every host of one vault needs the same one. A server database means several
+# hosts may share it: without a key each would make its own, and nothing would work across them.
+# A single host (SQLite) or a developer (DEBUG) keeps a key generated once into DATA_DIR by the
+# entry points (console/datadir.py), never by importing these settings.
+SECRET_KEY_FILE = None
+if not SECRET_KEY:
+    if not DEBUG and not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With a server database (DATABASE_URL) every host must use the "
+            "same SECRET_KEY: set it in the environment of every web, worker and beat process "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY_FILE = DATA_DIR / "secret_key"
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else ""
 
 # SECURITY AND AUTH -----------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/security/
@@ -177,7 +184,6 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3 * 3
 # https://whitenoise.readthedocs.io/
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # MEDIA -----------------------------------------------------------------------------------------
@@ -248,8 +254,6 @@ DASHBOARD_FIGURES_SECONDS = env.int("DASHBOARD_FIGURES_SECONDS", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = DATA_DIR / "broker"
-    for _folder in ("processed", "control"):
-        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -314,15 +318,56 @@ VOICE_RECORDING_RETENTION_DAYS = env.int("VOICE_RECORDING_RETENTION_DAYS", defau
 # Twilio keeps a deleted composition's metadata 30 days, as a video recording's (seed 001).
 COMPOSITION_RETENTION_DAYS = env.int("COMPOSITION_RETENTION_DAYS", default=30)
 
+# DATA_DIR FOLDERS ------------------------------------------------------------------------------
+# What the entry points create (console/datadir.py) and importing these settings never does:
+# DATA_DIR itself (SQLite, file cache, beat's schedule), collected static files, the default
+# media folder (never one MEDIA_ROOT names elsewhere: a missing mount must show in /readyz, not be
+# papered over with an empty local folder) and the filesystem broker's folders.
+DATA_FOLDERS = [DATA_DIR, STATIC_ROOT]
+if MEDIA_STORAGE == "local" and MEDIA_ROOT == DATA_DIR / "media":
+    DATA_FOLDERS.append(MEDIA_ROOT)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    DATA_FOLDERS += [v for k, v in CELERY_BROKER_TRANSPORT_OPTIONS.items() if "folder" in k]
+
+# HEALTH AND METRICS ----------------------------------------------------------------------------
+# /healthz, /readyz and /metrics (README "Health, metrics and logs").
+# Each of /readyz's checks (database, broker, media store) must answer within this long.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=3.0)
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers 404 to all.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Several web processes on one host (gunicorn workers): an empty folder they all write their
+# samples to (prometheus_client reads this variable itself; wipe the folder at each start).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # LOGGING ---------------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+# LOG_FORMAT=json: one JSON object per line on stderr (python-json-logger), for web, worker and
+# beat alike, with each request's method, route, status and duration.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes keeps failed sign-ins in its own table; its INFO line per sign-in is noise.
     # The twilio library (the importer's source client) logs every request and its headers.
-    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
+    # A line per request in JSON only: as text, the server's own access log says it already.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},
+        "console.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 # IMPORTS ---------------------------------------------------------------------------------------

@@ -9,3 +9,7 @@ class ImportsConfig(AppConfig):
     def ready(self):
         # Registers the app's tasks, which services queue by name (lifecycle.queue).
         import recordings.imports.tasks  # noqa: F401
+        from console.metrics import register_figures
+        from recordings.imports.figures import import_figures
+
+        register_figures("imports", import_figures)
