@@ -9,3 +9,13 @@ class ImportsConfig(AppConfig):
     def ready(self):
         # Registers the app's tasks, which services queue by name (lifecycle.queue).
         import recordings.imports.tasks  # noqa: F401
+        from recordings.imports import services
+        from recordings.lifecycle.watchdog import JobType, register_job
+
+        register_job(
+            JobType(
+                noun="import",
+                stalled=services.import_jobs_stalled,
+                restart=services.import_job_restart,
+            )
+        )
