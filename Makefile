@@ -31,8 +31,10 @@ test: $(INSTALLED)
 # they share one real Celery worker (on Redis) and its queues. Tests that never touch a database
 # (DATABASE_TESTS_ONLY, tests/conftest.py) and the browser tests, which check what Chromium shows
 # rather than what the database does, ran in `make test` and are not repeated.
+# A server database needs SECRET_KEY (console/settings.py); the tests' processes share this one.
 ON_SERVICES := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-production-key}
 test-integration: $(INSTALLED)
 	$(ON_SERVICES) DATABASE_TESTS_ONLY=1 $(PY) -m pytest -q --create-db -m "not integration and not browser" -n auto
 	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration

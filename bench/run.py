@@ -64,6 +64,8 @@ def environment(data_dir: Path) -> dict[str, str]:
         CELERY_TASK_ALWAYS_EAGER="false",
         LOG_LEVEL="WARNING",
         DEBUG="false",
+        # A server database needs one key shared by every process (console/settings.py).
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-only-not-a-production-key",
     )
     return dict(os.environ)
 

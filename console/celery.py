@@ -5,10 +5,15 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from console.datadir import prepare
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 app = Celery("roomvault")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Workers, beat and every celery command prepare DATA_DIR as the other entry points do, once they
+# read the settings (the broker folders, the key); importing this module creates nothing.
+app.on_after_configure.connect(lambda **_: prepare(), weak=False)
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {

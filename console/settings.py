@@ -5,7 +5,6 @@ filesystem Celery broker under DATA_DIR); environment variables switch to Postgr
 RabbitMQ and S3. See README.md for the table of variables.
 """
 
-import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,20 +18,9 @@ env = environ.Env()
 # GENERAL ---------------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/ref/settings/#core-settings
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DEBUG", default=False)
-
-
-def _local_secret_key() -> str:
-    """Return this installation's own random key, kept in DATA_DIR (never a shared default)."""
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+# The secret key is checked below, once the database tells a single host from several.
+SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Absolute URLs in API bodies (meta, url, links) use this when set, else the request's host.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
@@ -115,6 +103,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_roomvault.sqlite3")}
 
+# Sessions, page tokens, signed media URLs and stored import credentials are signed or sealed with
+# SECRET_KEY, so every host of one vault needs the same one. A server database means several
+# hosts may share it: without a key each would make its own, and nothing would work across them.
+# A single host (SQLite) or a developer (DEBUG) keeps a key generated once into DATA_DIR by the
+# entry points (console/datadir.py), never by importing these settings.
+SECRET_KEY_FILE = None
+if not SECRET_KEY:
+    if not DEBUG and not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With a server database (DATABASE_URL) every host must use the "
+            "same SECRET_KEY: set it in the environment of every web, worker and beat process "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY_FILE = DATA_DIR / "secret_key"
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else ""
+
 # SECURITY AND AUTH -----------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/security/
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,7 +181,6 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3 * 3
 # https://whitenoise.readthedocs.io/
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # MEDIA -----------------------------------------------------------------------------------------
@@ -232,8 +235,6 @@ DASHBOARD_FIGURES_SECONDS = env.int("DASHBOARD_FIGURES_SECONDS", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = DATA_DIR / "broker"
-    for _folder in ("processed", "control"):
-        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -297,6 +298,17 @@ RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=30)
 VOICE_RECORDING_RETENTION_DAYS = env.int("VOICE_RECORDING_RETENTION_DAYS", default=40)
 # Twilio keeps a deleted composition's metadata 30 days, as a video recording's (seed 001).
 COMPOSITION_RETENTION_DAYS = env.int("COMPOSITION_RETENTION_DAYS", default=30)
+
+# DATA_DIR FOLDERS ------------------------------------------------------------------------------
+# What the entry points create (console/datadir.py) and importing these settings never does:
+# DATA_DIR itself (SQLite, file cache, beat's schedule), collected static files, the default
+# media folder (never one MEDIA_ROOT names elsewhere: a missing mount must show in /readyz, not be
+# papered over with an empty local folder) and the filesystem broker's folders.
+DATA_FOLDERS = [DATA_DIR, STATIC_ROOT]
+if MEDIA_STORAGE == "local" and MEDIA_ROOT == DATA_DIR / "media":
+    DATA_FOLDERS.append(MEDIA_ROOT)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    DATA_FOLDERS += [v for k, v in CELERY_BROKER_TRANSPORT_OPTIONS.items() if "folder" in k]
 
 # LOGGING ---------------------------------------------------------------------------------------
 LOGGING = {
