@@ -8,6 +8,7 @@ through forwarders on the bridge; moto listens on the bridge itself.
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import signal
@@ -33,11 +34,14 @@ from tests.multihost.units import REPO, read_unit
 HOSTS = ("web1", "web2", "work1", "work2")
 WEB_PORT = 8000
 PG_SOCKET_DIR = "/var/run/postgresql"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_ADMIN = f"{PG_SERVER}/postgres"
+DATABASES = {"redis": "roomvault_mh_redis", "rabbitmq": "roomvault_mh_rabbit"}
 REDIS_PORT, REDIS_DB = 6379, 13
 AMQP_PORT = 5672
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "multihost-access", "AWS_SECRET_ACCESS_KEY": "multihost-secret"}
 QUEUES = "celery,compositions"
+WORKER = f"roomvault-worker@{QUEUES}.service"
 
 
 @dataclass
@@ -125,7 +129,7 @@ class Cluster:
     hosts: dict[str, Host]
 
     def sql(self, query: str, *params: object) -> list[tuple]:
-        with psycopg.connect(PG_ADMIN.replace("/postgres", f"/{self.database}")) as conn:
+        with psycopg.connect(f"{PG_SERVER}/{self.database}") as conn:
             return conn.execute(query, params).fetchall()
 
     def bucket_keys(self, prefix: str = "") -> set[str]:
@@ -140,17 +144,17 @@ class Cluster:
                 if requests.get(self.hosts[host].url("/login/"), timeout=5).status_code == 200:
                     return
             time.sleep(0.1)
-        raise AssertionError(f"{host} not ready in {seconds} s:\n{self.hosts[host].log('roomvault-web.service')[-3000:]}")
+        log = self.hosts[host].log("roomvault-web.service")
+        raise AssertionError(f"{host} not ready in {seconds} s:\n{log[-3000:]}")
 
     def wait_worker(self, host: str, seconds: float = 60) -> None:
         """Wait for a worker's 'ready.' line."""
-        key = "roomvault-worker@celery,compositions.service"
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if " ready." in self.hosts[host].log(key):
+            if " ready." in self.hosts[host].log(WORKER):
                 return
             time.sleep(0.1)
-        raise AssertionError(f"{host}'s worker not ready:\n{self.hosts[host].log(key)[-3000:]}")
+        raise AssertionError(f"{host}'s worker not ready:\n{self.hosts[host].log(WORKER)[-3000:]}")
 
 
 def _free_port(address: str) -> int:
@@ -167,7 +171,8 @@ def _purge_broker(broker: str) -> None:
         return
     with Connection(f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}//") as conn:
         for queue in QUEUES.split(","):
-            with contextlib.suppress(Exception), conn.channel() as channel:  # absent: nothing to purge
+            # A queue not declared yet has nothing to purge (and closes the channel).
+            with contextlib.suppress(Exception), conn.channel() as channel:
                 channel.queue_purge(queue)
 
 
@@ -175,11 +180,13 @@ def _purge_broker(broker: str) -> None:
 def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
     """Make the network, the database, the broker's forwarder and the S3 server, migrate, start
     every host's units and wait for them; undo all of it at the end, whatever happened."""
+    # moto's server logs every request it serves.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with contextlib.ExitStack() as undo:
         network = Network(list(HOSTS))
         undo.callback(network.down)
         network.up()
-        database = f"roomvault_mh_{broker}"
+        database = DATABASES[broker]
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
             admin.execute(f"CREATE DATABASE {database}")
@@ -246,7 +253,8 @@ def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
         cluster = Cluster(broker, network, database, bucket, s3, hosts)
         with ThreadPoolExecutor() as pool:
             # Workers and beat need no schema to start; the web hosts start after migrations.
-            pool.submit(hosts["work1"].start, "roomvault-worker@.service", QUEUES)
+            for name in ("work1", "work2"):
+                pool.submit(hosts[name].start, "roomvault-worker@.service", QUEUES)
             pool.submit(hosts["work2"].start, "roomvault-beat.service")
             hosts["web1"].run(*read_unit("roomvault-migrate.service", specifiers={}).start)
             for name in ("web1", "web2"):
@@ -256,6 +264,7 @@ def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
                 pool.submit(cluster.wait_ready, "web1"),
                 pool.submit(cluster.wait_ready, "web2"),
                 pool.submit(cluster.wait_worker, "work1"),
+                pool.submit(cluster.wait_worker, "work2"),
             ]:
                 future.result()
         yield cluster
