@@ -418,16 +418,14 @@ TASK_TIME_LIMITS = {
     "IMPORT_TASK_TIME_LIMIT": IMPORT_TASK_TIME_LIMIT,
     "COMPOSITION_TIME_LIMIT": COMPOSITION_TIME_LIMIT,
 }
-_LONGEST_LIMIT = max(TASK_TIME_LIMITS, key=TASK_TIME_LIMITS.__getitem__)
+_longest_name = max(TASK_TIME_LIMITS, key=TASK_TIME_LIMITS.__getitem__)
+_longest = TASK_TIME_LIMITS[_longest_name]
 # A margin past the hard limit: the worker needs a moment to kill the task and give the slot back.
-VISIBILITY_TIMEOUT = env.int(
-    "VISIBILITY_TIMEOUT", default=int(TASK_TIME_LIMITS[_LONGEST_LIMIT] * 1.1) + 60
-)
-if VISIBILITY_TIMEOUT <= TASK_TIME_LIMITS[_LONGEST_LIMIT]:
+VISIBILITY_TIMEOUT = env.int("VISIBILITY_TIMEOUT", default=int(_longest * 1.1) + 60)
+if _longest >= VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
-        f"VISIBILITY_TIMEOUT ({VISIBILITY_TIMEOUT}) must be more than {_LONGEST_LIMIT} "
-        f"({TASK_TIME_LIMITS[_LONGEST_LIMIT]:g}): Redis would deliver a task still running to a "
-        "second worker."
+        f"VISIBILITY_TIMEOUT ({VISIBILITY_TIMEOUT}) must be more than {_longest_name} "
+        f"({_longest:g}): Redis would deliver a task still running to a second worker."
     )
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = VISIBILITY_TIMEOUT

@@ -23,4 +23,3 @@ def compose(self: Task, composition_sid: str) -> str:
         # The room's recordings are still arriving; an eager run leaves it to the watchdog.
         raise self.retry(countdown=settings.COMPOSITION_MEDIA_POLL_SECONDS)
     return outcome.value
-
