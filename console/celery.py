@@ -1,9 +1,12 @@
 """The one Celery app, configured from Django settings under the CELERY_ namespace."""
 
+import logging.config
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
+from django.conf import settings
 
 from console.datadir import prepare
 
@@ -11,9 +14,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
 app = Celery("roomvault")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Workers, beat and every celery command prepare DATA_DIR as the other entry points do, once they
-# read the settings (the broker folders, the key); importing this module creates nothing.
-app.on_after_configure.connect(lambda **_: prepare(), weak=False)
+
+
+def _logging_from_settings(**_) -> None:
+    logging.config.dictConfig(settings.LOGGING)
+    # Python's warnings (Celery's own at start) become log lines too, not bare text.
+    logging.captureWarnings(True)
+
+
+def _on_configured(**_) -> None:
+    # Workers, beat and every celery command prepare DATA_DIR as the other entry points do, once
+    # they read the settings (the broker folders, the key); importing this module creates nothing.
+    prepare()
+    if settings.LOG_FORMAT == "json":
+        # Celery's own log format gives way to LOGGING's: one JSON object a line, as the web's.
+        _logging_from_settings()
+        setup_logging.connect(_logging_from_settings, weak=False)
+
+
+app.on_after_configure.connect(_on_configured, weak=False)
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes and /metrics are answered whatever the Host or scheme (console/health.py).
+    "console.health.ProbeMiddleware",
+    "console.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -310,15 +313,45 @@ if MEDIA_STORAGE == "local" and MEDIA_ROOT == DATA_DIR / "media":
 if CELERY_BROKER_URL.startswith("filesystem://"):
     DATA_FOLDERS += [v for k, v in CELERY_BROKER_TRANSPORT_OPTIONS.items() if "folder" in k]
 
+# HEALTH AND METRICS ----------------------------------------------------------------------------
+# /healthz, /readyz and /metrics (README "Health, metrics and logs").
+# Each of /readyz's checks (database, broker, media store) must answer within this long.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=3.0)
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers 404 to all.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Several web processes on one host (gunicorn workers): an empty folder they all write their
+# samples to (prometheus_client reads this variable itself; wipe the folder at each start).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # LOGGING ---------------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+# LOG_FORMAT=json: one JSON object per line on stderr (python-json-logger), for web, worker and
+# beat alike, with each request's method, route, status and duration.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes keeps failed sign-ins in its own table; its INFO line per sign-in is noise.
     # The twilio library (the importer's source client) logs every request and its headers.
-    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
+    # A line per request in JSON only: as text, the server's own access log says it already.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},
+        "console.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 # IMPORTS ---------------------------------------------------------------------------------------

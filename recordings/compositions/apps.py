@@ -9,8 +9,10 @@ class CompositionsConfig(AppConfig):
     def ready(self):
         # Registers the app's tasks, which services queue by name (lifecycle.queue).
         import recordings.compositions.tasks  # noqa: F401
+        from console.metrics import register_figures
         from recordings.compositions import selectors, services
         from recordings.compositions.api.errors import register_errors
+        from recordings.compositions.figures import composition_figures
         from recordings.compositions.kind import COMPOSITION
         from recordings.compositions.models import CompositionSettings
         from recordings.compositions.views.rooms import ROOM_SECTION
@@ -24,6 +26,7 @@ class CompositionsConfig(AppConfig):
         # A signed media URL serves its file only while the composition is not deleted.
         register_servable("CJ", lambda sid: selectors.composition_media_servable(sid=sid))
         register(COMPOSITION)
+        register_figures("compositions", composition_figures)
         register_job(
             JobType(
                 noun="composition",
