@@ -141,7 +141,7 @@ class Cluster:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.ConnectionError):
-                if requests.get(self.hosts[host].url("/login/"), timeout=5).status_code == 200:
+                if requests.get(self.hosts[host].url("/readyz"), timeout=5).status_code == 200:
                     return
             time.sleep(0.1)
         log = self.hosts[host].log("roomvault-web.service")
