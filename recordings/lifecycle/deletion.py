@@ -100,7 +100,7 @@ def _media_remove(kind: RecordingKind, files: list[MediaFiles]) -> None:
     by_account = defaultdict(list)
     for sid, account, _, keys in files:
         by_account[account].append((sid, keys))
-    removed = []
+    removed: list[str] = []
     try:
         store = get_media_store()
         for account, recordings in by_account.items():
