@@ -41,7 +41,9 @@ app.conf.beat_schedule = {
         "task": "recordings.tasks.purge_expired_recordings",
         "schedule": crontab(hour=3, minute=17),
     },
-    "resume-compositions": {"task": "compositions.resume_compositions", "schedule": 60.0},
+    # Jobs whose task was lost (a killed worker, a filesystem broker) go on from their progress.
+    "restart-stalled-jobs": {"task": "recordings.tasks.restart_stalled_jobs", "schedule": 60.0},
+    "give-up-missing-media": {"task": "recordings.tasks.give_up_missing_media", "schedule": 600.0},
     "sweep-deleted-media": {"task": "recordings.tasks.sweep_deleted_media", "schedule": 600.0},
     "check-media-drift": {
         "task": "recordings.tasks.check_media_drift",

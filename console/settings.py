@@ -262,8 +262,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # A task running longer than the visibility timeout would be delivered twice (DESIGN.md).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis's visibility timeout is derived from the tasks' time limits in JOBS, at the end.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -406,9 +406,6 @@ CALLBACK_MAX_ATTEMPTS = env.int("CALLBACK_MAX_ATTEMPTS", default=6)
 CELERY_TASK_ROUTES = {"compositions.compose": {"queue": "compositions"}}
 # A composition may take this long (a 4-hour room at Twilio's worst case of half its length).
 COMPOSITION_TIME_LIMIT = env.int("COMPOSITION_TIME_LIMIT", default=2 * 3600 + 60)
-# A worker refreshes its claim at each percent; one silent this long is taken to be lost, and
-# its composition starts over on another run.
-COMPOSITION_STALL_SECONDS = env.int("COMPOSITION_STALL_SECONDS", default=300)
 # How long a composition of an ended room waits for recordings still awaiting their media
 # (polling every COMPOSITION_MEDIA_POLL_SECONDS) before composing what arrived.
 COMPOSITION_MEDIA_WAIT_SECONDS = env.int("COMPOSITION_MEDIA_WAIT_SECONDS", default=3600)
@@ -442,3 +439,42 @@ MEDIA_SWEEP_GRACE_SECONDS = env.int("MEDIA_SWEEP_GRACE_SECONDS", default=300)
 # S3 MEDIA UPLOADS ------------------------------------------------------------------------------
 # Part size (and threshold) of multipart uploads to S3; S3's minimum part size is 5 MiB.
 S3_MULTIPART_CHUNK = env.int("S3_MULTIPART_CHUNK", default=8 * 1024 * 1024)
+
+# JOBS ------------------------------------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+# Why the broker settings are what they are (docs/deploy.md, "Broker settings and why"):
+# - acks_late + reject_on_worker_lost + prefetch 1 (CELERY, above): a task is acknowledged once
+#   it has run, so a broker that redelivers gives a killed worker's task to another, and a worker
+#   holds no more than the one task it runs.
+# - Redis redelivers a task not acknowledged within its visibility timeout, even one still
+#   running: the timeout must outlast the longest hard time limit (a composition's), or that task
+#   runs twice. It is derived from the limits; one set below them is refused.
+# - RabbitMQ closes the channel of a consumer that holds an unacknowledged message longer than its
+#   consumer_timeout (30 min by default): a composition of up to COMPOSITION_TIME_LIMIT needs
+#   consumer_timeout above it in rabbitmq.conf (docs/deploy.md).
+# - The filesystem broker deletes a message as a worker fetches it: no redelivery at all.
+# Whatever the broker, jobs keep their progress in the database, and the watchdog (beat, every
+# minute) queues again any job that made no progress for JOB_STALL_SECONDS: a queued job whose
+# message was lost, a running one whose worker was. It must outlast a healthy job's quietest
+# stretch: a bulk deletion's chunk, an import slice's heartbeat (a third of it), a composition's
+# one percent.
+JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
+# A recording still awaiting media this long after its room or call ended is given up: failed
+# (video) or absent (voice), with its status callback.
+MEDIA_WAIT_HOURS = env.float("MEDIA_WAIT_HOURS", default=24.0)
+TASK_TIME_LIMITS = {
+    "CELERY_TASK_TIME_LIMIT": CELERY_TASK_TIME_LIMIT,
+    "IMPORT_TASK_TIME_LIMIT": IMPORT_TASK_TIME_LIMIT,
+    "COMPOSITION_TIME_LIMIT": COMPOSITION_TIME_LIMIT,
+}
+_longest_name = max(TASK_TIME_LIMITS, key=TASK_TIME_LIMITS.__getitem__)
+_longest = TASK_TIME_LIMITS[_longest_name]
+# A margin past the hard limit: the worker needs a moment to kill the task and give the slot back.
+VISIBILITY_TIMEOUT = env.int("VISIBILITY_TIMEOUT", default=int(_longest * 1.1) + 60)
+if _longest >= VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"VISIBILITY_TIMEOUT ({VISIBILITY_TIMEOUT}) must be more than {_longest_name} "
+        f"({_longest:g}): Redis would deliver a task still running to a second worker."
+    )
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = VISIBILITY_TIMEOUT

@@ -17,6 +17,7 @@ class CompositionsConfig(AppConfig):
         from recordings.compositions.models import CompositionSettings
         from recordings.compositions.views.rooms import ROOM_SECTION
         from recordings.lifecycle.kinds import register
+        from recordings.lifecycle.watchdog import JobType, register_job
         from recordings.media.signed import register_servable
         from recordings.video.services.settings import credentials_user_register
         from recordings.video.signals import room_ended
@@ -26,6 +27,13 @@ class CompositionsConfig(AppConfig):
         register_servable("CJ", lambda sid: selectors.composition_media_servable(sid=sid))
         register(COMPOSITION)
         register_figures("compositions", composition_figures)
+        register_job(
+            JobType(
+                noun="composition",
+                stalled=selectors.compositions_stalled,
+                restart=services.composition_restart,
+            )
+        )
         register_errors()
         credentials_user_register(CompositionSettings, "the composition settings")
         room_section_register(ROOM_SECTION)

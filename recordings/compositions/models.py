@@ -78,6 +78,8 @@ class Composition(CompositionSpec):
     progress = models.PositiveSmallIntegerField(default=0)
     # How many times a worker started it: a worker lost mid-way leaves it to start over.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Times the watchdog queued it again after its task or worker was lost.
+    restarts = models.PositiveIntegerField(default=0)
     # Why it failed, as the composition-failed callback's ErrorMessage says it.
     error_message = models.CharField(max_length=255, blank=True)
     bitrate = models.PositiveIntegerField(null=True, blank=True)  # bits per second

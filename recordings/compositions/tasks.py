@@ -20,12 +20,6 @@ def compose(self: Task, composition_sid: str) -> str:
     """Make a composition (a lost worker's task is delivered again and starts over)."""
     outcome = services.composition_run(sid=composition_sid)
     if outcome is services.Outcome.WAIT and not self.request.is_eager:
-        # The room's recordings are still arriving; an eager run leaves it to the sweeper.
+        # The room's recordings are still arriving; an eager run leaves it to the watchdog.
         raise self.retry(countdown=settings.COMPOSITION_MEDIA_POLL_SECONDS)
     return outcome.value
-
-
-@shared_task(name="compositions.resume_compositions")
-def resume_compositions() -> int:
-    """Queue again the compositions whose task or worker was lost (run by beat)."""
-    return services.compositions_resume()

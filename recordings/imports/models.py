@@ -43,7 +43,10 @@ class ImportJob(models.Model):
     failed = models.PositiveIntegerField(default=0)
     bytes = models.BigIntegerField(default=0)
     error = models.CharField(max_length=255, blank=True)
+    # Times the watchdog queued a slice again after the job made no progress (its task was lost).
+    restarts = models.PositiveIntegerField(default=0)
     date_created = models.DateTimeField(auto_now_add=True)
+    # Its last progress: every recording settled, and a running slice's heartbeat meanwhile.
     date_updated = models.DateTimeField(auto_now=True)
     date_finished = models.DateTimeField(null=True, blank=True)
     # A dry run's failures ({"sid", "reason"}), on the instance only: a dry run keeps no items.

@@ -116,11 +116,21 @@ def import_run(
         if retry_failed:
             items = items.exclude(result=ImportItem.Result.FAILED)
         settled = set(items.values_list("sid", flat=True))
-    _set_status(job, ImportJob.Status.RUNNING)
+    if not _start(job):
+        return job
     report = progress or (lambda job: None)
     budget_end = None if seconds is None else time.monotonic() + seconds
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
-    flight = _InFlight(job, report, pool, cap=2 * max(1, concurrency), seconds=download_seconds)
+    flight = _InFlight(
+        job,
+        report,
+        pool,
+        cap=2 * max(1, concurrency),
+        seconds=download_seconds,
+        # A download may take longer than the watchdog waits for progress: the run says it is
+        # alive meanwhile (a persisted job's only; a dry run's is shown, never watched).
+        heartbeat=settings.JOB_STALL_SECONDS / 3 if job.pk and not dry_run else None,
+    )
     works, taken = iter(works), 0
     try:
         # The clock is read before the next recording is asked for: asking may fetch a page.
@@ -205,9 +215,11 @@ class _InFlight:
         *,
         cap: int,
         seconds: float | None,
+        heartbeat: float | None,
     ):
         self.job, self.report, self.pool = job, report, pool
         self.cap, self.seconds = cap, seconds
+        self.heartbeat, self.last_beat = heartbeat, time.monotonic()
         self.pending: dict[Future, _Fetch] = {}
         self.left = False  # some recordings were left to a later run
 
@@ -221,13 +233,16 @@ class _InFlight:
 
     def collect(self, *, until: float | None) -> None:
         """Write the recordings whose fetches have finished, and fail those that overran, waiting
-        for one of them, or until ``until``, whichever comes first."""
+        for one of them, or until ``until``, whichever comes first (and at most a heartbeat)."""
         now = time.monotonic()
         moments = [] if until is None else [until]
         if self.seconds is not None:
             moments += [f.started + self.seconds for f in self.pending.values() if f.started]
+        if self.heartbeat is not None:
+            moments.append(self.last_beat + self.heartbeat)
         timeout = max(0.0, min(moments) - now) if moments else None
         done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+        self._beat()
         for future in done:
             self._settle(future, self.pending.pop(future))
         if self.seconds is None:
@@ -239,6 +254,15 @@ class _InFlight:
                 reason = f"media download took longer than {self.seconds:g} s: given up"
                 _settle(self.job, fetch.work.sid, ImportItem.Result.FAILED, reason)
                 self.report(self.job)
+
+    def _beat(self) -> None:
+        """Tell the watchdog the run is alive while it waits for downloads (its writes tell it
+        too, but a big file can take longer than JOB_STALL_SECONDS to arrive)."""
+        now = time.monotonic()
+        if self.heartbeat is None or now - self.last_beat < self.heartbeat:
+            return
+        self.last_beat = now
+        ImportJob.objects.filter(pk=self.job.pk).update(date_updated=timezone.now())
 
     def leave_unstarted(self) -> None:
         """Leave the fetches that have not started to a later run."""
@@ -309,6 +333,13 @@ _COUNTERS: dict[str, str] = {
     ImportItem.Result.SKIPPED_EXISTING: "skipped_existing",
     ImportItem.Result.FAILED: "failed",
 }
+# Which result of a recording stands when two runs of one job settle it (a slice the watchdog
+# took for lost, alive after all): what one run imported, another finds here or fails to store.
+_RANK: dict[str, int] = {
+    ImportItem.Result.FAILED: 0,
+    ImportItem.Result.SKIPPED_EXISTING: 1,
+    ImportItem.Result.IMPORTED: 2,
+}
 
 
 def _settle(
@@ -317,7 +348,8 @@ def _settle(
     """Record what became of one recording and count it (in memory only for a dry run).
 
     A recording that failed in an earlier run of the job and is settled again moves from the
-    failed count to its new one; every other is seen for the first time.
+    failed count to its new one; every other is seen for the first time. One already settled
+    for good by an overlapping run of the job keeps that result, counted once.
     """
     sid, reason = reported_sid(sid), reason[:255]
     counts = {_COUNTERS[result]: 1, "bytes": size}
@@ -325,8 +357,15 @@ def _settle(
     # The item and the job's counts commit together, whenever the run is stopped.
     with transaction.atomic():
         if not dry_run:
+            # The job's row lock serialises overlapping runs of it here: each reads what the
+            # other settled before counting.
+            ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk").first()
             results = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
             previous = results.first()
+            if previous not in (None, ImportItem.Result.FAILED) and (
+                _RANK[result] <= _RANK[previous]
+            ):
+                return
             ImportItem.objects.update_or_create(
                 job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
             )
@@ -348,6 +387,21 @@ def _count(job: ImportJob, *, dry_run: bool = False, **increments: int) -> None:
             **{name: F(name) + value for name, value in increments.items()},
             date_updated=timezone.now(),
         )
+
+
+def _start(job: ImportJob) -> bool:
+    """Mark the job running; tell whether it may run (not if another run has just finished it)."""
+    job.status = ImportJob.Status.RUNNING
+    if not job.pk:
+        return True
+    started = (
+        ImportJob.objects.filter(pk=job.pk)
+        .exclude(status=ImportJob.Status.DONE)
+        .update(status=job.status, error=job.error, date_updated=timezone.now())
+    )
+    if not started:
+        job.refresh_from_db()
+    return bool(started)
 
 
 def _set_status(job: ImportJob, status: str) -> None:
@@ -485,6 +539,34 @@ def import_job_execute(*, job_id: int, concurrency: int = 4) -> None:
     if not job.is_finished:
         job_id = job.pk
         transaction.on_commit(lambda: _queue_slice(job_id), robust=True)
+
+
+_ACTIVE = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+
+
+def import_jobs_stalled(*, before: datetime, limit: int = 100) -> list[int]:
+    """Return console imports (only they run as tasks, keeping their credentials meanwhile) still
+    queued or running without progress since ``before``, oldest first."""
+    return list(
+        ImportJob.objects.filter(status__in=_ACTIVE, date_updated__lt=before)
+        .exclude(credentials="")
+        .order_by("date_updated", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def import_job_restart(job_id: int, /, *, before: datetime) -> bool:
+    """Queue a slice of a console import again, counting the restart, unless it has stopped or
+    moved since ``before``; tell whether it did. The slice passes over every recording settled."""
+    restarted = (
+        ImportJob.objects.filter(pk=job_id, status__in=_ACTIVE, date_updated__lt=before)
+        .exclude(credentials="")
+        .update(restarts=F("restarts") + 1, date_updated=timezone.now())
+    )
+    if restarted:
+        transaction.on_commit(lambda: _queue_slice(job_id), robust=True)
+    return bool(restarted)
 
 
 class _Window(TypedDict):

@@ -11,9 +11,17 @@ class LifecycleConfig(AppConfig):
         import recordings.lifecycle.tasks  # noqa: F401
         from console.health import register_check
         from console.metrics import register_figures
-        from recordings.lifecycle import figures
+        from recordings.lifecycle import bulk, figures
+        from recordings.lifecycle.watchdog import JobType, register_job
         from recordings.media.health import media_store_ready
 
         register_check("media", media_store_ready)
         register_figures("bulk_deletions", figures.bulk_deletion_figures)
         register_figures("failures", figures.failure_figures)
+        register_job(
+            JobType(
+                noun="bulk deletion",
+                stalled=bulk.bulk_deletions_stalled,
+                restart=bulk.bulk_deletion_restart,
+            )
+        )

@@ -11,11 +11,12 @@ dies mid-chunk rolls the whole chunk back, and the re-delivered task does it aga
 cursor: nothing is counted or deleted twice.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -35,6 +36,9 @@ CONFIRM_BY_TYPING_ABOVE = 1000
 # An explicit selection comes from the row checkboxes of one Logs page (at most 200 rows); a
 # larger set is selected by its filter, never as a list of thousands of SIDs.
 MAX_EXPLICIT_SIDS = 1000
+
+
+_UNFINISHED = (BulkDeletion.Status.QUEUED, BulkDeletion.Status.RUNNING)
 
 
 class InvalidBulkSelection(ServiceError):
@@ -272,6 +276,34 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         ]
     )
     return more
+
+
+def bulk_deletions_stalled(*, before: datetime, limit: int = 100) -> list[int]:
+    """Return unfinished bulk deletions without progress since ``before``, oldest first: queued
+    ones whose message was lost, running ones whose worker was."""
+    return list(
+        BulkDeletion.objects.filter(status__in=_UNFINISHED, date_updated__lt=before)
+        .order_by("date_updated", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def bulk_deletion_restart(bulk_id: int, /, *, before: datetime) -> bool:
+    """Queue a bulk deletion again from its saved cursor, counting the restart, unless it has
+    finished or moved since ``before``; tell whether it did.
+
+    A lost task that turns out alive runs beside the new one without harm: chunks are
+    serialised by the job's row lock and each starts from the cursor the last one saved.
+    """
+    restarted = BulkDeletion.objects.filter(
+        pk=bulk_id, status__in=_UNFINISHED, date_updated__lt=before
+    ).update(restarts=F("restarts") + 1, date_updated=timezone.now())
+    if restarted:
+        transaction.on_commit(
+            lambda: enqueue("recordings.tasks.run_bulk_deletion", bulk_id), robust=True
+        )
+    return bool(restarted)
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ same transaction, and queues the removal of the media after commit. The files go
 that asks each kind where its recordings' media is; the purge removes the rows after retention.
 """
 
-import contextlib
 from collections import defaultdict
 
 from django.db import transaction
@@ -15,7 +14,6 @@ from console.models import Account
 from console.services import Actor, audit_record
 from recordings.lifecycle.kinds import DELETED, MediaFiles, RecordingKind, kind_for_sid
 from recordings.lifecycle.queue import enqueue
-from recordings.media.keys import UnsafeMediaKey
 from recordings.media.store import get_media_store
 
 
@@ -95,19 +93,21 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
 
 
 def _media_remove(kind: RecordingKind, files: list[MediaFiles]) -> None:
-    """Delete each recording's files, then clear the media key of those whose files are gone."""
+    """Delete the recordings' files, an account's in one batch, then clear the media key of
+    those whose files are gone."""
     if not files:
         return
-    removed = []
+    by_account = defaultdict(list)
+    for sid, account, _, keys in files:
+        by_account[account].append((sid, keys))
+    removed: list[str] = []
     try:
         store = get_media_store()
-        for sid, account, _, keys in files:
-            for key in keys:
-                # A key outside the recording's account (written before keys were checked)
-                # names someone else's file: never this recording's to remove.
-                with contextlib.suppress(UnsafeMediaKey):
-                    store.delete(key, account_sid=account)
-            removed.append(sid)
+        for account, recordings in by_account.items():
+            # A key outside the recording's account (written before keys were checked) names
+            # someone else's file: the store leaves it alone.
+            store.delete_many([key for _, keys in recordings for key in keys], account_sid=account)
+            removed.extend(sid for sid, _ in recordings)
     finally:
         if removed:
             kind.model.objects.filter(sid__in=removed, status=DELETED).update(media_key="")

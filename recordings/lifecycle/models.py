@@ -107,6 +107,8 @@ class BulkDeletion(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
+    # Times the watchdog queued the job again after it made no progress (its task was lost).
+    restarts = models.PositiveIntegerField(default=0)
     cursor_date_created = models.DateTimeField(null=True, blank=True)
     cursor_sid = models.CharField(max_length=34, blank=True)
     error = models.CharField(max_length=255, blank=True)

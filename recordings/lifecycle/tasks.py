@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from recordings.lifecycle import bulk, delivery, retention
+from recordings.lifecycle import bulk, delivery, retention, watchdog
 from recordings.lifecycle.deletion import recordings_media_delete
 from recordings.lifecycle.drift import media_drift_report
 from recordings.media.store import MediaStoreUnavailable
@@ -103,6 +103,18 @@ def purge_expired_recordings() -> int:
 def sweep_deleted_media() -> int:
     """Queue media deletion again for deleted recordings whose media remains (every 10 minutes)."""
     return retention.recordings_media_sweep(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.restart_stalled_jobs")
+def restart_stalled_jobs() -> int:
+    """Queue again the jobs that made no progress for JOB_STALL_SECONDS (every minute)."""
+    return watchdog.jobs_restart_stalled(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.give_up_missing_media")
+def give_up_missing_media() -> int:
+    """Fail the recordings whose media has not come MEDIA_WAIT_HOURS on (every 10 minutes)."""
+    return watchdog.recordings_give_up_media(now=timezone.now())
 
 
 @shared_task(name="recordings.tasks.check_media_drift")

@@ -22,7 +22,7 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
-from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, check_key
+from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, UnsafeMediaKey, check_key
 
 # Anything that means "the store did not answer", as opposed to "the store said no".
 _UNREACHABLE = (
@@ -33,6 +33,8 @@ _UNREACHABLE = (
 )
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 # A conditional write refused: something is stored under the key (or is being, concurrently).
+# S3's most keys in one DeleteObjects request.
+DELETE_BATCH = 1000
 _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
@@ -253,6 +255,21 @@ class S3MediaStore:
         check_key(key, account_sid=account_sid, root=self.root)
         with contextlib.suppress(FileNotFoundError):
             self._call("delete_object", Key=key)
+
+    def delete_many(self, keys: list[str], *, account_sid: str) -> None:
+        """Remove stored objects of the account, up to 1,000 a request (DeleteObjects: a bulk
+        deletion's media goes in a few requests, not one per file); keys outside the account are
+        left alone, objects already gone are not an error."""
+        safe = []
+        for key in keys:
+            with contextlib.suppress(UnsafeMediaKey):
+                safe.append(check_key(key, account_sid=account_sid, root=self.root))
+        for start in range(0, len(safe), DELETE_BATCH):
+            batch = [{"Key": key} for key in safe[start : start + DELETE_BATCH]]
+            answer = self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
+            if errors := answer.get("Errors"):
+                # Throttling or a server error on some keys: the task retries the whole batch.
+                raise MediaStoreUnavailable(f"{len(errors)} objects not deleted: {errors[0]}")
 
     def url(
         self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str

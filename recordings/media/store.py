@@ -6,6 +6,7 @@ Writes are streamed, atomic (a reader never sees half a file) and create-only (a
 stored is never replaced); deletes are idempotent (already gone is success).
 """
 
+import contextlib
 import functools
 import os
 import shutil
@@ -17,7 +18,7 @@ from typing import BinaryIO, Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, check_key
+from recordings.media.keys import MediaKeyTaken, MediaStoreUnavailable, UnsafeMediaKey, check_key
 from recordings.media.signed import signed_media_url
 
 CHUNK_SIZE = 1024 * 1024
@@ -33,6 +34,7 @@ class MediaStore(Protocol):
     def size(self, key: str) -> int: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str, *, account_sid: str) -> None: ...
+    def delete_many(self, keys: list[str], *, account_sid: str) -> None: ...
     def keys(self, *, prefix: str = "") -> Iterator[str]: ...
     def url(
         self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str
@@ -101,6 +103,12 @@ class LocalMediaStore:
     def delete(self, key: str, *, account_sid: str) -> None:
         """Remove a stored file of the account; a file already gone is not an error."""
         self._path(key, account_sid=account_sid).unlink(missing_ok=True)
+
+    def delete_many(self, keys: list[str], *, account_sid: str) -> None:
+        """Remove stored files of the account; keys outside it are left alone (never its own)."""
+        for key in keys:
+            with contextlib.suppress(UnsafeMediaKey):
+                self.delete(key, account_sid=account_sid)
 
     def url(
         self, *, key: str, sid: str, ttl: int, content_type: str, disposition: str, base_url: str

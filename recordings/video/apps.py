@@ -10,8 +10,9 @@ class VideoConfig(AppConfig):
         # Registers the app's tasks, which services queue by name (lifecycle.queue).
         import recordings.video.tasks  # noqa: F401
         from recordings.lifecycle.kinds import register
+        from recordings.lifecycle.watchdog import register_media_wait
         from recordings.media.signed import register_servable
-        from recordings.video import selectors
+        from recordings.video import selectors, services
         from recordings.video.api.service_errors import register_service_errors
         from recordings.video.kind import VIDEO
 
@@ -19,3 +20,4 @@ class VideoConfig(AppConfig):
         register_servable("RT", lambda sid: selectors.recording_media_servable(sid=sid))
         register_service_errors()
         register(VIDEO)
+        register_media_wait("video", services.recordings_give_up_media)

@@ -216,6 +216,16 @@ def recordings_awaiting_media(*, room: Room) -> list[str]:
     )
 
 
+def recordings_media_overdue(*, before: datetime, limit: int) -> list[str]:
+    """Return SIDs of recordings still awaiting media whose room ended before ``before``, in every
+    account (the watchdog's), the longest waiting first."""
+    return list(
+        Recording.objects.filter(status=RecordingStatus.PROCESSING, room__end_time__lt=before)
+        .order_by("room__end_time", "sid")
+        .values_list("sid", flat=True)[:limit]
+    )
+
+
 def rooms_idle(*, now: datetime) -> list[Room]:
     """Return rooms in progress that have had nobody in them for longer than their timeout:
     ``unused_room_timeout`` if nobody ever joined, else ``empty_room_timeout`` since the last one

@@ -1,11 +1,13 @@
 """Account-scoped reads of voice recordings, shared by the 2010-04-01 API and the console."""
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from console.models import Account
 from console.sids import is_sid
 from recordings.twilio_api.keyset import LIST_ORDER
-from recordings.voice.choices import VoiceRecordingStatus
+from recordings.voice.choices import CaptureState, VoiceRecordingStatus
 from recordings.voice.filters import VoiceRecordingFilter
 from recordings.voice.models import Call, Conference, Transcription, VoiceRecording
 
@@ -92,3 +94,18 @@ def voice_recordings_of(
 def transcription_list(*, recording: VoiceRecording) -> QuerySet[Transcription]:
     """Return a recording's transcriptions, newest first."""
     return Transcription.objects.filter(recording=recording).order_by(*LIST_ORDER)
+
+
+def voice_recordings_audio_overdue(*, before: datetime, limit: int) -> list[str]:
+    """Return SIDs of recordings still awaiting audio whose capture ended (their call or
+    conference over, or stopped) before ``before``, in every account (the watchdog's), the longest
+    waiting first."""
+    return list(
+        VoiceRecording.objects.filter(
+            status=VoiceRecordingStatus.PROCESSING,
+            capture=CaptureState.STOPPED,
+            date_stopped__lt=before,
+        )
+        .order_by("date_stopped", "sid")
+        .values_list("sid", flat=True)[:limit]
+    )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from console.models import Account
-from console.services import Actor
+from console.services import SYSTEM, Actor, audit_record
 from recordings.lifecycle.choices import CallbackMethod
 from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.delivery import callback_send, callback_url_check
@@ -301,12 +301,13 @@ def _record(
     duration: float = 0.0,
     channels: int = 1,
 ) -> VoiceRecording:
-    """Complete a recording with its stored audio, or make it absent with ``error_code``, if it
-    still awaits its audio (under the row's lock)."""
+    """Complete a recording with its stored audio (``key``), or without any make it absent with
+    ``error_code`` (None: no audio came at all), if it still awaits its audio (under the row's
+    lock)."""
     recording = VoiceRecording.objects.select_for_update().get(pk=pk)
     _require_awaiting_audio(recording)
     now = timezone.now()
-    if error_code is None:
+    if key:
         recording.media_key = key
         recording.size = size
         # Half up, as for video recordings: 2.5 s is 3 s to a user (round() would say 2).
@@ -345,6 +346,41 @@ def _record(
             lambda: enqueue("recordings.tasks.make_voice_renditions", sid), robust=True
         )
     return recording
+
+
+def voice_recordings_give_up_audio(before: datetime, *, batch: int = 500) -> int:
+    """Make absent every recording still awaiting audio whose capture ended before ``before``
+    (the telephony platform that was to upload it is gone); return how many. Each is its own
+    transaction, with its ``absent`` callback (where asked for) and an audit row by the system;
+    one whose audio arrives meanwhile is left as it is, so running this again changes nothing.
+
+    Seed 003 has no ``failed`` status: ``absent`` is what a recording without audio is. Twilio's
+    error codes for it (16101 too short, 16102 silent) do not fit, so ``error_code`` stays null.
+    """
+    given_up = 0
+    while sids := voice_selectors.voice_recordings_audio_overdue(before=before, limit=batch):
+        for sid in sids:
+            given_up += _give_up_audio(sid)
+        if len(sids) < batch:
+            break
+    return given_up
+
+
+@transaction.atomic
+def _give_up_audio(sid: str) -> bool:
+    try:
+        recording = _record(sid)
+    except RecordingNotAwaitingMedia:
+        return False  # its audio came since it was selected
+    audit_record(
+        account=recording.account,
+        actor=SYSTEM,
+        action="voice_recording.absent",
+        object_sid=recording.sid,
+        object_repr=f"recording of {recording.call_id or recording.conference_id}: no audio "
+        f"{settings.MEDIA_WAIT_HOURS:g} h after it stopped",
+    )
+    return True
 
 
 def voice_recording_renditions_make(*, recording_sid: str) -> None:

@@ -77,6 +77,8 @@ def no_player_reason(recording: VoiceRecording) -> str:
             "been uploaded."
         )
     if recording.status == VoiceRecordingStatus.ABSENT:
+        if recording.error_code is None:
+            return "This recording is absent: no audio arrived after it stopped."
         why = {
             ABSENT_TOO_SHORT: "less than a second of audio was left once it was cut",
             ABSENT_SILENT: "the call was silent, so nothing audible was left",

@@ -14,6 +14,7 @@ from recordings.compositions.services import run
 from recordings.compositions.spec import spec_clean
 from recordings.devtools.simulator import simulate_room
 from recordings.lifecycle.models import CallbackDelivery
+from recordings.lifecycle.watchdog import jobs_restart_stalled
 from recordings.media.store import get_media_store
 from recordings.video.models import Recording
 
@@ -65,7 +66,7 @@ def test_a_fresh_claim_is_left_to_its_worker(room):
 
 def test_a_stale_claim_starts_over_in_a_file_of_its_own(room, settings):
     composition = enqueued(room)
-    stale = timezone.now() - timedelta(seconds=settings.COMPOSITION_STALL_SECONDS + 1)
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
     Composition.objects.filter(pk=composition.pk).update(
         status="processing", attempts=1, progress=40, date_updated=stale
     )
@@ -107,25 +108,46 @@ def test_it_waits_for_media_still_arriving_then_composes_what_came(room, setting
     assert services.composition_run(sid=composition.sid) is services.Outcome.WAIT
     waiting = Composition.objects.get(pk=composition.pk)
     assert waiting.status == "enqueued"
-    # Its task polls it: the sweeper does not queue another while it waits.
+    # Its task polls it: the watchdog does not queue another while it waits.
     assert waiting.date_updated >= before
-    assert services.compositions_resume() == 0
+    assert jobs_restart_stalled(now=timezone.now()) == 0
 
     settings.COMPOSITION_MEDIA_WAIT_SECONDS = 0
     assert services.composition_run(sid=composition.sid) is services.Outcome.DONE
     assert Composition.objects.get(pk=composition.pk).status == "completed"
 
 
-def test_the_sweeper_queues_what_was_left_behind(room, settings):
+def test_the_watchdog_queues_what_was_left_behind(
+    room, settings, django_capture_on_commit_callbacks
+):
     composition = enqueued(room)
     fresh = enqueued(room)
-    old = timezone.now() - timedelta(seconds=settings.COMPOSITION_STALL_SECONDS + 1)
+    old = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
     Composition.objects.filter(pk=composition.pk).update(date_updated=old)
 
-    assert services.compositions_resume() == 1  # runs it (eager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_restart_stalled(now=timezone.now()) == 1  # runs it (eager)
 
-    assert Composition.objects.get(pk=composition.pk).status == "completed"
+    done = Composition.objects.get(pk=composition.pk)
+    assert (done.status, done.restarts) == ("completed", 1)
     assert Composition.objects.get(pk=fresh.pk).status == "enqueued"
+
+
+def test_the_watchdog_gives_a_lost_workers_claim_to_a_new_run(
+    room, settings, django_capture_on_commit_callbacks
+):
+    composition = enqueued(room)
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
+    Composition.objects.filter(pk=composition.pk).update(
+        status="processing", attempts=1, progress=40, date_updated=stale
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_restart_stalled(now=timezone.now()) == 1
+
+    done = Composition.objects.get(pk=composition.pk)
+    assert (done.status, done.attempts, done.restarts) == ("completed", 2, 1)
+    assert done.media_key.endswith(f"{done.sid}-2.webm")
 
 
 def test_unreadable_media_fails_it_with_a_callback(room, settings):

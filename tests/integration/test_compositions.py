@@ -59,7 +59,7 @@ def composition_worker(django_db_setup, shared_media_root, integration_settings)
     consuming it meanwhile (Celery's remote control), and takes it back after."""
     from console.celery import app
 
-    env = worker_env(shared_media_root, COMPOSITION_STALL_SECONDS="2")
+    env = worker_env(shared_media_root, JOB_STALL_SECONDS="2")
     app.control.cancel_consumer("compositions", reply=True)
     purge_queue(env, "compositions")
     worker = CompositionWorker(env)

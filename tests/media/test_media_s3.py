@@ -63,6 +63,31 @@ def test_save_exists_size_open_delete_round_trip(store, s3_settings):  # noqa: F
         store.open(KEY)
 
 
+def test_delete_many_leaves_another_accounts_object_alone(store, s3_settings):  # noqa: F811
+    other = "AC" + "d" * 32
+    foreign = f"{other}/RM{'b' * 32}/RT{'e' * 32}.mka"
+    store.save(foreign, io.BytesIO(MEDIA), account_sid=other)
+    store.delete_many([foreign, f"{ACCOUNT}/../{foreign}"], account_sid=ACCOUNT)
+    assert s3_settings.keys() == [foreign]
+
+
+def test_delete_many_removes_thousands_in_batches_and_tolerates_gone_ones(
+    store,
+    s3_settings,  # noqa: F811
+    monkeypatch,
+):
+    keys = [f"{ACCOUNT}/RM{'b' * 32}/RT{n:032x}.mka" for n in range(1500)]
+    for key in keys[:3] + keys[-3:]:
+        store.save(key, io.BytesIO(MEDIA), account_sid=ACCOUNT)
+    requests_made = []
+    monkeypatch.setattr(store, "_call", lambda *a, **kw: requests_made.append(a) or {})
+    store.delete_many(keys, account_sid=ACCOUNT)
+    assert requests_made == [("delete_objects",), ("delete_objects",)]
+    monkeypatch.undo()
+    store.delete_many(keys, account_sid=ACCOUNT)  # most were never there: not an error
+    assert s3_settings.keys() == []
+
+
 def test_large_file_goes_up_in_parts_and_round_trips(store, s3_settings, settings):  # noqa: F811
     settings.S3_MULTIPART_CHUNK = 5 * MiB  # S3's minimum part size
     data = bytes(range(256)) * (11 * MiB // 256) + b"tail"

@@ -12,7 +12,7 @@ from recordings.compositions.services.hooks import (
     hook_update,
     on_room_ended,
 )
-from recordings.compositions.services.run import Outcome, composition_run, compositions_resume
+from recordings.compositions.services.run import Outcome, composition_restart, composition_run
 from recordings.compositions.services.settings import composition_settings_update
 
 __all__ = [
@@ -20,9 +20,9 @@ __all__ = [
     "composable_room",
     "composition_create",
     "composition_delete",
+    "composition_restart",
     "composition_run",
     "composition_settings_update",
-    "compositions_resume",
     "hook_create",
     "hook_delete",
     "hook_update",

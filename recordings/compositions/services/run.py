@@ -3,20 +3,21 @@
 At most one worker makes a composition at a time: a worker claims it (``processing``, one more
 attempt) under the row's lock, and its progress updates keep the claim fresh. A worker lost
 mid-way (killed, its machine gone) leaves a claim that goes stale; the next run (the redelivered
-task, or the sweeper's) claims it again and starts over from the beginning, in a new file: what
+task, or the watchdog's) claims it again and starts over from the beginning, in a new file: what
 the lost worker wrote is never recorded, since only the attempt that holds the claim may record.
 """
 
 import logging
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from recordings.compositions import selectors
@@ -79,8 +80,8 @@ def composition_run(*, sid: str) -> Outcome:
     return Outcome.DONE
 
 
-def _stale_before():
-    return timezone.now() - timedelta(seconds=settings.COMPOSITION_STALL_SECONDS)
+def _stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
 
 
 @transaction.atomic
@@ -99,7 +100,7 @@ def _claim(sid: str) -> Composition | Outcome:
     ):
         return Outcome.BUSY
     if _media_pending(composition):
-        # Touched, so that the sweeper leaves it to the task that polls it.
+        # Touched, so that the watchdog leaves it to the task that polls it.
         composition.date_updated = timezone.now()
         composition.save(update_fields=["date_updated"])
         return Outcome.WAIT
@@ -267,9 +268,19 @@ def _release(composition: Composition, attempt: int) -> None:
     held.save(update_fields=["status", "date_updated"])
 
 
-def compositions_resume() -> int:
-    """Queue a run again for each composition left behind (see ``compositions_stalled``)."""
-    sids = selectors.compositions_stalled(before=_stale_before())
-    for sid in sids:
-        enqueue("compositions.compose", sid)
-    return len(sids)
+@transaction.atomic
+def composition_restart(sid: str, /, *, before: datetime) -> bool:
+    """Queue a composition again, counting the restart, if it is still enqueued or processing and
+    quiet since ``before``; tell whether it did.
+
+    A stale claim is given back (``enqueued``), so the next run claims it afresh, and the lost
+    worker, should it be alive after all, finds itself superseded at its next progress.
+    """
+    restarted = Composition.objects.filter(
+        pk=sid, status__in=selectors.IN_FLIGHT, date_updated__lt=before
+    ).update(
+        status=CompositionStatus.ENQUEUED, restarts=F("restarts") + 1, date_updated=timezone.now()
+    )
+    if restarted:
+        transaction.on_commit(lambda: enqueue("compositions.compose", sid), robust=True)
+    return bool(restarted)

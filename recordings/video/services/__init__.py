@@ -24,6 +24,7 @@ from recordings.video.services.recordings import (
     recording_simulate_media,
     recording_start,
     recording_stop,
+    recordings_give_up_media,
 )
 from recordings.video.services.rooms import (
     participant_connect,
@@ -58,6 +59,7 @@ __all__ = [
     "recording_simulate_media",
     "recording_start",
     "recording_stop",
+    "recordings_give_up_media",
     "recordings_media_delete",
     "recordings_media_sweep",
     "recordings_purge",

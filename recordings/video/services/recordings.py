@@ -2,13 +2,15 @@
 
 import contextlib
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from console.services import Actor
+from console.services import SYSTEM, Actor, audit_record
 from recordings.lifecycle.deletion import soft_delete
 from recordings.lifecycle.exceptions import (
     MediaRejected,
@@ -21,7 +23,7 @@ from recordings.media.external import destination
 from recordings.media.keys import MediaKeyTaken, media_key
 from recordings.media.probe import InvalidMedia, api_duration, probe
 from recordings.media.uploads import save_then_record
-from recordings.video import callbacks
+from recordings.video import callbacks, selectors
 from recordings.video.choices import CONTAINER_FOR_TYPE, MediaType, RecordingStatus
 from recordings.video.kind import VIDEO
 from recordings.video.models import PublicKey, Recording, RecordingSettings, Room, Track
@@ -239,6 +241,41 @@ def recording_fail(*, recording: Recording, reason: str) -> Recording:
         recording_sid=recording.sid,
     )
     return recording
+
+
+def recordings_give_up_media(before: datetime, *, batch: int = 500) -> int:
+    """Fail every recording still awaiting media whose room ended before ``before`` (the media
+    server that was to upload it is gone); return how many. Each is its own transaction, with
+    its recording-failed callback and an audit row by the system; one that completes or fails
+    meanwhile is left as it is, so running this again changes nothing."""
+    given_up = 0
+    while sids := selectors.recordings_media_overdue(before=before, limit=batch):
+        for sid in sids:
+            given_up += _give_up_media(sid)
+        if len(sids) < batch:
+            break
+    return given_up
+
+
+@transaction.atomic
+def _give_up_media(sid: str) -> bool:
+    recording = Recording.objects.select_related("account", "room").get(pk=sid)
+    hours = settings.MEDIA_WAIT_HOURS
+    try:
+        recording = recording_fail(
+            recording=recording, reason=f"No media arrived within {hours:g} hours of the room's end"
+        )
+    except RecordingNotAwaitingMedia:
+        return False  # its media came, or it failed, since it was selected
+    audit_record(
+        account=recording.account,
+        actor=SYSTEM,
+        action="recording.fail",
+        object_sid=recording.sid,
+        object_repr=f"{recording.track_name} in {recording.room_id}: no media {hours:g} h after "
+        "the room ended",
+    )
+    return True
 
 
 def recording_simulate_media(*, recording_sid: str) -> None:
