@@ -110,3 +110,17 @@ def test_one_stall_is_restarted_once_even_if_the_watchdog_looks_twice(
     assert (first, second, len(queued)) == (1, 0, 1)
     job.refresh_from_db()
     assert job.restarts == 1
+
+
+def test_beat_runs_one_watchdog_every_minute_and_gives_up_media_every_ten():
+    from console.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["restart-stalled-jobs"] == {
+        "task": "recordings.tasks.restart_stalled_jobs",
+        "schedule": 60.0,
+    }
+    assert schedule["give-up-missing-media"]["schedule"] == 600.0
+    # One entry for every kind of job: the compositions' own resume is folded in.
+    assert all(entry["task"] in app.tasks for entry in schedule.values())
+    assert "compositions.resume_compositions" not in app.tasks
