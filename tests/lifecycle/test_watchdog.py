@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from console.services import Actor
@@ -40,7 +41,7 @@ def deletion_left_behind(account, n: int, *, chunks_done: int, capture) -> BulkD
 @pytest.mark.django_db
 @pytest.mark.parametrize("chunks_done", [0, 2], ids=["queued", "running"])
 def test_a_lost_bulk_deletion_is_queued_again_and_finishes_with_exact_counts(
-    account, settings, django_capture_on_commit_callbacks, caplog, chunks_done
+    account, console_client, settings, django_capture_on_commit_callbacks, caplog, chunks_done
 ):
     settings.BULK_DELETE_CHUNK = 7
     job = deletion_left_behind(
@@ -66,11 +67,13 @@ def test_a_lost_bulk_deletion_is_queued_again_and_finishes_with_exact_counts(
     assert (job.chunks, job.restarts) == (5, 1)
     assert set(Recording.objects.values_list("status", flat=True)) == {RecordingStatus.DELETED}
     assert f"bulk deletion {job.pk} made no progress" in caplog.text
+    page = console_client("viewer").get(reverse("bulk:progress", args=[job.pk])).content.decode()
+    assert "1 time by the watchdog" in page
 
 
 @pytest.mark.django_db
 def test_a_job_that_made_progress_lately_is_left_alone(
-    account, settings, django_capture_on_commit_callbacks
+    account, console_client, settings, django_capture_on_commit_callbacks
 ):
     settings.BULK_DELETE_CHUNK = 7
     job = deletion_left_behind(
@@ -83,6 +86,8 @@ def test_a_job_that_made_progress_lately_is_left_alone(
     assert queued == []
     job.refresh_from_db()
     assert (job.status, job.processed, job.restarts) == ("running", 7, 0)
+    page = console_client("viewer").get(reverse("bulk:progress", args=[job.pk])).content.decode()
+    assert "by the watchdog" not in page
 
 
 @pytest.mark.django_db
@@ -105,3 +110,17 @@ def test_one_stall_is_restarted_once_even_if_the_watchdog_looks_twice(
     assert (first, second, len(queued)) == (1, 0, 1)
     job.refresh_from_db()
     assert job.restarts == 1
+
+
+def test_beat_runs_one_watchdog_every_minute_and_gives_up_media_every_ten():
+    from console.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["restart-stalled-jobs"] == {
+        "task": "recordings.tasks.restart_stalled_jobs",
+        "schedule": 60.0,
+    }
+    assert schedule["give-up-missing-media"]["schedule"] == 600.0
+    # One entry for every kind of job: the compositions' own resume is folded in.
+    assert all(entry["task"] in app.tasks for entry in schedule.values())
+    assert "compositions.resume_compositions" not in app.tasks
