@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Value as V
 from django.db.models.functions import Concat
 
+from console.models import Account
 from console.sids import new_sid
 from recordings.twilio_api.keyset import Cursor, beyond_cursor
 from recordings.video import selectors
@@ -28,11 +29,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 ROWS = 30_000
 
 
-@pytest.fixture
-def big_account():
-    """One account with ROWS recordings over 300 rooms, plus a second, smaller account."""
+@pytest.fixture(scope="module")
+def big_account(django_db_setup, django_db_blocker):
+    """One account with ROWS recordings over 300 rooms, plus a second, smaller account: made once
+    for the module (the tests only read plans), committed, and removed after the last test."""
+    with django_db_blocker.unblock():
+        account, other = AccountFactory(), AccountFactory()
+        yield _big_accounts_fill(account, other)
+        Account.objects.filter(pk__in=[account.pk, other.pk]).delete()
+
+
+def _big_accounts_fill(account, other):
     rng = random.Random(7)
-    account, other = AccountFactory(), AccountFactory()
     start = datetime(2026, 1, 1, tzinfo=UTC)
     rooms, participants, tracks, recordings = [], [], [], []
     for r in range(300):
