@@ -2,14 +2,18 @@
 that redirects to HTTPS and allows only its own host name."""
 
 import json
+import os
 import socket
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from recordings.media.store import get_media_store
 
 LB = {"HTTP_HOST": "10.0.0.5"}
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +146,39 @@ def test_probes_take_only_get_and_head(client):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
+
+
+_PROBE_BOTH = """
+from django.test import Client
+client = Client(HTTP_HOST="10.0.0.5")
+print(client.get("/healthz").status_code)
+answer = client.get("/readyz")
+print(answer.status_code)
+print(answer.content.decode())
+"""
+
+
+def test_a_database_that_does_not_answer_fails_readyz_but_not_healthz(closed_port, tmp_path):
+    # A process of its own: this one's database is the test database, which does answer.
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path),
+        "SECRET_KEY": "tests-only-not-a-production-key",
+        "DATABASE_URL": f"postgres://roomvault:dbpassw0rd@127.0.0.1:{closed_port}/roomvault",
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+    }
+    for name in ("MEDIA_ROOT", "MEDIA_STORAGE", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    code = f"import django; django.setup()\n{_PROBE_BOTH}"
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    healthz, readyz, body = ran.stdout.split("\n", 2)
+    assert (healthz, readyz) == ("200", "503")
+    checks = json.loads(body)["checks"]
+    assert checks["database"]["ok"] is False
+    assert "Connection refused" in checks["database"]["error"]
+    assert checks["broker"] == {"ok": True} and checks["media"] == {"ok": True}
+    assert "dbpassw0rd" not in body and "dbpassw0rd" not in ran.stderr
