@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -116,6 +117,14 @@ def _translate(exc: Exception, path: str) -> TwilioAPIError | None:
         return TwilioAPIError(INVALID_PARAMETER, f"Unreadable request body: {exc.detail}")
     if isinstance(exc, SuspiciousOperation):
         return TwilioAPIError(INVALID_PARAMETER, "Malformed request")
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or failing over (or a lock timed out): the request may be retried.
+        logger.warning("API request refused, the database did not answer: %s", type(exc).__name__)
+        return TwilioAPIError(
+            SERVICE_UNAVAILABLE,
+            "Service temporarily unavailable",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
     if isinstance(exc, exceptions.APIException):
         # Twilio's generic codes are 20000 + the HTTP status (20403, 20429, ...).
         return TwilioAPIError(20000 + exc.status_code, str(exc.detail), exc.status_code)
@@ -133,6 +142,8 @@ def twilio_exception_handler(exc: Exception, context: dict) -> Response:
     response = Response(error_body(error.code, error.message, error.status_code), error.status_code)
     if error.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+    if error.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = "5"
     return response
 
 

@@ -155,10 +155,16 @@ print(client.get("/healthz").status_code)
 answer = client.get("/readyz")
 print(answer.status_code)
 print(answer.content.decode())
+api = Client(HTTP_HOST="localhost").get(
+    "/v1/Recordings", HTTP_AUTHORIZATION="Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ="
+)
+print(api.status_code, api.get("Retry-After"), api.content.decode())
 """
 
 
-def test_a_database_that_does_not_answer_fails_readyz_but_not_healthz(closed_port, tmp_path):
+def test_a_database_that_does_not_answer_fails_readyz_and_the_api_says_503_not_500(
+    closed_port, tmp_path
+):
     # A process of its own: this one's database is the test database, which does answer.
     env = {
         **os.environ,
@@ -175,10 +181,19 @@ def test_a_database_that_does_not_answer_fails_readyz_but_not_healthz(closed_por
     )
 
     assert ran.returncode == 0, ran.stderr
-    healthz, readyz, body = ran.stdout.split("\n", 2)
+    healthz, readyz, body, api = ran.stdout.splitlines()
     assert (healthz, readyz) == ("200", "503")
     checks = json.loads(body)["checks"]
     assert checks["database"]["ok"] is False
     assert "Connection refused" in checks["database"]["error"]
     assert checks["broker"] == {"ok": True} and checks["media"] == {"ok": True}
     assert "dbpassw0rd" not in body and "dbpassw0rd" not in ran.stderr
+    # The API, whose every request reads the database, asks the client to retry: Twilio's 20503.
+    api_status, retry_after, api_body = api.split(" ", 2)
+    assert (api_status, retry_after) == ("503", "5")
+    assert json.loads(api_body) == {
+        "code": 20503,
+        "message": "Service temporarily unavailable",
+        "more_info": "https://www.twilio.com/docs/errors/20503",
+        "status": 503,
+    }
