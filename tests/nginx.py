@@ -96,12 +96,13 @@ def render_config(
     return config
 
 
-def nginx_command(folder: Path, **render) -> list[str]:
+def nginx_command(folder: Path, *, check_with: tuple[str, ...] = (), **render) -> list[str]:
     """Write the rendered config (``render_config``'s arguments) into ``folder``, check it with
-    ``nginx -t``, and return the command that runs it in the foreground."""
+    ``nginx -t`` (which binds its addresses: run under ``check_with``, e.g. ``ip netns exec``,
+    where they exist), and return the command that runs it in the foreground."""
     config = folder / "nginx.conf"
     config.write_text(render_config(folder=folder, **render))
     command = [str(NGINX), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
-    test = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    test = subprocess.run([*check_with, *command, "-t"], capture_output=True, text=True)
     assert test.returncode == 0, test.stderr
     return [*command, "-g", "daemon off;"]
