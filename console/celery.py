@@ -22,10 +22,40 @@ def _logging_from_settings(**_) -> None:
     logging.captureWarnings(True)
 
 
+def _beat_schedule() -> dict:
+    return {
+        "end-idle-rooms": {"task": "recordings.tasks.end_idle_rooms", "schedule": 60.0},
+        "purge-expired-recordings": {
+            "task": "recordings.tasks.purge_expired_recordings",
+            "schedule": crontab(hour=3, minute=17),
+        },
+        # Jobs whose task was lost (a killed worker, a filesystem broker) go on from their
+        # progress.
+        "restart-stalled-jobs": {
+            "task": "recordings.tasks.restart_stalled_jobs",
+            "schedule": float(settings.JOB_WATCHDOG_SECONDS),
+        },
+        "give-up-missing-media": {
+            "task": "recordings.tasks.give_up_missing_media",
+            "schedule": 600.0,
+        },
+        "sweep-deleted-media": {
+            "task": "recordings.tasks.sweep_deleted_media",
+            "schedule": float(settings.MEDIA_SWEEP_SECONDS),
+        },
+        "check-media-drift": {
+            "task": "recordings.tasks.check_media_drift",
+            "schedule": crontab(hour=4, minute=41),
+        },
+    }
+
+
 def _on_configured(**_) -> None:
     # Workers, beat and every celery command prepare DATA_DIR as the other entry points do, once
     # they read the settings (the broker folders, the key); importing this module creates nothing.
     prepare()
+    # Here, not at import: the intervals are settings, and importing this module reads none.
+    app.conf.beat_schedule = _beat_schedule()
     if settings.LOG_FORMAT == "json":
         # Celery's own log format gives way to LOGGING's: one JSON object a line, as the web's.
         _logging_from_settings()
@@ -34,19 +64,3 @@ def _on_configured(**_) -> None:
 
 app.on_after_configure.connect(_on_configured, weak=False)
 app.autodiscover_tasks()
-
-app.conf.beat_schedule = {
-    "end-idle-rooms": {"task": "recordings.tasks.end_idle_rooms", "schedule": 60.0},
-    "purge-expired-recordings": {
-        "task": "recordings.tasks.purge_expired_recordings",
-        "schedule": crontab(hour=3, minute=17),
-    },
-    # Jobs whose task was lost (a killed worker, a filesystem broker) go on from their progress.
-    "restart-stalled-jobs": {"task": "recordings.tasks.restart_stalled_jobs", "schedule": 60.0},
-    "give-up-missing-media": {"task": "recordings.tasks.give_up_missing_media", "schedule": 600.0},
-    "sweep-deleted-media": {"task": "recordings.tasks.sweep_deleted_media", "schedule": 600.0},
-    "check-media-drift": {
-        "task": "recordings.tasks.check_media_drift",
-        "schedule": crontab(hour=4, minute=41),
-    },
-}

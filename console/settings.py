@@ -435,6 +435,8 @@ BULK_DELETE_TASK_SECONDS = env.float("BULK_DELETE_TASK_SECONDS", default=60.0)
 PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", default=5000)
 # The media sweep leaves a just-deleted recording's media to its own deletion task this long.
 MEDIA_SWEEP_GRACE_SECONDS = env.int("MEDIA_SWEEP_GRACE_SECONDS", default=300)
+# How often beat runs that sweep (and re-queues media deletions lost with their worker).
+MEDIA_SWEEP_SECONDS = env.int("MEDIA_SWEEP_SECONDS", default=600)
 
 # S3 MEDIA UPLOADS ------------------------------------------------------------------------------
 # Part size (and threshold) of multipart uploads to S3; S3's minimum part size is 5 MiB.
@@ -459,6 +461,8 @@ S3_MULTIPART_CHUNK = env.int("S3_MULTIPART_CHUNK", default=8 * 1024 * 1024)
 # stretch: a bulk deletion's chunk, an import slice's heartbeat (a third of it), a composition's
 # one percent.
 JOB_STALL_SECONDS = env.int("JOB_STALL_SECONDS", default=300)
+# How often beat runs that watchdog: a lost job waits up to JOB_STALL_SECONDS plus this long.
+JOB_WATCHDOG_SECONDS = env.int("JOB_WATCHDOG_SECONDS", default=60)
 # A recording still awaiting media this long after its room or call ended is given up: failed
 # (video) or absent (voice), with its status callback.
 MEDIA_WAIT_HOURS = env.float("MEDIA_WAIT_HOURS", default=24.0)

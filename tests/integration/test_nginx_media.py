@@ -5,31 +5,18 @@ The production file is run as it is, with only its machine-specific values repla
 found, so the test follows the file). Debian's nginx is needed (.ci/install-nginx).
 """
 
-import datetime
-import ipaddress
-import os
-import shutil
 import socket
 import subprocess
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from recordings.media.demo import opus_mka
 from tests.helpers import basic_auth
+from tests.nginx import NGINX, nginx_command
 from tests.s3 import free_port
-
-REPO = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or next(
-    (path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None
-)
 
 pytestmark = [
     pytest.mark.integration,
@@ -37,73 +24,6 @@ pytestmark = [
 ]
 
 MEDIA = opus_mka(3.0)
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """Write a certificate for 127.0.0.1 and its key; return their paths."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        # Its own issuer: OpenSSL trusts it as the anchor only if it is marked a CA.
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def render_config(*, folder: Path, web_hosts: list[str], media_root: Path, port: int) -> str:
-    """Return deploy/nginx.conf with this machine's paths and ports in place of production's."""
-    cert, key = _self_signed(folder)
-    temp_paths = "".join(
-        f"\n    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    servers = "".join(
-        f"\n        server {host} max_fails=3 fail_timeout=10s;" for host in web_hosts
-    )
-    replacements = {
-        # A root master needs a user whose workers can read the test's private folders.
-        "user www-data;": "user root;" if os.geteuid() == 0 else "",
-        "pid /run/nginx.pid;": f"pid {folder / 'nginx.pid'};",
-        "error_log /var/log/nginx/error.log warn;": f"error_log {folder / 'error.log'} warn;",
-        "access_log /var/log/nginx/access.log;": f"access_log {folder / 'access.log'};",
-        "http {": "http {" + temp_paths,
-        "\n        server 10.0.0.11:8000 max_fails=3 fail_timeout=10s;": servers,
-        "\n        server 10.0.0.12:8000 max_fails=3 fail_timeout=10s;": "",
-        "listen 80;": f"listen 127.0.0.1:{free_port()};",
-        "listen [::]:80;": "",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl http2;",
-        "listen [::]:443 ssl http2;": "",
-        "/etc/letsencrypt/live/recordings.example.com/fullchain.pem": str(cert),
-        "/etc/letsencrypt/live/recordings.example.com/privkey.pem": str(key),
-        "alias /var/lib/roomvault/media/;": f"alias {media_root}/;",
-    }
-    config = (REPO / "deploy" / "nginx.conf").read_text()
-    for production, here in replacements.items():
-        assert config.count(production) == 1, f"deploy/nginx.conf no longer has {production!r}"
-        config = config.replace(production, here)
-    return config
 
 
 @pytest.fixture
@@ -114,19 +34,15 @@ def nginx(live_server, settings, tmp_path):
     folder = tmp_path / "nginx"
     folder.mkdir()
     port = free_port()
-    config = folder / "nginx.conf"
-    config.write_text(
-        render_config(
-            folder=folder,
-            web_hosts=[f"127.0.0.1:{free_port()}", urlsplit(live_server.url).netloc],
-            media_root=settings.MEDIA_ROOT,
-            port=port,
-        )
+    command = nginx_command(
+        folder,
+        web_hosts=[f"127.0.0.1:{free_port()}", urlsplit(live_server.url).netloc],
+        media_root=settings.MEDIA_ROOT,
+        address="127.0.0.1",
+        https_port=port,
+        http_port=free_port(),
     )
-    command = [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
-    test = subprocess.run([*command, "-t"], capture_output=True, text=True)
-    assert test.returncode == 0, test.stderr
-    process = subprocess.Popen([*command, "-g", "daemon off;"])
+    process = subprocess.Popen(command)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:

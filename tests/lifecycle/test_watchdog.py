@@ -4,6 +4,9 @@ runs eagerly here; tests/integration/test_watchdog.py kills a real worker. Impor
 tests/imports/test_watchdog.py; compositions: tests/compositions/test_run.py."""
 
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -19,6 +22,11 @@ from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
 from tests.factories import completed_recordings_create
 
+SHOW_INTERVALS = """
+from console.celery import app
+schedule = app.conf.beat_schedule
+print(schedule["restart-stalled-jobs"]["schedule"], schedule["sweep-deleted-media"]["schedule"])
+"""
 ACTOR = Actor(name="user:admin@example.com")
 
 
@@ -124,3 +132,15 @@ def test_beat_runs_one_watchdog_every_minute_and_gives_up_media_every_ten():
     # One entry for every kind of job: the compositions' own resume is folded in.
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert "compositions.resume_compositions" not in app.tasks
+
+
+def test_beat_intervals_of_the_watchdog_and_the_sweep_come_from_the_environment():
+    # A fresh process, as beat starts: the schedule is read from its environment.
+    shown = subprocess.run(
+        [sys.executable, "-c", SHOW_INTERVALS],
+        env={**os.environ, "JOB_WATCHDOG_SECONDS": "5", "MEDIA_SWEEP_SECONDS": "10"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.split() == ["5.0", "10.0"]

@@ -1,6 +1,7 @@
 """Roomvault on four hosts of one machine: web1 and web2 (gunicorn), work1 and work2 (Celery
 workers; beat on work2 only), each in a network namespace with its own DATA_DIR, all running the
-commands of deploy/'s units over the machine's PostgreSQL, a broker and an S3 server (moto).
+commands of deploy/'s units over the machine's PostgreSQL, a broker and an S3 server (moto); and a
+fifth, lb, running deploy/nginx.conf (Debian's nginx) in front of web1 and web2 as production does.
 
 PostgreSQL is reached through its unix socket (a file: it crosses namespaces); Redis and RabbitMQ
 through forwarders on the bridge; moto listens on the bridge itself.
@@ -30,9 +31,11 @@ from moto.server import ThreadedMotoServer
 
 from tests.multihost.network import Network, TcpForwarder
 from tests.multihost.units import REPO, read_unit
+from tests.nginx import nginx_command
 
-HOSTS = ("web1", "web2", "work1", "work2")
+HOSTS = ("web1", "web2", "work1", "work2", "lb")
 WEB_PORT = 8000
+NGINX_UNIT = "nginx"
 PG_SOCKET_DIR = "/var/run/postgresql"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_ADMIN = f"{PG_SERVER}/postgres"
@@ -89,11 +92,15 @@ class Host:
         for argv in commands.before:
             self.run(*argv, extra_env=commands.environment)
         key = unit.replace("@", f"@{instance}")
+        return self.spawn(key, commands.start, commands.environment)
+
+    def spawn(self, key: str, argv: list[str], environment: dict[str, str]) -> subprocess.Popen:
+        """Run ``argv`` on this host in a process group of its own, its output in ``key``.log."""
         log = (self.root / f"{key}.log").open("ab")
         process = subprocess.Popen(
-            self._argv(commands.start),
+            self._argv(argv),
             cwd=REPO,
-            env={**commands.environment, **self.env},
+            env={**environment, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -120,6 +127,39 @@ class Host:
 
 
 @dataclass
+class LoadBalancer:
+    """nginx on the lb host: what a user's browser or API client talks to."""
+
+    host: Host
+    cert: Path
+
+    def url(self, path: str) -> str:
+        return f"https://{self.host.address}{path}"
+
+    def session(self) -> requests.Session:
+        """A client of the load balancer, trusting its certificate (and no proxy from the
+        environment)."""
+        client = requests.Session()
+        client.verify = str(self.cert)
+        client.trust_env = False
+        return client
+
+    def start(self, web_hosts: list[Host]) -> None:
+        folder = self.host.root / "nginx"
+        folder.mkdir()
+        command = nginx_command(
+            folder,
+            check_with=("ip", "netns", "exec", self.host.netns),
+            web_hosts=[f"{web.address}:{WEB_PORT}" for web in web_hosts],
+            media_root=self.host.root / "data",  # media is on S3: nothing is sent from here
+            address=self.host.address,
+            https_port=443,
+            http_port=80,
+        )
+        self.host.spawn(NGINX_UNIT, command, {})
+
+
+@dataclass
 class Cluster:
     broker: str
     network: Network
@@ -127,6 +167,7 @@ class Cluster:
     bucket: str
     s3: object  # the test's own boto3 client, to look into the bucket
     hosts: dict[str, Host]
+    lb: LoadBalancer
 
     def sql(self, query: str, *params: object) -> list[tuple]:
         with psycopg.connect(f"{PG_SERVER}/{self.database}") as conn:
@@ -146,6 +187,18 @@ class Cluster:
             time.sleep(0.1)
         log = self.hosts[host].log("roomvault-web.service")
         raise AssertionError(f"{host} not ready in {seconds} s:\n{log[-3000:]}")
+
+    def wait_lb(self, seconds: float = 30) -> None:
+        """Wait for /readyz through nginx to answer 200."""
+        deadline = time.monotonic() + seconds
+        with self.lb.session() as client:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(requests.ConnectionError):
+                    if client.get(self.lb.url("/readyz"), timeout=5).status_code == 200:
+                        return
+                time.sleep(0.1)
+        log = (self.lb.host.root / "nginx" / "error.log").read_text(errors="replace")
+        raise AssertionError(f"the load balancer not ready in {seconds} s:\n{log[-3000:]}")
 
     def wait_worker(self, host: str, seconds: float = 60) -> None:
         """Wait for a worker's 'ready.' line."""
@@ -229,8 +282,19 @@ def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
             **S3_KEYS,
             "WEB_CONCURRENCY": "2",
             "GUNICORN_THREADS": "4",
-            # Jobs silent this long are re-queued by the beat's watchdog.
+            # Jobs silent this long are re-queued by the beat's watchdog, which looks this often;
+            # deleted recordings' media still stored after the grace is deleted again by the
+            # sweep: healing what a killed worker held takes seconds rather than the defaults'
+            # minutes (or Redis's visibility timeout).
             "JOB_STALL_SECONDS": "8",
+            "JOB_WATCHDOG_SECONDS": "5",
+            "MEDIA_SWEEP_SECONDS": "10",
+            "MEDIA_SWEEP_GRACE_SECONDS": "5",
+            # Behind nginx as deploy/nginx.conf says: it terminates TLS and appends the client's
+            # address; gunicorn takes X-Forwarded-Proto from it alone.
+            "BEHIND_TLS_PROXY": "true",
+            "TRUSTED_PROXY_COUNT": "1",
+            "FORWARDED_ALLOW_IPS": network.addresses["lb"],
         }
         hosts = {}
         for name in HOSTS:
@@ -245,12 +309,15 @@ def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
                     **shared,
                     "HOME": str(root / name),
                     "DATA_DIR": str(root / name / "data"),
-                    "ALLOWED_HOSTS": address,
+                    # Its own address (reached directly) and the load balancer's (nginx passes
+                    # the client's Host on).
+                    "ALLOWED_HOSTS": f"{address},{network.addresses['lb']}",
                     "GUNICORN_BIND": f"{address}:{WEB_PORT}",
                 },
             )
             undo.callback(hosts[name].stop_all)
-        cluster = Cluster(broker, network, database, bucket, s3, hosts)
+        lb = LoadBalancer(hosts["lb"], cert=hosts["lb"].root / "nginx" / "cert.pem")
+        cluster = Cluster(broker, network, database, bucket, s3, hosts, lb)
         with ThreadPoolExecutor() as pool:
             # Workers and beat need no schema to start; the web hosts start after migrations.
             for name in ("work1", "work2"):
@@ -259,12 +326,14 @@ def cluster_of(broker: str, root: Path) -> Iterator[Cluster]:
             hosts["web1"].run(*read_unit("roomvault-migrate.service", specifiers={}).start)
             for name in ("web1", "web2"):
                 pool.submit(hosts[name].start, "roomvault-web.service")
+            lb.start([hosts["web1"], hosts["web2"]])
         with ThreadPoolExecutor() as pool:
             for future in [
                 pool.submit(cluster.wait_ready, "web1"),
                 pool.submit(cluster.wait_ready, "web2"),
                 pool.submit(cluster.wait_worker, "work1"),
                 pool.submit(cluster.wait_worker, "work2"),
+                pool.submit(cluster.wait_lb),
             ]:
                 future.result()
         yield cluster

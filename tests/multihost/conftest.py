@@ -1,5 +1,6 @@
-"""The multi-host test runs only as root, with ``ip`` and the machine's PostgreSQL (its unix
-socket too), Redis and RabbitMQ answering; elsewhere it is skipped, saying what is missing."""
+"""The multi-host test runs only as root, with ``ip``, Debian's nginx and the machine's PostgreSQL
+(its unix socket too), Redis and RabbitMQ answering; elsewhere it is skipped, saying what is
+missing."""
 
 import json
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.multihost.cluster import AMQP_PORT, PG_SOCKET_DIR, REDIS_PORT
+from tests.nginx import NGINX
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,8 @@ def _missing() -> list[str]:
         missing.append("root (network namespaces)")
     if shutil.which("ip") is None:
         missing.append("iproute2's ip")
+    if NGINX is None:
+        missing.append("Debian's nginx (.ci/install-nginx)")
     if not (_answers(5432) and Path(PG_SOCKET_DIR, ".s.PGSQL.5432").exists()):
         missing.append(f"PostgreSQL on 127.0.0.1:5432 and {PG_SOCKET_DIR}")
     if not _answers(REDIS_PORT):
