@@ -8,7 +8,6 @@ import tempfile
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from console.services import SYSTEM
 from recordings.imports import services as import_services
 from recordings.imports import tasks
 from recordings.imports.models import ImportJob
@@ -16,8 +15,8 @@ from recordings.imports.twilio import STILL_PROCESSING
 from recordings.media.store import get_media_store
 from recordings.video.models import Recording
 from recordings.voice.models import VoiceRecording
-from tests.factories import AccountFactory
 from tests.helpers import wait_for
+from tests.imports.jobs import start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,19 +35,6 @@ def slices(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(tasks.run_import, "apply_async", queue)
     return seen
-
-
-def start(source, base_url: str) -> ImportJob:
-    job = import_services.import_job_start(
-        account=AccountFactory(friendly_name="target"),
-        actor=SYSTEM,
-        source_account_sid=source.account_sid,
-        auth_token=source.auth_token,
-        api_base_url=base_url,
-        options={"voice": True, "include_deleted": True},
-    )
-    job.refresh_from_db()
-    return job
 
 
 def assert_all_imported(job: ImportJob, source, *, but: set[str] = frozenset()) -> None:

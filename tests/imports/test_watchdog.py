@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from console.services import SYSTEM
 from recordings.imports import services as import_services
 from recordings.imports import tasks as import_tasks
 from recordings.imports.models import ImportJob
 from recordings.lifecycle.watchdog import jobs_restart_stalled
-from tests.factories import AccountFactory
+from tests.imports.jobs import start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,19 +53,6 @@ def broker(monkeypatch) -> Broker:
 
     monkeypatch.setattr(import_tasks.run_import, "apply_async", queue)
     return broker
-
-
-def start(source, base_url: str) -> ImportJob:
-    job = import_services.import_job_start(
-        account=AccountFactory(friendly_name="target"),
-        actor=SYSTEM,
-        source_account_sid=source.account_sid,
-        auth_token=source.auth_token,
-        api_base_url=base_url,
-        options={"voice": True, "include_deleted": True},
-    )
-    job.refresh_from_db()
-    return job
 
 
 def counts(job: ImportJob) -> tuple[int, int, int, int]:
