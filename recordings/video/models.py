@@ -177,6 +177,10 @@ class Recording(models.Model):
                 condition=models.Q(status="deleted"),
                 name="rec_deleted_purge",
             ),
+            # The watchdog's: recordings still awaiting media, a few among millions.
+            models.Index(
+                fields=["room"], condition=models.Q(status="processing"), name="rec_processing"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -130,6 +130,12 @@ class VoiceRecording(models.Model):
                 condition=models.Q(status="deleted"),
                 name="vrec_deleted_purge",
             ),
+            # The watchdog's: recordings still awaiting audio, a few among millions.
+            models.Index(
+                fields=["date_stopped", "sid"],
+                condition=models.Q(status="processing"),
+                name="vrec_processing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.db.models import Value as V
 from django.db.models.functions import Concat
+from django.test.utils import CaptureQueriesContext
 
 from console.models import Account
 from console.sids import new_sid
@@ -183,7 +184,8 @@ def test_console_filters_and_capped_count_stay_on_indexes(big_account):
 
 def test_recordings_carry_only_the_indexes_the_lists_and_purge_need():
     """Every index on the recordings table is rewritten by a soft delete: the set is exactly the
-    primary key, one per list filter and the purge's partial index."""
+    primary key, one per list filter, the purge's partial index, and the watchdog's partial index
+    of recordings still processing (a soft delete of a completed recording never enters it)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'recordings_recording'")
         names = {row[0] for row in cursor.fetchall()}
@@ -196,6 +198,7 @@ def test_recordings_carry_only_the_indexes_the_lists_and_purge_need():
         "rec_participant_date",
         "rec_track_date",
         "rec_deleted_purge",
+        "rec_processing",
     }
 
 
@@ -359,3 +362,33 @@ def test_name_starts_in_any_case_are_ranges_of_the_upper_name_indexes(many_names
     )
     plan = _plan(compositions[:51])
     assert "room_account_name_upper" in plan and "Seq Scan on recordings_room" not in plan, plan
+
+
+def _plans_of(call) -> str:
+    """Return the plans of every query ``call`` runs."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            plans.extend(row[0] for row in cursor.fetchall())
+    return "\n".join(plans)
+
+
+def test_the_watchdog_finds_recordings_awaiting_media_through_its_partial_index(big_account):
+    plan = _plans_of(
+        lambda: selectors.recordings_media_overdue(before=datetime.now(UTC), limit=500)
+    )
+
+    assert "rec_processing" in plan and "Seq Scan on recordings_recording" not in plan, plan
+
+
+def test_the_watchdog_finds_voice_recordings_awaiting_audio_through_its_partial_index(
+    voice_account,
+):
+    plan = _plans_of(
+        lambda: voice_selectors.voice_recordings_audio_overdue(before=datetime.now(UTC), limit=500)
+    )
+
+    assert "vrec_processing" in plan and "Seq Scan on recordings_voicerecording" not in plan, plan

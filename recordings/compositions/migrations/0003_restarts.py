@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compositions', '0002_choice_labels'),
+        ("compositions", "0002_choice_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='composition',
-            name='restarts',
+            model_name="composition",
+            name="restarts",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lifecycle', '0004_bulk_compositions'),
+        ("lifecycle", "0004_bulk_compositions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bulkdeletion',
-            name='restarts',
+            model_name="bulkdeletion",
+            name="restarts",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

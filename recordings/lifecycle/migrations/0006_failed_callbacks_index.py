@@ -1,0 +1,25 @@
+"""A partial index for the rows the watchdog or /metrics look for among millions, built without
+blocking writes on PostgreSQL (console/migration_operations.py)."""
+
+from django.db import migrations, models
+
+from console.migration_operations import AddIndexWithoutLocking
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("console", "0006_audit_detail"),
+        ("lifecycle", "0005_restarts"),
+        ("video", "0004_name_prefix_indexes"),
+    ]
+
+    operations = [
+        AddIndexWithoutLocking(
+            model_name="callbackdelivery",
+            index=models.Index(
+                condition=models.Q(("status", "failed")), fields=["id"], name="delivery_failed"
+            ),
+        ),
+    ]

@@ -1,0 +1,26 @@
+"""A partial index for the rows the watchdog or /metrics look for among millions, built without
+blocking writes on PostgreSQL (console/migration_operations.py)."""
+
+from django.db import migrations, models
+
+from console.migration_operations import AddIndexWithoutLocking
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("console", "0006_audit_detail"),
+        ("voice", "0003_choice_labels"),
+    ]
+
+    operations = [
+        AddIndexWithoutLocking(
+            model_name="voicerecording",
+            index=models.Index(
+                condition=models.Q(("status", "processing")),
+                fields=["date_stopped", "sid"],
+                name="vrec_processing",
+            ),
+        ),
+    ]
