@@ -149,14 +149,16 @@ def test_probes_take_only_get_and_head(client):
 
 
 _PROBE_BOTH = """
+import base64
 from django.test import Client
 client = Client(HTTP_HOST="10.0.0.5")
 print(client.get("/healthz").status_code)
 answer = client.get("/readyz")
 print(answer.status_code)
 print(answer.content.decode())
+credentials = base64.b64encode(b"AC0123456789abcdef0123456789abcdef:secret").decode()
 api = Client(HTTP_HOST="localhost").get(
-    "/v1/Recordings", HTTP_AUTHORIZATION="Basic QUMwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjpzZWNyZXQ="
+    "/v1/Recordings", HTTP_AUTHORIZATION=f"Basic {credentials}"
 )
 print(api.status_code, api.get("Retry-After"), api.content.decode())
 """
