@@ -51,7 +51,7 @@ def _beat_schedule() -> dict:
 
 
 def _on_configured(**_) -> None:
-    # Workers, beat and every celery command prepare DATA_DIR as the other entry points do, once
+    # Workers, beat and every celery command (some never set Django up) prepare DATA_DIR, once
     # they read the settings (the broker folders, the key); importing this module creates nothing.
     prepare()
     # Here, not at import: the intervals are settings, and importing this module reads none.

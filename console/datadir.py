@@ -1,5 +1,7 @@
-"""Prepare DATA_DIR for this process: called by every entry point (manage.py, wsgi, asgi, the
-Celery app), never by the settings, so that importing them creates nothing on disk.
+"""Prepare DATA_DIR for this process: called when Django is set up (ConsoleConfig.ready: web
+servers, workers, scripts calling django.setup(), the tests), by manage.py before that (to say a
+refused setting in one line) and by the Celery app (some of its commands never set Django up);
+never by the settings, so that importing them creates nothing on disk.
 
 The embedded defaults keep everything under DATA_DIR: the SQLite file, static files, the file
 cache, kombu's filesystem broker folders and, for a single host with no ``SECRET_KEY`` set, the

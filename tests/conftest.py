@@ -9,7 +9,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from console import services as console_services
-from console.datadir import prepare
 from recordings.media.store import get_media_store
 from recordings.video import services
 from tests.factories import AccountFactory, RecordingFactory
@@ -18,11 +17,6 @@ from tests.helpers import basic_auth, client_for
 # Fixtures through which a test reaches the database (pytest-django's own; ``fixturenames`` lists
 # every fixture a test uses, directly or through others).
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
-
-
-def pytest_configure(config):
-    """Prepare DATA_DIR as the entry points do: the SQLite test database and key live there."""
-    prepare()
 
 
 def pytest_collection_modifyitems(config, items):

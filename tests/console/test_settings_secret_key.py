@@ -81,13 +81,24 @@ def test_a_server_database_with_secret_key_starts_and_uses_it(tmp_path):
 def test_importing_the_settings_creates_nothing_on_disk(tmp_path):
     data_dir = tmp_path / "fresh"
     result = _run(
-        [sys.executable, "-c", "import django; django.setup(); import console.urls"],
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DATA_FOLDERS)"],
         data_dir,
         DJANGO_SETTINGS_MODULE="console.settings",
     )
 
     assert result.returncode == 0, result.stderr
+    assert str(data_dir) in result.stdout
     assert not data_dir.exists()
+
+
+def test_a_script_that_sets_django_up_on_a_fresh_machine_gets_the_generated_key(tmp_path):
+    data_dir = tmp_path / "fresh"
+    argv = [sys.executable, "-c", f"import django; django.setup(); {PRINT_KEY}"]
+
+    result = _run(argv, data_dir, DJANGO_SETTINGS_MODULE="console.settings")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (data_dir / "secret_key").read_text().strip()
 
 
 def test_a_single_host_generates_its_key_once_and_every_process_reads_it(tmp_path):

@@ -183,8 +183,6 @@ def test_ingesting_hours_of_silence_does_not_take_memory_in_proportion(tmp_path)
         "DATABASE_URL": f"sqlite:///{tmp_path / 'child.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
         "TMPDIR": str(tmp_path),
-        # django.setup() alone is no entry point: nothing generates DATA_DIR's key for it.
-        "SECRET_KEY": "tests-only-not-a-production-key",
     }
 
     done = subprocess.run(
