@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 
-.PHONY: run test test-integration lint typecheck install clean bench bench-smoke restore-drill
+.PHONY: run test test-integration test-database test-multihost lint typecheck install clean bench bench-smoke restore-drill
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
@@ -30,14 +30,23 @@ test: $(INSTALLED)
 # The whole suite against PostgreSQL: in parallel, then the integration tests one at a time, since
 # they share one real Celery worker (on Redis) and its queues. Tests that never touch a database
 # (DATABASE_TESTS_ONLY, tests/conftest.py) and the browser tests, which check what Chromium shows
-# rather than what the database does, ran in `make test` and are not repeated.
+# rather than what the database does, ran in `make test` and are not repeated. The multi-host test
+# (tests/multihost: hosts of its own, its own databases and Redis db) runs beside the parallel
+# phase: its hosts spend most of their time waiting on each other, which would otherwise add
+# minutes to CI.
 # A server database needs SECRET_KEY (console/settings.py); the tests' processes share this one.
 ON_SERVICES := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/roomvault} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
 	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-production-key}
 test-integration: $(INSTALLED)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-database test-multihost
+	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration --ignore=tests/multihost
+
+test-database: $(INSTALLED)
 	$(ON_SERVICES) DATABASE_TESTS_ONLY=1 $(PY) -m pytest -q --create-db -m "not integration and not browser" -n auto
-	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration
+
+test-multihost: $(INSTALLED)
+	$(ON_SERVICES) $(PY) -m pytest -q -m integration tests/multihost
 
 # Benchmarks against PostgreSQL and Redis on loopback (bench/README.md). BENCH_ARGS=--big: 10M rows.
 BENCH_STAMP := $(VENV)/.bench-stamp
