@@ -250,7 +250,9 @@ def test_seed_demo_creates_the_demo_account_once(settings, tmp_path, monkeypatch
         av.open(media) as container,
     ):
         assert {s.codec_context.name for s in container.streams} == {"h264", "aac"}
-        assert container.duration / av.time_base == pytest.approx(6, abs=0.25)
+        # The room's later joiner really sleeps before joining: a loaded machine stretches the
+        # room by a little, never shortens it.
+        assert 5.75 <= container.duration / av.time_base <= 7
     counts = [
         Account.objects.count(),
         Room.objects.count(),

@@ -188,7 +188,8 @@ class SourceServer:
         while time.monotonic() < deadline:
             if self._server.poll() is not None:
                 raise RuntimeError(f"the source server exited:\n{self._log.read_text()}")
-            with contextlib.suppress(requests.ConnectionError):
+            # A worker still loading Django on a busy machine may take longer than one try.
+            with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                 requests.get(f"{self.base_url}/v1/Recordings", timeout=5)
                 return
             time.sleep(0.1)
