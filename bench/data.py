@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/roomvault_bench"
 OWNER_EMAIL = "bench-owner@example.com"
 OWNER_PASSWORD = "bench-password-not-secret"  # a throwaway database's throwaway login
+# One per core: a worker generates rows while the other's PostgreSQL backend writes them.
+SEED_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,21 @@ def tenant_create(env: dict[str, str]) -> Tenant:
     return Tenant(sid, account["auth_token"], key["sid"], key["secret"])
 
 
-def seed(env: dict[str, str], tenant: Tenant, count: int, *, expired: bool = False) -> float:
-    """Load ``count`` recordings with ``seed_recordings``, analyse the table; return seconds."""
+def seed(
+    env: dict[str, str], tenant: Tenant, count: int, *, expired: bool = False, growth: bool = False
+) -> float:
+    """Load ``count`` recordings with ``seed_recordings``, analyse the table; return seconds.
+
+    In ``SEED_WORKERS`` processes. A ``growth`` step (the table grows tenfold) drops the indexes
+    and foreign keys for the load and builds them again after; the purge's sets, a tenth of the
+    table or less, keep them: at 10M three rebuilds would cost more than the inserts (README).
+    """
     started = time.monotonic()
     args = ["seed_recordings", "--account", tenant.account_sid, "--count", str(count), "--json"]
-    result = manage_json(env, *args, *(["--expired"] if expired else []))
+    args += ["--workers", str(SEED_WORKERS)]
+    args += ["--expired"] if expired else []
+    args += ["--defer-indexes"] if growth else []
+    result = manage_json(env, *args)
     if result.get("count") != count:
         raise BenchError(f"seed_recordings loaded {result.get('count')} rows, asked {count}")
     vacuum_analyze()

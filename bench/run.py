@@ -178,7 +178,7 @@ def run_sizes(bench, sizes, group, series, timings, clock) -> list:
     smaller = comparison_size(sizes)
     rows, loaded = [], 0
     for size in sizes:
-        seconds = data.seed(bench.env, bench.tenant, size - loaded)
+        seconds = data.seed(bench.env, bench.tenant, size - loaded, growth=True)
         timings[f"seed {_label(size)}"] = round(seconds, 1)
         loaded = size
         clock.say(f"table at {_label(size)} rows (seeded in {seconds:.0f} s)")

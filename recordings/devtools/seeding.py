@@ -12,15 +12,18 @@ flat at any count and an interrupted run leaves only whole rooms behind.
 """
 
 import gc
+import multiprocessing
 import os
 import random
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from console.models import Account
@@ -208,17 +211,29 @@ class RoomGenerator:
         digits = os.urandom(16 * count).hex()
         return (digits[i : i + 32] for i in range(0, 32 * count, 32))
 
-    def chunks(self, quotas: dict[str, int], chunk_size: int = CHUNK_RECORDINGS) -> Iterator[Chunk]:
-        """Yield chunks until every account has exactly its quota of recordings."""
+    def chunks(
+        self,
+        quotas: dict[str, int],
+        chunk_size: int = CHUNK_RECORDINGS,
+        *,
+        before: int = 0,
+        total: int | None = None,
+    ) -> Iterator[Chunk]:
+        """Yield chunks until every account has exactly its quota of recordings.
+
+        A part of a parallel load holds positions ``before`` … of ``total`` recordings, so its
+        rooms take that slice of the year and the parts together cover it as one stream would.
+        """
         remaining = dict(quotas)
-        total = sum(quotas.values())
+        count = sum(quotas.values())
+        total = total or count
         done = 0
         span = self.span_end - self.span_start
         processing_from = self.span_start + span * (1 - PROCESSING_SHARE)
-        while done < total:
+        while done < count:
             plans = []
             planned = 0
-            while planned < chunk_size and done + planned < total:
+            while planned < chunk_size and done + planned < count:
                 # Weighted by what is left, so every account's rooms spread over the whole year.
                 sids = [sid for sid, left in remaining.items() if left]
                 (sid,) = self.rng.choices(sids, weights=[remaining[s] for s in sids])
@@ -227,7 +242,7 @@ class RoomGenerator:
                 remaining[sid] -= size
                 planned += size
                 plans.append((sid, plan))
-            start = self.span_start + span * done / total
+            start = self.span_start + span * (before + done) / total
             width = span * planned / total
             starts = sorted(start + self.rng.random() * width for _ in plans)
             chunk = Chunk()
@@ -442,6 +457,56 @@ def _load_orm(chunk: Chunk) -> None:
         model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])
 
 
+# DEFERRED INDEXES -------------------------------------------------------------------------------
+
+# Secondary indexes: not the primary key's nor a constraint's (foreign keys point at the former).
+_SECONDARY_INDEXES_SQL = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i
+    WHERE i.indrelid = ANY(%s::regclass[])
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+      )
+    ORDER BY 1
+"""
+_FOREIGN_KEYS_SQL = """
+    SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
+    ORDER BY 1, 2
+"""
+# Sort memory for the rebuild: an index built in one in-memory pass instead of merged runs.
+REBUILD_MAINTENANCE_WORK_MEM = "512MB"
+
+
+@contextmanager
+def indexes_deferred() -> Iterator[None]:
+    """Drop the seeded tables' secondary indexes and foreign keys; build them again on leaving.
+
+    What ``pg_restore`` does: a row costs a dozen random B-tree insertions (random SIDs) and
+    four foreign-key probes while they exist, while an index built after the load is one sort
+    and a foreign key one join. Built again even when the load fails, as it leaves whole rooms.
+    """
+    tables = [model._meta.db_table for model, _ in TABLES]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_SECONDARY_INDEXES_SQL, [tables])
+        indexes = cursor.fetchall()
+        cursor.execute(_FOREIGN_KEYS_SQL, [tables])
+        foreign_keys = cursor.fetchall()
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
+            for _, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+
+
 # THE SERVICE ------------------------------------------------------------------------------------
 
 
@@ -463,30 +528,47 @@ def _quotas(*, account: Account, count: int, expired: bool) -> dict[str, int]:
     return quotas
 
 
-def recordings_seed(
-    *,
-    account: Account,
-    count: int,
-    expired: bool = False,
-    seed: int | None = None,
-    chunk_size: int = CHUNK_RECORDINGS,
-) -> SeedResult:
-    """Load ``count`` recordings with their rooms, participants and tracks; return the counts.
+@dataclass(frozen=True)
+class _Part:
+    """One worker's share of a load: its accounts' quotas and where they sit in the stream."""
 
-    With ``expired``, every recording is the given account's, deleted 1 to 60 days past
-    retention (31-90 days ago), so the next purge removes them all.
-    """
-    began = time.monotonic()
-    generator = RoomGenerator(now=timezone.now(), expired=expired, seed=seed)
+    quotas: dict[str, int]
+    before: int
+    total: int
+    expired: bool
+    seed: int | None
+    chunk_size: int
+    now: datetime
+
+
+def _parts(quotas: dict[str, int], workers: int, *, seed: int | None, **common: Any) -> list[_Part]:
+    """Split every account's quota over ``workers`` consecutive slices of the stream."""
+    total = sum(quotas.values())
+    parts, before = [], 0
+    for index in range(workers):
+        share = {sid: n // workers + (index < n % workers) for sid, n in quotas.items()}
+        share = {sid: n for sid, n in share.items() if n}
+        # One worker draws exactly the stream a seed always gave; more draw one stream each.
+        part_seed = None if seed is None else seed * workers + index
+        parts.append(_Part(share, before, total, seed=part_seed, **common))
+        before += sum(share.values())
+    return [part for part in parts if part.quotas]
+
+
+def _load_part(part: _Part) -> tuple[int, int, int]:
+    """Generate and write one part, a transaction a chunk; return (rooms, participants, tracks)."""
+    generator = RoomGenerator(now=part.now, expired=part.expired, seed=part.seed)
     load = _load_copy if connection.vendor == "postgresql" else _load_orm
     rooms = participants = tracks = 0
-    quotas = _quotas(account=account, count=count, expired=expired)
     # Millions of short-lived tuples and no reference cycles: the cyclic collector would only
     # rescan them over and over (it more than doubled the generator's time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for chunk in generator.chunks(quotas, chunk_size=chunk_size):
+        chunks = generator.chunks(
+            part.quotas, chunk_size=part.chunk_size, before=part.before, total=part.total
+        )
+        for chunk in chunks:
             with transaction.atomic():
                 load(chunk)
             rooms += len(chunk.rooms)
@@ -495,6 +577,53 @@ def recordings_seed(
     finally:
         if collecting:
             gc.enable()
+    return rooms, participants, tracks
+
+
+def _load_parallel(parts: list[_Part]) -> list[tuple[int, int, int]]:
+    """Load each part in a process of its own, each with its own connection.
+
+    Forked, so the children start with Django set up; the parent's connection is closed first,
+    so that no child shares its socket.
+    """
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(len(parts)) as pool:
+        return pool.map(_load_part, parts)
+
+
+def recordings_seed(
+    *,
+    account: Account,
+    count: int,
+    expired: bool = False,
+    seed: int | None = None,
+    chunk_size: int = CHUNK_RECORDINGS,
+    workers: int = 1,
+    defer_indexes: bool = False,
+) -> SeedResult:
+    """Load ``count`` recordings with their rooms, participants and tracks; return the counts.
+
+    With ``expired``, every recording is the given account's, deleted 1 to 60 days past
+    retention (31-90 days ago), so the next purge removes them all. ``workers`` > 1 loads in
+    that many processes (PostgreSQL only). ``defer_indexes`` drops the four tables' secondary
+    indexes and foreign keys for the load and builds them again after (PostgreSQL only): for a
+    benchmark's database that nothing else uses, never a live vault, whose lists and checks
+    would go without them meanwhile.
+    """
+    began = time.monotonic()
+    quotas = _quotas(account=account, count=count, expired=expired)
+    parts = _parts(
+        quotas,
+        workers,
+        expired=expired,
+        seed=seed,
+        chunk_size=chunk_size,
+        now=timezone.now(),
+    )
+    with indexes_deferred() if defer_indexes else nullcontext():
+        counts = _load_parallel(parts) if len(parts) > 1 else [_load_part(parts[0])]
+    rooms, participants, tracks = (sum(column) for column in zip(*counts, strict=True))
     return SeedResult(
         account_sid=account.sid,
         count=count,

@@ -1,5 +1,6 @@
 """``seed_recordings``: realistic, consistent recording rows at database speed, for benchmarks."""
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -14,6 +15,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from console.models import Account
+from recordings.devtools import seeding
 from recordings.devtools.seeding import TABLES
 from recordings.lifecycle.retention import recordings_purge
 from recordings.video.choices import CONTAINER_FOR_TYPE, Codec, MediaType, RecordingStatus
@@ -31,12 +33,17 @@ def seed(account_sid: str, *args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-@pytest.fixture
-def seeded(account):
-    """Seed 3,000 recordings for ``account``; return the summary and the moments around the run."""
+@pytest.fixture(params=[1, 2], ids=["one stream", "two parts"])
+def seeded(request, account, monkeypatch):
+    """Seed 3,000 recordings for ``account``; return the summary and the moments around the run.
+
+    Also as two parts of a parallel load, so every check of the data holds for them together;
+    here they load one after the other (the processes need PostgreSQL: tested below).
+    """
+    monkeypatch.setattr(seeding, "_load_parallel", lambda parts: map(seeding._load_part, parts))
     before = timezone.now()
-    summary = seed(account.sid, "--count", "3000", "--seed", "7")
-    return summary, before, timezone.now()
+    result = seeding.recordings_seed(account=account, count=3000, seed=7, workers=request.param)
+    return dataclasses.asdict(result), before, timezone.now()
 
 
 def test_every_column_is_generated():
@@ -271,3 +278,80 @@ def test_the_api_lists_seeded_recordings_and_renders_their_fields(api, account):
     room = api.get(f"/v1/Rooms/{completed.room_id}")
     assert room.status_code == 200
     assert room.json()["status"] == "completed"
+
+
+def test_parts_split_every_quota_exactly_over_consecutive_slices():
+    quotas = {"ACa": 2701, "ACb": 33, "ACc": 1}
+    common = {"expired": False, "chunk_size": 100, "now": timezone.now()}
+    parts = seeding._parts(quotas, 2, seed=7, **common)
+    assert [p.quotas for p in parts] == [
+        {"ACa": 1351, "ACb": 17, "ACc": 1},
+        {"ACa": 1350, "ACb": 16},
+    ]
+    assert [(p.before, p.total) for p in parts] == [(0, 2735), (1369, 2735)]
+    assert len({p.seed for p in parts}) == 2
+    # One worker draws the stream a seed always gave.
+    (one,) = seeding._parts(quotas, 1, seed=7, **common)
+    assert (one.quotas, one.before, one.total, one.seed) == (quotas, 0, 2735, 7)
+
+
+@pytest.mark.parametrize("args", [["--workers", "0"], ["--workers", "-1"]])
+def test_workers_below_one_is_a_command_error(account, args):
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("seed_recordings", "--account", account.sid, "--count", "10", *args)
+
+
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="the refusal is for other databases")
+@pytest.mark.parametrize("args", [["--workers", "2"], ["--defer-indexes"]])
+def test_workers_and_deferred_indexes_need_postgresql(account, args):
+    with pytest.raises(CommandError, match="need PostgreSQL"):
+        call_command("seed_recordings", "--account", account.sid, "--count", "10", *args)
+    assert not Recording.objects.exists()
+
+
+def _schema() -> list[str]:
+    """Every index and constraint of the seeded tables, as PostgreSQL would write them."""
+    tables = [model._meta.db_table for model, _ in TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) UNION ALL "
+            "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1",
+            [tables, tables],
+        )
+        return [definition for (definition,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="processes, COPY and DDL: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_workers_with_deferred_indexes_load_every_row_and_rebuild_the_schema(account):
+    schema = _schema()
+    assert len(schema) > 30
+
+    summary = seed(account.sid, "--count", "3000", "--workers", "2", "--defer-indexes")
+
+    assert summary["count"] == Recording.objects.count() == Track.objects.count() == 3000
+    assert Recording.objects.filter(account=account).count() == 2700
+    assert summary["rooms"] == Room.objects.count()
+    assert summary["participants"] == Participant.objects.count()
+    assert _schema() == schema
+    # The foreign keys were validated when added again; and the parts' rooms are whole.
+    connection.check_constraints()
+    assert not Recording.objects.exclude(room_id=F("participant__room_id")).exists()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="DDL: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_load_still_gets_its_indexes_back(account, monkeypatch):
+    schema = _schema()
+
+    def fail(chunk):
+        raise RuntimeError("the load broke off")
+
+    monkeypatch.setattr(seeding, "_load_copy", fail)
+    with pytest.raises(RuntimeError, match="broke off"):
+        seed(account.sid, "--count", "100", "--defer-indexes")
+    assert _schema() == schema
