@@ -2,7 +2,8 @@
 Python a request runs through (middleware, authentication, parameters, ORM, rendering) plus its
 queries on loopback.
 
-``.venv/bin/python -m bench.api_overhead [--rows 5000] [--repeat 7] [--requests 200] [--profile]``
+``.venv/bin/python -m bench.api_overhead [--rows 5000] [--repeat 7] [--requests 200] [--profile]
+[--reuse]``
 
 Creates ``$BENCH_DATABASE_URL`` (default ``roomvault_api_bench``, **dropped**), seeds ``--rows``
 recordings through the app's commands, then times ``/v1/Recordings?PageSize=50``, the naive DRF
@@ -14,6 +15,8 @@ endpoint instead (``$DATA_DIR/api-overhead-<case>.txt``).
 
 import argparse
 import base64
+import dataclasses
+import json
 import os
 import statistics
 import sys
@@ -25,8 +28,9 @@ from bench import data
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/roomvault_api_bench"
 
 
-def prepare(rows: int) -> data.Tenant:
-    """Create the database, the tenant and ``rows`` recordings with the app's commands."""
+def prepare(rows: int, reuse: bool) -> data.Tenant:
+    """Create the database, the tenant and ``rows`` recordings with the app's commands, or with
+    ``reuse`` take the last run's (to time two checkouts of the code against the same rows)."""
     os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -35,11 +39,16 @@ def prepare(rows: int) -> data.Tenant:
         DATA_DIR=os.environ.get("DATA_DIR") or str(data.REPO / "var" / "api-overhead"),
         CELERY_TASK_ALWAYS_EAGER="1",
     )
+    saved = Path(os.environ["DATA_DIR"]) / "api-overhead-tenant.json"
+    if reuse:
+        return data.Tenant(**json.loads(saved.read_text()))
     env = dict(os.environ)
     data.database_create(data.database_url())
     data.manage(env, "migrate", "--noinput")
     tenant = data.tenant_create(env)
     data.seed(env, tenant, rows)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps(dataclasses.asdict(tenant)))
     return tenant
 
 
@@ -89,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="the last run's database and tenant")
     args = parser.parse_args(argv)
-    tenant = prepare(args.rows)
+    tenant = prepare(args.rows, args.reuse)
     paths = cases(tenant)
     client = client_for(tenant)
     for path in paths.values():
