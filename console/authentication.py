@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from console import selectors
-from console.models import Account
+from console.models import Account, ApiKey
 from console.roles import Action, scope_allows, scopes_allowing
 
 # How long a process trusts a credential it verified without asking the database again: the
@@ -78,6 +80,14 @@ class VerifiedCredentials:
 
 
 verified_credentials = VerifiedCredentials(ttl=CREDENTIAL_CACHE_SECONDS)
+
+
+@receiver([post_save, post_delete], sender=ApiKey)
+@receiver([post_save, post_delete], sender=Account)
+def _forget_verified_credentials(**kwargs) -> None:
+    # Not a business event but this process's cache: the process that revokes a key or replaces
+    # a token refuses the old one at once; the others within CREDENTIAL_CACHE_SECONDS.
+    verified_credentials.clear()
 
 
 class TwilioBasicAuthentication(authentication.BasicAuthentication):
