@@ -9,7 +9,8 @@ Creates ``$BENCH_DATABASE_URL`` (default ``roomvault_api_bench``, **dropped**), 
 recordings through the app's commands, then times ``/v1/Recordings?PageSize=50``, the naive DRF
 view of the same rows (``bench/views.py``), ``/v1/Recordings/{Sid}/Media`` and the trivial view
 through Django's test ``Client``, one round of each in turn, ``--repeat`` rounds: the medians of
-the rounds and their spread are printed. ``--profile`` writes a pyinstrument profile of each
+the rounds and their spread are printed, wall time and this process's CPU time (the database's
+is not in it). ``--profile`` writes a pyinstrument profile of each
 endpoint instead (``$DATA_DIR/api-overhead-<case>.txt``).
 """
 
@@ -80,16 +81,18 @@ def client_for(tenant: data.Tenant):
     return Client(HTTP_AUTHORIZATION=f"Basic {basic}", HTTP_HOST="localhost")
 
 
-def timed(client, path: str, requests: int) -> float:
-    """Return the median milliseconds of ``requests`` GETs of ``path``."""
+def timed(client, path: str, requests: int) -> tuple[float, float]:
+    """Return the median wall milliseconds of ``requests`` GETs of ``path`` and their mean CPU
+    milliseconds (this process's only: on a shared machine the steadier of the two)."""
     samples = []
+    cpu_started = time.process_time()
     for _ in range(requests):
         started = time.perf_counter()
         response = client.get(path)
         samples.append((time.perf_counter() - started) * 1000)
         if response.status_code not in (200, 302):
             raise SystemExit(f"{path}: {response.status_code} {response.content[:300]!r}")
-    return statistics.median(samples)
+    return statistics.median(samples), (time.process_time() - cpu_started) * 1000 / requests
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,17 +119,21 @@ def main(argv: list[str] | None = None) -> int:
             out.write_text(profiler.output_text(show_all=False))
             print(f"{name}: {out}")
         return 0
-    rounds: dict[str, list[float]] = {name: [] for name in paths}
+    rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
     for _ in range(args.repeat):
         for name, path in paths.items():
             rounds[name].append(timed(client, path, args.requests))
-    for name, medians in rounds.items():
+    medians = {}
+    for name, measured in rounds.items():
+        wall, cpu = ([m[i] for m in measured] for i in (0, 1))
+        medians[name] = statistics.median(wall), statistics.median(cpu)
         print(
-            f"{name:8} median {statistics.median(medians):6.3f} ms "
-            f"(rounds {min(medians):.3f}–{max(medians):.3f})"
+            f"{name:8} wall p50 {medians[name][0]:6.3f} ms (rounds {min(wall):.3f} to "
+            f"{max(wall):.3f}); CPU {medians[name][1]:6.3f} ms (rounds {min(cpu):.3f} to "
+            f"{max(cpu):.3f})"
         )
-    list_ms, naive_ms = statistics.median(rounds["list"]), statistics.median(rounds["naive"])
-    print(f"list / naive {list_ms / naive_ms:.2f}x")
+    ratios = (medians["list"][i] / medians["naive"][i] for i in (0, 1))
+    print("list / naive: wall {:.2f}x, CPU {:.2f}x".format(*ratios))
     return 0
 
 
