@@ -4,9 +4,11 @@ Machines call ``/v1``, ``/2010-04-01`` and ``/ingest/v1`` with Basic credentials
 authenticates them) and get JSON: no session or signed-in user to load, no CSRF token (DRF's
 views are exempt), no flash messages, no static files, no page to frame or to run script in (so
 no CSP). Going through all of that cost ~0.12 ms of each API request (``bench/api_overhead.py``).
-Probes, metrics, the security headers, WhiteNoise (one dict lookup) and django-axes (one
-attribute read on the way out) stay on every path; so do CSRF (DRF's views are exempt, so it
-only reads a cookie) and X-Frame-Options, which ``check --deploy`` looks for by their own names.
+Probes, metrics, the security headers, WhiteNoise (one dict lookup), CommonMiddleware (it checks
+the Host against ALLOWED_HOSTS, which nothing else does when PUBLIC_BASE_URL builds the API's
+URLs) and django-axes (one attribute read on the way out) stay on every path; so do CSRF (DRF's
+views are exempt, so it only reads a cookie) and X-Frame-Options, which ``check --deploy`` looks
+for by their own names.
 
 Each of these is a subclass of the original, so Django's checks (the admin's need of sessions,
 auth and messages) still find them in ``MIDDLEWARE``.
@@ -16,7 +18,6 @@ from csp.middleware import CSPMiddleware as _CSP
 from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
 from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
-from django.middleware.common import CommonMiddleware as _Common
 
 from console.sessions import IdleSessionMiddleware as _IdleSession
 
@@ -54,7 +55,6 @@ def pages_only(middleware: type) -> type:
 
 
 CSPMiddleware = pages_only(_CSP)
-CommonMiddleware = pages_only(_Common)
 SessionMiddleware = pages_only(_Sessions)
 AuthenticationMiddleware = pages_only(_Authentication)
 IdleSessionMiddleware = pages_only(_IdleSession)

@@ -65,7 +65,8 @@ MIDDLEWARE = [
     "console.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "console.middleware.SessionMiddleware",
-    "console.middleware.CommonMiddleware",
+    # Not skipped on the APIs: it validates the Host against ALLOWED_HOSTS on every request.
+    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "console.middleware.AuthenticationMiddleware",
     "console.middleware.IdleSessionMiddleware",

@@ -41,3 +41,16 @@ def test_console_pages_keep_their_middleware(console_client):
 def test_console_forms_still_need_a_csrf_token(account):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/login/", {"username": "a@example.com", "password": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("public_base_url", ["", "https://recordings.example.com"])
+@pytest.mark.parametrize("path", API_PATHS)
+def test_api_requests_to_a_host_not_allowed_are_refused(
+    api, account, settings, public_base_url, path
+):
+    # With PUBLIC_BASE_URL the API builds no URL from the Host: the host check must run anyway.
+    settings.PUBLIC_BASE_URL = public_base_url
+
+    response = api.get(path.format(sid=account.sid), HTTP_HOST="attacker.example")
+
+    assert response.status_code == 400
