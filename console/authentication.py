@@ -1,14 +1,24 @@
 """HTTP Basic authentication the way Twilio does it: AccountSid:AuthToken or ApiKeySid:Secret,
 and the permission that holds every API and ingest request to the caller's scope."""
 
+import copy
+import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from console import selectors
-from console.models import Account
+from console.models import Account, ApiKey
 from console.roles import Action, scope_allows, scopes_allowing
+
+# How long a process trusts a credential it verified without asking the database again: the
+# longest a revoked key or a replaced auth token may still be let in (by the process that saw it).
+CREDENTIAL_CACHE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,58 @@ class ApiCaller:
         return f"api:{self.credential_sid}"
 
 
+class VerifiedCredentials:
+    """Credentials this process verified in the last ``ttl`` seconds: their account and scope.
+
+    Saves the credential query (and its ORM work) of every request but the first each second.
+    An entry is keyed by a digest of the SID and the secret together, so it holds no secret, a
+    wrong secret never matches one, and a SID only ever finds its own account; refusals are
+    never stored.
+    """
+
+    max_entries = 10_000  # a bound on memory whatever callers present; past it, start afresh
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self.entries: dict[bytes, tuple[float, Account, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @staticmethod
+    def _key(sid: str, secret: str) -> bytes:
+        return hashlib.sha256(f"{sid}:{secret}".encode()).digest()
+
+    def get(self, sid: str, secret: str) -> tuple[Account, str] | None:
+        """Return (account, scope) if these credentials were verified less than ttl ago."""
+        found = self.entries.get(self._key(sid, secret))
+        if found is None or self.clock() - found[0] >= self.ttl:
+            return None
+        # A copy: what a request changes on its account in memory must not reach the next one.
+        return copy.copy(found[1]), found[2]
+
+    def put(self, sid: str, secret: str, account: Account, scope: str) -> None:
+        """Remember credentials the database just verified."""
+        if len(self.entries) >= self.max_entries:
+            self.entries.clear()
+        self.entries[self._key(sid, secret)] = (self.clock(), copy.copy(account), scope)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+verified_credentials = VerifiedCredentials(ttl=CREDENTIAL_CACHE_SECONDS)
+
+
+@receiver([post_save, post_delete], sender=ApiKey)
+@receiver([post_save, post_delete], sender=Account)
+def _forget_verified_credentials(**kwargs) -> None:
+    # Not a business event but this process's cache: the process that revokes a key or replaces
+    # a token refuses the old one at once; the others within CREDENTIAL_CACHE_SECONDS.
+    verified_credentials.clear()
+
+
 class TwilioBasicAuthentication(authentication.BasicAuthentication):
     """Authenticate with an account SID and auth token, or an API key SID and secret.
 
@@ -38,9 +100,12 @@ class TwilioBasicAuthentication(authentication.BasicAuthentication):
 
     def authenticate_credentials(self, userid, password, request=None):
         """Return (caller, account) for valid credentials; refuse everything else alike."""
-        found = selectors.account_for_credentials(sid=userid, secret=password)
+        found = verified_credentials.get(userid, password)
         if found is None:
-            raise exceptions.AuthenticationFailed("Authenticate")
+            found = selectors.account_for_credentials(sid=userid, secret=password)
+            if found is None:
+                raise exceptions.AuthenticationFailed("Authenticate")
+            verified_credentials.put(userid, password, *found)
         account, scope = found
         return ApiCaller(account=account, credential_sid=userid, scope=scope), account
 

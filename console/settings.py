@@ -61,14 +61,16 @@ MIDDLEWARE = [
     "console.health.ProbeMiddleware",
     "console.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # console.middleware: page middleware that the APIs' paths skip (it says why).
+    "console.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "console.middleware.SessionMiddleware",
+    # Not skipped on the APIs: it validates the Host against ALLOWED_HOSTS on every request.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "console.sessions.IdleSessionMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "console.middleware.AuthenticationMiddleware",
+    "console.middleware.IdleSessionMiddleware",
+    "console.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it records failed sign-ins and locks out.
     "axes.middleware.AxesMiddleware",

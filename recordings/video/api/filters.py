@@ -6,6 +6,7 @@ lives in ``recordings.video.selectors``.
 """
 
 from datetime import UTC, datetime
+from functools import cache
 
 import django_filters
 from django import forms
@@ -103,13 +104,20 @@ class ParticipantFilterSet(DateCreatedFilterSet):
     Identity = django_filters.CharFilter(field_name="identity", max_length=128)
 
 
+@cache
+def _form_class(filterset_class: type[django_filters.FilterSet]) -> type[forms.Form]:
+    # django-filter builds a new form class, and deep-copies every filter, for each FilterSet it
+    # makes: a tenth of a list request's time. The class depends only on the declarations, and
+    # each form copies its fields anyway, so one class per FilterSet serves every request.
+    return type(filterset_class(queryset=Recording.objects.none()).form)
+
+
 def selector_filters(filterset_class: type[django_filters.FilterSet], query) -> dict[str, object]:
     """Return the selector keywords for a query, or raise error 20001 for the first bad one."""
-    filterset = filterset_class(data=query, queryset=Recording.objects.none())
-    form = require_valid(filterset.form)
+    form = require_valid(_form_class(filterset_class)(data=query))
     return {
         f.field_name: form.cleaned_data[name]
-        for name, f in filterset.filters.items()
+        for name, f in filterset_class.base_filters.items()
         if form.cleaned_data.get(name) not in (None, "", ())
     }
 
