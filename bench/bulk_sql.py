@@ -1,13 +1,15 @@
 """``python -m bench.bulk_sql [--rows N] [--window W] [--purge P] [--reps R] [--profile]``: the
 bulk soft delete's chunks and the retention purge's batches in this process, against the raw SQL
-of ``bench/cases/bulk.py`` and ``bench/cases/purge.py`` on sets of the same size, alternated in
-one run (about 3 minutes at the defaults).
+of ``bench/cases/bulk.py`` and ``bench/cases/purge.py`` on sets of the same size, in one run: a
+job's chunks alternate with the raw SQL's one by one, purge sets with raw ones (about 3 minutes at
+the defaults).
 
 Without the Celery worker, gunicorn and the background client of ``make bench``, what is left is
 the service's own cost per chunk beside the SQL it needs: the figure to cut first, on this noisy
 machine. The job is created by ``bulk_deletion_create`` (its task goes to the broker, which no
 worker reads: the broker's database is emptied after the run) and run chunk by chunk with
-``bulk_deletion_run_chunk``. ``--profile`` prints a pyinstrument profile of one job and one purge.
+``bulk_deletion_run_chunk``. ``--profile`` prints a pyinstrument profile of the first job (then left
+out of the figures) and of the first purge.
 Uses ``$BENCH_DATABASE_URL`` (**dropped and created**) and ``$BENCH_BROKER_URL`` (emptied).
 """
 
@@ -16,7 +18,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -42,31 +44,59 @@ def profiler(enabled: bool):
     return Profiler(interval=0.0005)
 
 
-def app_job(account, query: str, profile: bool) -> tuple[int, float]:
-    """Create a bulk deletion of ``query`` and run its chunks here; return (rows, seconds)."""
+def job_create(account, query: str) -> int:
+    """Create a bulk deletion of ``query`` as the console's confirm step does; return its id."""
     from console.services import Actor
-    from recordings.lifecycle.bulk import (
-        bulk_deletion_create,
-        bulk_deletion_run_chunk,
-        bulk_selection,
-    )
-    from recordings.lifecycle.models import BulkDeletion
+    from recordings.lifecycle.bulk import bulk_deletion_create, bulk_selection
 
     typed = bulk_selection(account=account, query=query).count()
     job = bulk_deletion_create(
         account=account, actor=Actor(name="user:bench"), query=query, sids=None, typed_count=typed
     )
-    with profiler(profile) as prof:
-        started = time.perf_counter()
-        while bulk_deletion_run_chunk(bulk_id=job.pk):
-            pass
-        elapsed = time.perf_counter() - started
-    if prof is not None:
-        print(prof.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
-    job = BulkDeletion.objects.get(pk=job.pk)
-    if job.done != job.total or job.failed:
+    return job.pk
+
+
+def job_check(job_id: int) -> int:
+    from recordings.lifecycle.models import BulkDeletion
+
+    job = BulkDeletion.objects.get(pk=job_id)
+    if job.done != job.total or job.failed or not job.is_finished:
         raise SystemExit(f"job {job.pk}: {job.done} of {job.total} deleted, {job.failed} failed")
-    return job.done, elapsed
+    return job.done
+
+
+def job_profile(account, query: str) -> None:
+    """Print a pyinstrument profile of one whole job, run here chunk after chunk."""
+    from recordings.lifecycle.bulk import bulk_deletion_run_chunk
+
+    job_id = job_create(account, query)
+    with profiler(True) as prof:
+        while bulk_deletion_run_chunk(bulk_id=job_id):
+            pass
+    print(prof.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
+    job_check(job_id)
+
+
+def jobs_beside_raw(account, job_query: str, raw_chunks: Iterator[int]) -> tuple[float, float]:
+    """Run a job's chunks and the raw SQL's in turn, one chunk each, so that both see the same
+    moments of this machine's load; return (job rows/s, raw rows/s)."""
+    from recordings.lifecycle.bulk import bulk_deletion_run_chunk
+
+    job_id = job_create(account, job_query)
+    seconds = {"job": 0.0, "raw": 0.0}
+    raw_rows, job_more, raw_more = 0, True, True
+    while job_more or raw_more:
+        if job_more:
+            started = time.perf_counter()
+            job_more = bulk_deletion_run_chunk(bulk_id=job_id)
+            seconds["job"] += time.perf_counter() - started
+        if raw_more:
+            started = time.perf_counter()
+            rows = next(raw_chunks, None)
+            seconds["raw"] += time.perf_counter() - started
+            raw_more = rows is not None
+            raw_rows += rows or 0
+    return job_check(job_id) / seconds["job"], raw_rows / seconds["raw"]
 
 
 def app_purge(profile: bool) -> tuple[int, float]:
@@ -133,16 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     job_rates, raw_rates = [], []
     for rep in range(args.reps):
         job_window, raw_window = bulk.windows(tenant.account_sid, args.window)
-
-        def job(rep=rep, window=job_window) -> float:
-            rows, seconds = app_job(account, bulk.selection_query(window), args.profile and not rep)
-            return rows / seconds
-
-        def raw(window=raw_window) -> float:
-            rows, seconds = bulk.raw_update(tenant.account_sid, window, settings.BULK_DELETE_CHUNK)
-            return rows / seconds
-
-        a, r = alternate(rep, job, raw)
+        if args.profile and not rep:
+            job_profile(account, bulk.selection_query(job_window))
+            continue
+        chunks = bulk.raw_chunks(tenant.account_sid, raw_window, settings.BULK_DELETE_CHUNK)
+        a, r = jobs_beside_raw(account, bulk.selection_query(job_window), chunks)
         job_rates.append(a)
         raw_rates.append(r)
         print(f"bulk rep {rep}: app {a:,.0f} raw {r:,.0f} rows/s", file=sys.stderr)
