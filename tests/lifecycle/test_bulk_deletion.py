@@ -298,9 +298,11 @@ def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
     with django_capture_on_commit_callbacks(execute=False):
         job = services.bulk_deletion_create(account=account, actor=ACTOR, query="", sids=None)
 
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        with CaptureQueriesContext(connection) as captured:
-            assert services.bulk_deletion_run_chunk(bulk_id=job.pk) is False
+    with (
+        django_capture_on_commit_callbacks(execute=False) as queued,
+        CaptureQueriesContext(connection) as captured,
+    ):
+        assert services.bulk_deletion_run_chunk(bulk_id=job.pk) is False
     # The chunk's own transaction is a savepoint inside the test's.
     statements = [q["sql"].split()[0] for q in captured if "SAVEPOINT" not in q["sql"]]
     assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE"]
