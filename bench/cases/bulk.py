@@ -10,6 +10,7 @@ and ``date_to``).
 """
 
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -122,11 +123,9 @@ def media_drain(job_id: int, seconds: float) -> dict:
     }
 
 
-def raw_update(
-    account_sid: str, window: tuple[datetime, datetime], chunk: int
-) -> tuple[int, float]:
+def raw_chunks(account_sid: str, window: tuple[datetime, datetime], chunk: int) -> Iterator[int]:
     """Soft-delete a window chunk by chunk as the job does (lock the next keyset chunk, UPDATE
-    it, commit), straight through psycopg; return (rows, seconds)."""
+    it, commit), straight through psycopg; yield each chunk's count of rows once committed."""
     after, before = window
     select = """
         SELECT sid, date_created, status, media_key FROM recordings_recording
@@ -141,22 +140,30 @@ def raw_update(
         WHERE account_id = %(a)s AND sid = ANY(%(sids)s) AND status IN ('completed', 'failed')
     """
     params = {"a": account_sid, "after": after, "before": before, "limit": chunk + 1}
-    done, cursor = 0, None
-    started = time.perf_counter()
+    cursor = None
     with floor_connection() as conn:
         while True:
             with conn.transaction():
                 sql = select.format(cursor=keyset if cursor else "")
                 rows = conn.execute(sql, {**params, **(cursor or {})}).fetchall()[:chunk]
                 if not rows:
-                    break
+                    return
                 sids = [r[0] for r in rows]
-                done += conn.execute(
+                done = conn.execute(
                     update, {"a": account_sid, "sids": sids, "now": datetime.now().astimezone()}
                 ).rowcount
                 cursor = {"t": rows[-1][1], "s": rows[-1][0]}
+            yield done
             if len(rows) < chunk:
-                break
+                return
+
+
+def raw_update(
+    account_sid: str, window: tuple[datetime, datetime], chunk: int
+) -> tuple[int, float]:
+    """Soft-delete a window with ``raw_chunks``; return (rows, seconds)."""
+    started = time.perf_counter()
+    done = sum(raw_chunks(account_sid, window, chunk))
     return done, time.perf_counter() - started
 
 

@@ -5,10 +5,10 @@ stored as its typed filter in JSON) or an explicit list of SIDs of one kind of r
 (``product``), always read through that kind's ``matching`` (its Logs page's own selector) so that
 "all matching this filter" means what that page shows.
 Each chunk is one transaction: lock the job row, read the next ``chunk_size`` matching rows past
-the job's keyset cursor, soft-delete those the kind may delete (``deletion.soft_delete``: one
-UPDATE, one audit row listing their SIDs), and save the counts and the new cursor. A worker that
-dies mid-chunk rolls the whole chunk back, and the re-delivered task does it again from the same
-cursor: nothing is counted or deleted twice.
+the job's keyset cursor (locked: the one read of the chunk), soft-delete those the kind may delete
+(``deletion.soft_delete_locked``: one audit row listing their SIDs, one UPDATE, one media task),
+and save the counts and the new cursor. A worker that dies mid-chunk rolls the whole chunk back,
+and the re-delivered task does it again from the same cursor: nothing is counted or deleted twice.
 """
 
 from datetime import datetime
@@ -23,7 +23,7 @@ from django.utils import timezone
 from console.models import Account
 from console.services import Actor, audit_record
 from console.sids import is_sid
-from recordings.lifecycle.deletion import soft_delete
+from recordings.lifecycle.deletion import soft_delete_locked
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.forms import LogsFilterForm
 from recordings.lifecycle.kinds import DELETED, kind_of
@@ -230,22 +230,26 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
         qs = keyset.beyond_cursor(qs, cursor)
     size = bulk.chunk_size
-    rows = list(qs.select_for_update().values_list("sid", "date_created", "status")[: size + 1])
+    # The chunk's one read: its rows stay locked to the end of the transaction, so what it says
+    # of their status holds for the UPDATE and no second read is needed.
+    rows = list(
+        qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
+    )
     more, chunk = len(rows) > size, rows[:size]
-    to_delete = [sid for sid, _, status in chunk if kind.can_delete(status)]
+    to_delete = [(sid, key) for sid, _, status, key in chunk if kind.can_delete(status)]
     # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
-    skipped = sum(1 for _, _, status in chunk if not kind.can_delete(status) and status != DELETED)
+    skipped = sum(
+        1 for _, _, status, _ in chunk if not kind.can_delete(status) and status != DELETED
+    )
     now = timezone.now()
     deleted = (
-        len(
-            soft_delete(
-                kind,
-                account=bulk.account,
-                sids=to_delete,
-                actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
-                bulk_note=f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting "
-                f"{len(to_delete)}, skipping {skipped} processing, of {len(chunk)} recordings",
-            )
+        soft_delete_locked(
+            kind,
+            account=bulk.account,
+            rows=to_delete,
+            actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
+            note=f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting "
+            f"{len(to_delete)}, skipping {skipped} processing, of {len(chunk)} recordings",
         )
         if chunk
         else 0

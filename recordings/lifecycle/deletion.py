@@ -7,7 +7,8 @@ that asks each kind where its recordings' media is; the purge removes the rows a
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from console.models import Account
@@ -17,62 +18,88 @@ from recordings.lifecycle.queue import enqueue
 from recordings.media.store import get_media_store
 
 
+def sids_in(sids: list[str]) -> list[str] | RawSQL:
+    """Return SIDs for an ``__in`` filter, on PostgreSQL as one array parameter.
+
+    A chunk's thousands of SIDs would otherwise be as many parameters, which Django compiles and
+    the server plans at every batch (measured for 5,000: 31 ms a statement, 16 ms as an array).
+    """
+    if connection.vendor != "postgresql":
+        return sids
+    return RawSQL("SELECT unnest(%s::varchar[])", [sids])
+
+
 @transaction.atomic
 def soft_delete(
-    kind: RecordingKind,
-    *,
-    account: Account,
-    sids: list[str],
-    actor: Actor,
-    bulk_note: str | None = None,
+    kind: RecordingKind, *, account: Account, sids: list[str], actor: Actor
 ) -> list[str]:
-    """Soft-delete the account's recordings of this kind among ``sids``; return the SIDs deleted.
+    """Soft-delete the account's recordings of this kind among ``sids``, each with its audit row;
+    return the SIDs deleted.
 
-    SIDs of another account or kind, unknown or already deleted, match nothing. Alone (an API or
-    console delete), each recording gets its audit row, and one that may not be deleted raises the
-    kind's refusal with nothing changed. As a chunk of a bulk deletion (``bulk_note``, its audit
-    text), recordings that may not be deleted are passed over, and one audit row lists the SIDs.
+    SIDs of another account or kind, unknown or already deleted, match nothing. One that may not
+    be deleted raises the kind's refusal with nothing changed.
     """
     locked = kind.model.objects.select_for_update().filter(account=account, sid__in=sids)
-    if bulk_note is None:
-        recordings = [r for r in locked.order_by("sid") if r.status != DELETED]
-        refused = next((r for r in recordings if not kind.can_delete(r.status)), None)
-        if refused is not None:
-            raise kind.refusal(refused)
-        rows = [(r.sid, r.media_key) for r in recordings]
-        for recording in recordings:
-            audit_record(
-                account=account,
-                actor=actor,
-                action=kind.audit_action,
-                object_sid=recording.sid,
-                object_repr=kind.describe(recording),
-            )
-    else:
-        rows = list(
-            locked.filter(status__in=kind.deletable).order_by("sid").values_list("sid", "media_key")
-        )
-        # One row per chunk, not per recording; every SID deleted is findable by its detail.
+    recordings = [r for r in locked.order_by("sid") if r.status != DELETED]
+    refused = next((r for r in recordings if not kind.can_delete(r.status)), None)
+    if refused is not None:
+        raise kind.refusal(refused)
+    for recording in recordings:
         audit_record(
             account=account,
             actor=actor,
-            action="recordings.bulk_delete_chunk",
-            object_repr=bulk_note,
-            detail=" ".join(sid for sid, _ in rows),
+            action=kind.audit_action,
+            object_sid=recording.sid,
+            object_repr=kind.describe(recording),
         )
-    if not rows:
-        return []
-    now = timezone.now()
-    deleted = [sid for sid, _ in rows]
-    kind.model.objects.filter(account=account, sid__in=deleted, status__in=kind.deletable).update(
-        status=DELETED, date_deleted=now, date_updated=now
+    rows = [(r.sid, r.media_key) for r in recordings]
+    _mark_deleted(kind, account=account, rows=rows)
+    return [sid for sid, _ in rows]
+
+
+# The caller's transaction holds the rows' locks: joining it without a savepoint spares a chunk
+# two round trips.
+@transaction.atomic(savepoint=False)
+def soft_delete_locked(
+    kind: RecordingKind,
+    *,
+    account: Account,
+    rows: list[tuple[str, str]],
+    actor: Actor,
+    note: str,
+) -> int:
+    """Soft-delete a bulk deletion's chunk: ``rows`` are (SID, media key) of deletable recordings
+    the caller has read and holds locked in this transaction; return how many were deleted.
+
+    One audit row, written even for none, lists the SIDs (every SID deleted is findable by its
+    detail), one UPDATE deletes them and one task removes their media: the chunk's own read is
+    the only one it needs.
+    """
+    audit_record(
+        account=account,
+        actor=actor,
+        action="recordings.bulk_delete_chunk",
+        object_repr=note,
+        detail=" ".join(sid for sid, _ in rows),
     )
+    return _mark_deleted(kind, account=account, rows=rows)
+
+
+def _mark_deleted(kind: RecordingKind, *, account: Account, rows: list[tuple[str, str]]) -> int:
+    """Set status and date_deleted in one UPDATE and queue the media's removal after commit;
+    return how many rows changed."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    changed = kind.model.objects.filter(
+        account=account, sid__in=sids_in([sid for sid, _ in rows]), status__in=kind.deletable
+    ).update(status=DELETED, date_deleted=now, date_updated=now)
     with_media = [sid for sid, key in rows if key]
     if with_media:
         transaction.on_commit(
             lambda: enqueue("recordings.tasks.delete_recordings_media", with_media), robust=True
         )
-    return deleted
+    return changed
 
 
 def recordings_media_delete(*, recording_sids: list[str]) -> None:

@@ -24,6 +24,7 @@ from django.db.models import Model, Q, QuerySet
 
 from console.models import Account
 from console.services import SYSTEM, audit_record
+from recordings.lifecycle.deletion import sids_in
 from recordings.lifecycle.kinds import DELETED, RecordingKind, kinds
 from recordings.lifecycle.models import CallbackDelivery
 from recordings.lifecycle.queue import enqueue
@@ -108,8 +109,8 @@ def _purge_batch(
                 object_repr=f"{count} deleted {kind.plural if count != 1 else kind.noun} purged "
                 f"after {kind.retention_days} days",
             )
-        CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
-        kind.model.objects.filter(sid__in=sids).delete()
+        CallbackDelivery.objects.filter(recording_sid__in=sids_in(sids)).delete()
+        kind.model.objects.filter(sid__in=sids_in(sids)).delete()
         last_sid, _, last_deleted = rows[-1]
         return len(sids), (last_deleted, last_sid)
 

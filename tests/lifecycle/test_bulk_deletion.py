@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -283,6 +285,31 @@ def test_chunks_advance_the_cursor_and_add_up(
     assert results == [True] * 7 + [False]
     assert (job.status, job.percent, job.date_finished is not None) == ("done", 100, True)
     assert services.bulk_deletion_run_chunk(bulk_id=job.pk) is False
+
+
+def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
+    account, settings, django_capture_on_commit_callbacks
+):
+    # The job's row, the chunk's one locked read, its audit row, its UPDATE, the job's progress:
+    # recordings are read once, never again one by one or to lock them a second time.
+    settings.BULK_DELETE_CHUNK = 40
+    _recordings(account, 30, media_key="stored.mka")
+    _recordings(account, 5, status=RecordingStatus.PROCESSING)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = services.bulk_deletion_create(account=account, actor=ACTOR, query="", sids=None)
+
+    with (
+        django_capture_on_commit_callbacks(execute=False) as queued,
+        CaptureQueriesContext(connection) as captured,
+    ):
+        assert services.bulk_deletion_run_chunk(bulk_id=job.pk) is False
+    # The chunk's own transaction is a savepoint inside the test's.
+    statements = [q["sql"].split()[0] for q in captured if "SAVEPOINT" not in q["sql"]]
+    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE"]
+
+    job.refresh_from_db()
+    assert (job.done, job.skipped, job.processed) == (30, 5, 35)
+    assert len(queued) == 1  # one media task for the whole chunk
 
 
 def test_the_task_runs_every_chunk_through_the_pages(
