@@ -7,193 +7,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("console", "0006_audit_detail"),
-        ("video", "0002_bulk_selections"),
+        ('console', '0006_audit_detail'),
+        ('video', '0002_bulk_selections'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CompositionSettings",
+            name='CompositionSettings',
             fields=[
-                (
-                    "account",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="composition_settings",
-                        serialize=False,
-                        to="console.account",
-                    ),
-                ),
-                ("friendly_name", models.CharField(blank=True, default="", max_length=255)),
-                ("aws_credentials_sid", models.CharField(blank=True, max_length=34, null=True)),
-                ("aws_s3_url", models.URLField(blank=True, max_length=1024, null=True)),
-                ("aws_storage_enabled", models.BooleanField(default=False)),
-                ("encryption_key_sid", models.CharField(blank=True, max_length=34, null=True)),
-                ("encryption_enabled", models.BooleanField(default=False)),
-                ("date_created", models.DateTimeField(auto_now_add=True)),
-                ("date_updated", models.DateTimeField(auto_now=True)),
+                ('account', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='composition_settings', serialize=False, to='console.account')),
+                ('friendly_name', models.CharField(blank=True, default='', max_length=255)),
+                ('aws_credentials_sid', models.CharField(blank=True, max_length=34, null=True)),
+                ('aws_s3_url', models.URLField(blank=True, max_length=1024, null=True)),
+                ('aws_storage_enabled', models.BooleanField(default=False)),
+                ('encryption_key_sid', models.CharField(blank=True, max_length=34, null=True)),
+                ('encryption_enabled', models.BooleanField(default=False)),
+                ('date_created', models.DateTimeField(auto_now_add=True)),
+                ('date_updated', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "verbose_name_plural": "composition settings",
+                'verbose_name_plural': 'composition settings',
             },
         ),
         migrations.CreateModel(
-            name="Composition",
+            name='Composition',
             fields=[
-                ("video_layout", models.JSONField(blank=True, default=dict)),
-                ("audio_sources", models.JSONField(blank=True, default=list)),
-                ("audio_sources_excluded", models.JSONField(blank=True, default=list)),
-                ("resolution", models.CharField(default="640x480", max_length=9)),
-                (
-                    "format",
-                    models.CharField(
-                        choices=[("mp4", "Mp4"), ("webm", "Webm")], default="webm", max_length=4
-                    ),
-                ),
-                ("trim", models.BooleanField(default=True)),
-                ("status_callback", models.URLField(blank=True, max_length=1024, null=True)),
-                (
-                    "status_callback_method",
-                    models.CharField(
-                        choices=[("GET", "Get"), ("POST", "Post")], default="POST", max_length=4
-                    ),
-                ),
-                (
-                    "sid",
-                    models.CharField(
-                        default=functools.partial(console.sids.new_sid, *("CJ",), **{}),
-                        editable=False,
-                        max_length=34,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                ("hook_sid", models.CharField(blank=True, max_length=34)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("enqueued", "Enqueued"),
-                            ("processing", "Processing"),
-                            ("completed", "Completed"),
-                            ("deleted", "Deleted"),
-                            ("failed", "Failed"),
-                        ],
-                        default="enqueued",
-                        max_length=16,
-                    ),
-                ),
-                ("progress", models.PositiveSmallIntegerField(default=0)),
-                ("attempts", models.PositiveSmallIntegerField(default=0)),
-                ("error_message", models.CharField(blank=True, max_length=255)),
-                ("bitrate", models.PositiveIntegerField(blank=True, null=True)),
-                ("size", models.BigIntegerField(blank=True, null=True)),
-                ("duration", models.PositiveIntegerField(blank=True, null=True)),
-                ("media_key", models.CharField(blank=True, max_length=255)),
-                (
-                    "media_external_location",
-                    models.URLField(blank=True, max_length=1024, null=True),
-                ),
-                ("encryption_key", models.CharField(blank=True, max_length=34, null=True)),
-                ("date_created", models.DateTimeField()),
-                ("date_updated", models.DateTimeField()),
-                ("date_completed", models.DateTimeField(blank=True, null=True)),
-                ("date_deleted", models.DateTimeField(blank=True, null=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to="console.account",
-                    ),
-                ),
-                (
-                    "room",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="compositions",
-                        to="video.room",
-                    ),
-                ),
+                ('video_layout', models.JSONField(blank=True, default=dict)),
+                ('audio_sources', models.JSONField(blank=True, default=list)),
+                ('audio_sources_excluded', models.JSONField(blank=True, default=list)),
+                ('resolution', models.CharField(default='640x480', max_length=9)),
+                ('format', models.CharField(choices=[('mp4', 'Mp4'), ('webm', 'Webm')], default='webm', max_length=4)),
+                ('trim', models.BooleanField(default=True)),
+                ('status_callback', models.URLField(blank=True, max_length=1024, null=True)),
+                ('status_callback_method', models.CharField(choices=[('GET', 'Get'), ('POST', 'Post')], default='POST', max_length=4)),
+                ('sid', models.CharField(default=functools.partial(console.sids.new_sid, *('CJ',), **{}), editable=False, max_length=34, primary_key=True, serialize=False)),
+                ('hook_sid', models.CharField(blank=True, max_length=34)),
+                ('status', models.CharField(choices=[('enqueued', 'Enqueued'), ('processing', 'Processing'), ('completed', 'Completed'), ('deleted', 'Deleted'), ('failed', 'Failed')], default='enqueued', max_length=16)),
+                ('progress', models.PositiveSmallIntegerField(default=0)),
+                ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('error_message', models.CharField(blank=True, max_length=255)),
+                ('bitrate', models.PositiveIntegerField(blank=True, null=True)),
+                ('size', models.BigIntegerField(blank=True, null=True)),
+                ('duration', models.PositiveIntegerField(blank=True, null=True)),
+                ('media_key', models.CharField(blank=True, max_length=255)),
+                ('media_external_location', models.URLField(blank=True, max_length=1024, null=True)),
+                ('encryption_key', models.CharField(blank=True, max_length=34, null=True)),
+                ('date_created', models.DateTimeField()),
+                ('date_updated', models.DateTimeField()),
+                ('date_completed', models.DateTimeField(blank=True, null=True)),
+                ('date_deleted', models.DateTimeField(blank=True, null=True)),
+                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='console.account')),
+                ('room', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='compositions', to='video.room')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["account", "-date_created", "-sid"], name="comp_account_date"
-                    ),
-                    models.Index(
-                        fields=["account", "status", "-date_created", "-sid"],
-                        name="comp_account_status",
-                    ),
-                    models.Index(fields=["room", "-date_created", "-sid"], name="comp_room_date"),
-                    models.Index(
-                        condition=models.Q(("status", "deleted")),
-                        fields=["date_deleted", "sid"],
-                        name="comp_deleted_purge",
-                    ),
-                ],
+                'indexes': [models.Index(fields=['account', '-date_created', '-sid'], name='comp_account_date'), models.Index(fields=['account', 'status', '-date_created', '-sid'], name='comp_account_status'), models.Index(fields=['room', '-date_created', '-sid'], name='comp_room_date'), models.Index(condition=models.Q(('status', 'deleted')), fields=['date_deleted', 'sid'], name='comp_deleted_purge')],
             },
         ),
         migrations.CreateModel(
-            name="CompositionHook",
+            name='CompositionHook',
             fields=[
-                ("video_layout", models.JSONField(blank=True, default=dict)),
-                ("audio_sources", models.JSONField(blank=True, default=list)),
-                ("audio_sources_excluded", models.JSONField(blank=True, default=list)),
-                ("resolution", models.CharField(default="640x480", max_length=9)),
-                (
-                    "format",
-                    models.CharField(
-                        choices=[("mp4", "Mp4"), ("webm", "Webm")], default="webm", max_length=4
-                    ),
-                ),
-                ("trim", models.BooleanField(default=True)),
-                ("status_callback", models.URLField(blank=True, max_length=1024, null=True)),
-                (
-                    "status_callback_method",
-                    models.CharField(
-                        choices=[("GET", "Get"), ("POST", "Post")], default="POST", max_length=4
-                    ),
-                ),
-                (
-                    "sid",
-                    models.CharField(
-                        default=functools.partial(console.sids.new_sid, *("HK",), **{}),
-                        editable=False,
-                        max_length=34,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                ("friendly_name", models.CharField(max_length=100)),
-                ("enabled", models.BooleanField(default=True)),
-                ("date_created", models.DateTimeField()),
-                ("date_updated", models.DateTimeField()),
-                (
-                    "account",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to="console.account",
-                    ),
-                ),
+                ('video_layout', models.JSONField(blank=True, default=dict)),
+                ('audio_sources', models.JSONField(blank=True, default=list)),
+                ('audio_sources_excluded', models.JSONField(blank=True, default=list)),
+                ('resolution', models.CharField(default='640x480', max_length=9)),
+                ('format', models.CharField(choices=[('mp4', 'Mp4'), ('webm', 'Webm')], default='webm', max_length=4)),
+                ('trim', models.BooleanField(default=True)),
+                ('status_callback', models.URLField(blank=True, max_length=1024, null=True)),
+                ('status_callback_method', models.CharField(choices=[('GET', 'Get'), ('POST', 'Post')], default='POST', max_length=4)),
+                ('sid', models.CharField(default=functools.partial(console.sids.new_sid, *('HK',), **{}), editable=False, max_length=34, primary_key=True, serialize=False)),
+                ('friendly_name', models.CharField(max_length=100)),
+                ('enabled', models.BooleanField(default=True)),
+                ('date_created', models.DateTimeField()),
+                ('date_updated', models.DateTimeField()),
+                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='console.account')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["account", "-date_created", "-sid"], name="hook_account_date"
-                    )
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("account", "friendly_name"), name="hook_unique_friendly_name"
-                    )
-                ],
+                'indexes': [models.Index(fields=['account', '-date_created', '-sid'], name='hook_account_date')],
+                'constraints': [models.UniqueConstraint(fields=('account', 'friendly_name'), name='hook_unique_friendly_name')],
             },
         ),
     ]

@@ -4,18 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lifecycle", "0003_bulk_selection"),
+        ('lifecycle', '0003_bulk_selection'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="bulkdeletion",
-            name="product",
-            field=models.CharField(
-                choices=[("video", "Video"), ("voice", "Voice"), ("composition", "Composition")],
-                default="video",
-                max_length=16,
-            ),
+            model_name='bulkdeletion',
+            name='product',
+            field=models.CharField(choices=[('video', 'Video'), ('voice', 'Voice'), ('composition', 'Composition')], default='video', max_length=16),
         ),
     ]
