@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 
-.PHONY: run test test-integration test-database test-multihost lint typecheck install clean bench bench-smoke restore-drill
+.PHONY: run test test-integration test-database test-multihost test-workers lint typecheck install clean bench bench-smoke restore-drill
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Roomvault needs Python 3.11"'
@@ -40,6 +40,9 @@ ON_SERVICES := DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/
 	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-production-key}
 test-integration: $(INSTALLED)
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-database test-multihost
+	$(MAKE) --no-print-directory test-workers
+
+test-workers: $(INSTALLED)
 	$(ON_SERVICES) $(PY) -m pytest -q --create-db -m integration --ignore=tests/multihost
 
 test-database: $(INSTALLED)
