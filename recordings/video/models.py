@@ -167,6 +167,12 @@ class Recording(models.Model):
             models.Index(
                 fields=["account", "type", "-date_created", "-sid"], name="rec_account_type"
             ),
+            # Status and type together: the newest rows of a live vault are still processing, so
+            # either one-column index would walk past all of them to find completed audio.
+            models.Index(
+                fields=["account", "status", "type", "-date_created", "-sid"],
+                name="rec_account_status_type",
+            ),
             models.Index(fields=["room", "-date_created", "-sid"], name="rec_room_date"),
             models.Index(
                 fields=["participant", "-date_created", "-sid"], name="rec_participant_date"

@@ -156,6 +156,20 @@ def test_unfiltered_and_deep_pages_walk_the_account_index(big_account):
         assert _largest_sort(plan) == 0, plan
 
 
+def test_status_and_media_type_read_one_index_range(big_account):
+    """Not a walk down either one-column index filtering by the other: in a live vault the newest
+    rows are still processing, and a page of completed audio would read past all of them."""
+    qs = selectors.recording_list(
+        account=big_account[0], filter=RecordingFilter(status="completed", media_type="audio")
+    )
+    deep = beyond_cursor(qs, Cursor(datetime(2026, 6, 1, tzinfo=UTC), "RT" + "8" * 32))
+    for page_qs in (qs[:51], deep[:51]):
+        plan = _plan(page_qs)
+        assert "rec_account_status_type" in plan, plan
+        filters = [line for line in plan.splitlines() if "Filter:" in line]
+        assert not any("status" in line or "type" in line for line in filters), plan
+
+
 def test_console_filters_and_capped_count_stay_on_indexes(big_account):
     """The Logs page adds names, codec and a count capped at COUNT_CAP: none may read the whole
     table or sort more than one room's recordings."""
@@ -194,6 +208,7 @@ def test_recordings_carry_only_the_indexes_the_lists_and_purge_need():
         "rec_account_date",
         "rec_account_status",
         "rec_account_type",
+        "rec_account_status_type",
         "rec_room_date",
         "rec_participant_date",
         "rec_track_date",
