@@ -26,6 +26,9 @@ ACTION_DOING = {
     Action.MANAGE_MEMBERS: "Managing members",
     Action.MANAGE_AUTH_TOKEN: "Managing the auth token",
     Action.INGEST: "Reporting media",
+    Action.REPLAY_CALLBACKS: "Sending status callbacks again",
+    Action.MANAGE_RETENTION: "Managing retention and the trash",
+    Action.MANAGE_HOLDS: "Placing and releasing legal holds",
 }
 
 

@@ -24,6 +24,9 @@ class Action(models.TextChoices):
     MANAGE_MEMBERS = "manage_members", "Manage members and roles"
     MANAGE_AUTH_TOKEN = "manage_auth_token", "Rotate the account's auth token"
     INGEST = "ingest", "Report rooms, calls and their media from a media server (/ingest/v1)"
+    REPLAY_CALLBACKS = "replay_callbacks", "Send a status callback again from the webhook log"
+    MANAGE_RETENTION = "manage_retention", "Write retention policies, restore from the trash"
+    MANAGE_HOLDS = "manage_holds", "Place and release legal holds"
 
 
 class Scope(models.TextChoices):
@@ -36,9 +39,10 @@ class Scope(models.TextChoices):
 
 
 _VIEWER = {Action.VIEW}
-_MEMBER = _VIEWER | {Action.PLAY, Action.EDIT_RULES}
-_ADMIN = _MEMBER | {Action.DELETE, Action.ADMINISTER, Action.INVITE}
-_OWNER = _ADMIN | {Action.MANAGE_MEMBERS, Action.MANAGE_AUTH_TOKEN}
+_MEMBER = _VIEWER | {Action.PLAY, Action.EDIT_RULES, Action.REPLAY_CALLBACKS}
+_ADMIN = _MEMBER | {Action.DELETE, Action.ADMINISTER, Action.INVITE, Action.MANAGE_RETENTION}
+# A legal hold overrides every deletion, policies included: only owners place or lift one.
+_OWNER = _ADMIN | {Action.MANAGE_MEMBERS, Action.MANAGE_AUTH_TOKEN, Action.MANAGE_HOLDS}
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(_VIEWER),
@@ -50,7 +54,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 _READ = {Action.VIEW, Action.PLAY}
 # Twilio's Standard key: the Video and Voice APIs, but not keys, credentials or settings.
-_STANDARD = _READ | {Action.EDIT_RULES, Action.DELETE}
+_STANDARD = _READ | {Action.EDIT_RULES, Action.DELETE, Action.REPLAY_CALLBACKS}
 
 SCOPE_ACTIONS: dict[str, frozenset[str]] = {
     Scope.READ: frozenset(_READ),

@@ -37,6 +37,9 @@ def _production(settings):
         (Action.ADMINISTER, Role.ADMIN),
         (Action.MANAGE_MEMBERS, Role.OWNER),
         (Action.INGEST, None),
+        (Action.REPLAY_CALLBACKS, Role.MEMBER),
+        (Action.MANAGE_RETENTION, Role.ADMIN),
+        (Action.MANAGE_HOLDS, Role.OWNER),
     ],
 )
 def test_the_least_role_allowing_an_action_comes_from_the_role_table(action, role):
