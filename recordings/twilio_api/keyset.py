@@ -53,10 +53,19 @@ def beyond_cursor(qs: QuerySet, cursor: Cursor) -> QuerySet:
 
 def keyset_page(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> Page:
     """Return the page of ``qs`` (ordered by LIST_ORDER) that starts past ``cursor``."""
+    return page_of(list(page_query(qs, page_size=page_size, cursor=cursor)), page_size, cursor)
+
+
+def page_query(qs: QuerySet, *, page_size: int, cursor: Cursor | None) -> QuerySet:
+    """Return the rows of ``qs`` that a page past ``cursor`` reads: one more than the page holds,
+    to tell whether rows lie beyond it, in reading order."""
+    return (qs if cursor is None else beyond_cursor(qs, cursor))[: page_size + 1]
+
+
+def page_of(rows: list, page_size: int, cursor: Cursor | None) -> Page:
+    """Return the page that the rows ``page_query`` read make."""
     if cursor is None:
-        rows = list(qs[: page_size + 1])
         return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=False)
-    rows = list(beyond_cursor(qs, cursor)[: page_size + 1])
     if cursor.forward:
         return Page(rows=rows[:page_size], has_next=len(rows) > page_size, has_previous=True)
     return Page(rows=rows[:page_size][::-1], has_next=True, has_previous=len(rows) > page_size)

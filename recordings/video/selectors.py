@@ -12,7 +12,8 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from console.models import Account
 from console.sids import is_sid
-from recordings.twilio_api.keyset import LIST_ORDER
+from recordings.twilio_api.compiled import compiled_page
+from recordings.twilio_api.keyset import LIST_ORDER, Cursor, Page
 from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
 from recordings.video.models import (
@@ -26,7 +27,11 @@ from recordings.video.models import (
 
 
 def recording_list(*, account: Account, filter: RecordingFilter) -> QuerySet[Recording]:
-    """Return the account's recordings the filter selects (``RecordingFilter``), newest first."""
+    """Return the account's recordings the filter selects (``RecordingFilter``), newest first.
+
+    ``recording_page`` reuses the SQL of one call for others of the same shape: decide the query
+    from which fields are set and a SID's prefix, never from what a value says.
+    """
     f = filter
     qs = Recording.objects.filter(account=account)
     if f.sid:
@@ -64,6 +69,27 @@ def recording_list(*, account: Account, filter: RecordingFilter) -> QuerySet[Rec
     if f.media_type:
         qs = qs.filter(type=f.media_type)
     return qs.order_by(*LIST_ORDER)
+
+
+def recording_page(
+    *,
+    account: Account,
+    filter: RecordingFilter,
+    columns: tuple[str, ...],
+    page_size: int,
+    cursor: Cursor | None,
+) -> Page:
+    """Return the keyset page of ``recording_list`` past ``cursor`` as named tuples of
+    ``columns``, through SQL compiled once per filter shape (``twilio_api.compiled``)."""
+    return compiled_page(
+        recording_list,
+        model=Recording,
+        columns=columns,
+        page_size=page_size,
+        cursor=cursor,
+        account=account,
+        filter=filter,
+    )
 
 
 def rooms_named(

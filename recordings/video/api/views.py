@@ -15,7 +15,12 @@ from console.roles import Action
 from console.sids import is_sid
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import invalid_parameter, not_found
-from recordings.twilio_api.paging import api_base_url, list_meta, parse_page_request
+from recordings.twilio_api.paging import (
+    PageRequest,
+    api_base_url,
+    list_meta,
+    parse_page_request,
+)
 from recordings.twilio_api.params import content_disposition, media_ttl
 from recordings.twilio_api.views import (
     ERROR,
@@ -81,18 +86,20 @@ class TwilioListView(RoomAPIView):
     key: str
     serializer_class: type
     filterset_class: type
-    # Read rows as named tuples of these columns instead of model instances, where the serializer
-    # takes them.
-    columns: tuple[str, ...] | None = None
 
     def paged(self, selector: Callable[..., QuerySet]) -> Response:
         """Answer one page of ``selector(**filters)`` for this request's query."""
+        return self.paged_by(
+            lambda filters, paging: keyset.keyset_page(
+                selector(**filters), page_size=paging.page_size, cursor=paging.cursor
+            )
+        )
+
+    def paged_by(self, read: Callable[[dict[str, object], PageRequest], keyset.Page]) -> Response:
+        """Answer the page ``read(filters, paging)`` returns for this request's query."""
         filters = selector_filters(self.filterset_class, self.request.query_params)
         paging = parse_page_request(self.request)
-        qs = selector(**filters)
-        if self.columns:
-            qs = qs.values_list(*self.columns, named=True)
-        page = keyset.keyset_page(qs, page_size=paging.page_size, cursor=paging.cursor)
+        page = read(filters, paging)
         data = self.serializer_class(page.rows, many=True, context=self.serializer_context()).data
         meta = list_meta(
             self.request,
@@ -106,12 +113,15 @@ class TwilioListView(RoomAPIView):
 
 class _RecordingListView(TwilioListView):
     key = "recordings"
-    columns = RECORDING_COLUMNS
 
     def list(self, *, room_sid: str | None = None) -> Response:
-        return self.paged(
-            lambda **given: selectors.recording_list(
-                account=self.account, filter=RecordingFilter(room_sid=room_sid, **given)
+        return self.paged_by(
+            lambda given, paging: selectors.recording_page(
+                account=self.account,
+                filter=RecordingFilter(room_sid=room_sid, **given),
+                columns=RECORDING_COLUMNS,
+                page_size=paging.page_size,
+                cursor=paging.cursor,
             )
         )
 
