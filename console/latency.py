@@ -1,12 +1,12 @@
 """Recent API latency, shared by every web process: what a background job reads to yield to the
 requests people and integrations are waiting on.
 
-Each web process keeps the durations of its last ``RING`` API requests and, at most once every
-``PUBLISH_SECONDS``, writes their p99 and the time to the shared cache (``CACHES``) under one of
-``SLOTS`` keys, chosen by its pid. A reader takes the highest p99 published within
-``FRESH_SECONDS``: a process that stops serving (or dies) drops out by itself, and no traffic
-reads as no load. Two processes whose pids share a slot overwrite each other; the reader then sees
-one of them, which is enough for a signal that only has to say "busy".
+Each web process keeps the durations of its last ``RING`` API requests and, after a response has
+gone, at most once every ``PUBLISH_SECONDS``, writes their p99 and the time to the shared cache
+(``CACHES``) under one of ``SLOTS`` keys, chosen by its pid. A reader takes the highest p99
+published within ``FRESH_SECONDS``: a process that stops serving (or dies) drops out by itself,
+and no traffic reads as no load. Two processes whose pids share a slot overwrite each other; the
+reader then sees one of them, which is enough for a signal that only has to say "busy".
 
 Console pages are left out: they share the API's database, so its p99 speaks for them, and their
 paths have no common prefix to tell them from probes and scrapes cheaply.
@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.core.signals import request_finished
 from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -48,16 +49,19 @@ class Recorder:
         self.key = _KEYS[pid % SLOTS]
         self.published = -math.inf
 
-    def observe(self, seconds: float, *, now: float) -> None:
-        """Add a duration; publish the ring's p99 if the last publication is old enough."""
+    def observe(self, seconds: float) -> None:
+        """Add a request's duration (the oldest leaves a full ring)."""
         self.samples.append(seconds)
-        if now - self.published < PUBLISH_SECONDS:
+
+    def publish_if_due(self, *, now: float) -> None:
+        """Publish the ring's p99 if it holds any and the last publication is old enough."""
+        if not self.samples or now - self.published < PUBLISH_SECONDS:
             return
         self.published = now
         try:
             cache.set(self.key, (p99_ms(self.samples), now), timeout=FRESH_SECONDS)
         except Exception as exc:
-            # A signal for background jobs: never worth failing the request it was measured on.
+            # A signal for background jobs: never worth failing a request over.
             logger.warning("Could not publish the API latency: %s", type(exc).__name__)
 
 
@@ -80,7 +84,16 @@ def observe(request: HttpRequest, seconds: float) -> None:
     length = request.META.get("CONTENT_LENGTH") or ""
     if length.isdigit() and int(length) > UPLOAD_BYTES:
         return
-    _recorder.observe(seconds, now=time.time())
+    _recorder.observe(seconds)
+
+
+def _publish(**_: object) -> None:
+    _recorder.publish_if_due(now=time.time())
+
+
+# Once the response has gone (the server closes it after sending the body): a publication, a
+# cache write of a millisecond or two on the file cache, never delays the request it follows.
+request_finished.connect(_publish, dispatch_uid="console.latency")
 
 
 def api_p99_ms(*, now: float | None = None) -> float | None:

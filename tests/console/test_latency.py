@@ -11,6 +11,14 @@ from console.latency import FRESH_SECONDS, RING, SLOTS, Recorder, api_p99_ms, p9
 T = 1_000.0
 
 
+def _published(pid: int, *durations: float, now: float) -> Recorder:
+    recorder = Recorder(pid=pid)
+    for seconds in durations:
+        recorder.observe(seconds)
+    recorder.publish_if_due(now=now)
+    return recorder
+
+
 def test_p99_is_the_nearest_rank():
     assert p99_ms([i / 1000 for i in range(1, 101)]) == pytest.approx(99.0)
     # Of 200 samples, the third highest.
@@ -20,39 +28,41 @@ def test_p99_is_the_nearest_rank():
 
 def test_a_process_publishes_the_p99_of_its_ring_and_nothing_before_its_first_request():
     assert api_p99_ms(now=T) is None
-    Recorder(pid=1).observe(0.04, now=T)
+    Recorder(pid=1).publish_if_due(now=T)  # no request yet: nothing to say
+    assert api_p99_ms(now=T) is None
+    _published(1, 0.04, now=T)
     assert api_p99_ms(now=T) == pytest.approx(40.0)
 
 
 def test_the_ring_forgets_all_but_the_last_requests():
-    recorder = Recorder(pid=1)
+    recorder = _published(1, *[2.0] * RING, now=T)
+    assert api_p99_ms(now=T) == pytest.approx(2000.0)
     for _ in range(RING):
-        recorder.observe(2.0, now=T)
-    for i in range(RING):
-        recorder.observe(0.01, now=T + 2 + i)
-    assert api_p99_ms(now=T + 1 + RING) == pytest.approx(10.0)
+        recorder.observe(0.01)
+    recorder.publish_if_due(now=T + 1)
+    assert api_p99_ms(now=T + 1) == pytest.approx(10.0)
 
 
 def test_a_process_publishes_at_most_once_a_second():
-    recorder = Recorder(pid=1)
-    recorder.observe(0.01, now=T)
-    recorder.observe(3.0, now=T + 0.5)
+    recorder = _published(1, 0.01, now=T)
+    recorder.observe(3.0)
+    recorder.publish_if_due(now=T + 0.5)
     assert api_p99_ms(now=T + 0.5) == pytest.approx(10.0)
-    recorder.observe(3.0, now=T + 1.0)
+    recorder.publish_if_due(now=T + 1.0)
     assert api_p99_ms(now=T + 1.0) == pytest.approx(3000.0)
 
 
 def test_readers_take_the_slowest_fresh_process():
-    Recorder(pid=1).observe(0.03, now=T)
-    Recorder(pid=2).observe(0.09, now=T - 1)
-    Recorder(pid=3).observe(0.50, now=T - FRESH_SECONDS - 0.1)  # stopped serving
+    _published(1, 0.03, now=T)
+    _published(2, 0.09, now=T - 1)
+    _published(3, 0.50, now=T - FRESH_SECONDS - 0.1)  # stopped serving
     assert api_p99_ms(now=T) == pytest.approx(90.0)
     assert api_p99_ms(now=T + FRESH_SECONDS + 1) is None
 
 
 def test_processes_whose_pids_share_a_slot_overwrite_each_other():
-    Recorder(pid=5).observe(0.5, now=T)
-    Recorder(pid=5 + SLOTS).observe(0.02, now=T)
+    _published(5, 0.5, now=T)
+    _published(5 + SLOTS, 0.02, now=T)
     assert api_p99_ms(now=T) == pytest.approx(20.0)
 
 
@@ -74,9 +84,12 @@ def recorder(monkeypatch):
         ("/recordings/", False),
     ],
 )
-def test_only_api_requests_are_counted(client, db, recorder, path, counted):
+def test_only_api_requests_are_counted_and_published_once_answered(
+    client, db, recorder, path, counted
+):
     client.get(path)
     assert len(recorder.samples) == (1 if counted else 0)
+    assert (api_p99_ms() is not None) == counted
 
 
 def test_a_media_upload_is_not_counted(recorder):
@@ -95,5 +108,5 @@ def test_an_unreachable_cache_fails_no_request_and_reads_as_no_figure(settings):
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
-    Recorder(pid=1).observe(0.5, now=T)
+    _published(1, 0.5, now=T)
     assert api_p99_ms(now=T) is None
