@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         media_size = SMOKE_MEDIA_BYTES if args.smoke else MEDIA_BYTES
         rows += group("media", lambda: _cases("media").run(bench, size=media_size)) or []
         bulk_size = min(BULK_ROWS, final // 10) if not args.smoke else 1_500
-        rows += group("bulk", lambda: run_bulk(bench, bulk_size)) or []
+        rows += group("bulk", lambda: _cases("bulk").run(bench, bulk_size)) or []
         purged = min(PURGE_ROWS, final) if not args.smoke else 2_000
         compared = purged // PURGE_COMPARED_SHARE
         rows += group("purge", lambda: run_purge(bench, purged, compared, timings)) or []
@@ -209,17 +209,6 @@ def comparison_size(sizes: list[int]) -> int | None:
     if len(sizes) < 2:
         return None
     return sizes[-1] // 10 if sizes[-1] // 10 in sizes else sizes[-2]
-
-
-def run_bulk(bench, size: int) -> list:
-    from bench import servers
-    from bench.cases import bulk
-
-    worker = servers.celery_worker_start(bench.env, bench.logs / "celery.log")
-    try:
-        return bulk.run(bench, size)
-    finally:
-        servers.stop(worker, timeout=60)
 
 
 def run_purge(bench, purged: int, compared: int, timings: dict) -> list:

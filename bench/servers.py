@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.client import Server, fetch
@@ -142,6 +144,16 @@ def celery_worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
         time.sleep(0.3)
     stop(process)
     raise BenchError("the Celery worker did not answer within 60 s")
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Run a worker (``celery_worker_start``) for the block; it reads its settings from ``env``."""
+    process = celery_worker_start(env, log)
+    try:
+        yield process
+    finally:
+        stop(process, timeout=60)
 
 
 def sendfile_server_start(path: Path) -> tuple[subprocess.Popen, Server]:

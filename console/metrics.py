@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from console import latency
 from console.broker import queue_depths
 
 logger = logging.getLogger(__name__)
@@ -171,8 +172,9 @@ def route_of(request: HttpRequest) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Time every request: a latency sample labelled by route, method and status class, and a
-    log line (never the path itself, which may hold a signed media token)."""
+    """Time every request: a latency sample labelled by route, method and status class, a log
+    line (never the path itself, which may hold a signed media token), and for the API the
+    recent p99 background jobs yield to (``console.latency``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -184,6 +186,7 @@ class RequestMetricsMiddleware:
         method = request.method if request.method in _METHODS else "other"
         route = route_of(request)
         REQUEST_LATENCY.labels(route, method, f"{response.status_code // 100}xx").observe(seconds)
+        latency.observe(request, seconds)
         request_logger.info(
             "%s %s %d",
             method,

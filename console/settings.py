@@ -431,6 +431,9 @@ INGEST_MAX_UPLOAD_BYTES = env.int("INGEST_MAX_UPLOAD_BYTES", default=8 * 1024**3
 # BULK_DELETE_TASK_SECONDS, well inside the broker's visibility timeout and the task time limit.
 BULK_DELETE_CHUNK = env.int("BULK_DELETE_CHUNK", default=1000)
 BULK_DELETE_TASK_SECONDS = env.float("BULK_DELETE_TASK_SECONDS", default=60.0)
+# While the API's recent p99 (console/latency.py) is over this many ms, a bulk deletion pauses
+# longer and longer between chunks (recordings/lifecycle/throttle.py); 0 never pauses.
+BULK_DELETE_API_P99_MS = env.float("BULK_DELETE_API_P99_MS", default=250.0)
 
 # RETENTION -------------------------------------------------------------------------------------
 # Deleted recordings purged per batch (one short transaction each) by the daily purge.

@@ -4,8 +4,9 @@ already queued and the beat schedule name them.
 """
 
 import logging
+import math
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from billiard.einfo import ExceptionInfo
 from celery import Task, shared_task
@@ -14,12 +15,23 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from recordings.lifecycle import bulk, delivery, retention, watchdog
+from console import latency
+from recordings.lifecycle import bulk, delivery, retention, throttle, watchdog
 from recordings.lifecycle.deletion import recordings_media_delete
 from recordings.lifecycle.drift import media_drift_report
 from recordings.media.store import MediaStoreUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float, /) -> None: ...
+
+
+# What the bulk deletion reads the time from and pauses with: the time module, or a test's fake.
+clock: Clock = time
 
 
 @shared_task(name="recordings.tasks.deliver_callback", bind=True, acks_late=True, max_retries=None)
@@ -82,15 +94,31 @@ def run_bulk_deletion(self: Task, bulk_id: int) -> None:
     Each chunk commits with the job's cursor, so a worker lost mid-task rolls back only the chunk
     in flight and the re-delivered task goes on from the saved cursor. Several chunks per task
     spare a broker round trip per chunk; the time budget keeps the task far inside the
-    visibility timeout and the time limit.
+    visibility timeout and the time limit. Between chunks, outside their transactions, the task
+    pauses while the API is slow (``throttle``); the pauses count toward the budget.
     """
-    deadline = time.monotonic() + settings.BULK_DELETE_TASK_SECONDS
-    more = bulk.bulk_deletion_run_chunk(bulk_id=bulk_id)
-    # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), each re-queue would nest one call deeper.
-    while more and (self.request.is_eager or time.monotonic() < deadline):
-        more = bulk.bulk_deletion_run_chunk(bulk_id=bulk_id)
-    if more:
-        run_bulk_deletion.delay(bulk_id)
+    deadline = clock.monotonic() + settings.BULK_DELETE_TASK_SECONDS
+    pause = 0.0
+    while True:
+        started = clock.monotonic()
+        if not bulk.bulk_deletion_run_chunk(bulk_id=bulk_id):
+            return
+        finished = clock.monotonic()
+        limit_ms = settings.BULK_DELETE_API_P99_MS
+        pause = throttle.next_pause(
+            pause,
+            p99_ms=latency.api_p99_ms() if limit_ms else None,
+            limit_ms=limit_ms,
+            chunk_seconds=finished - started,
+            ceiling=settings.JOB_STALL_SECONDS / 10,
+        )
+        # Run eagerly (tests, CELERY_TASK_ALWAYS_EAGER), each re-queue would nest one call deeper.
+        left = math.inf if self.request.is_eager else deadline - finished
+        if pause > 0 and left > 0:
+            clock.sleep(min(pause, left))
+        if clock.monotonic() >= deadline and not self.request.is_eager:
+            break
+    run_bulk_deletion.delay(bulk_id)
 
 
 @shared_task(name="recordings.tasks.purge_expired_recordings", acks_late=True)

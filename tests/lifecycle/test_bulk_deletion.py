@@ -15,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from console.latency import Recorder
 from console.models import AuditEvent
 from console.services import Actor
 from recordings.lifecycle import bulk, tasks
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.watchdog import jobs_restart_stalled
 from recordings.media.store import get_media_store
 from recordings.video import services
 from recordings.video.choices import RecordingStatus
@@ -655,6 +657,106 @@ def test_confirmation_page_queries_do_not_grow_with_the_selection(
     with django_assert_max_num_queries(len(few)):
         response = client.post(reverse("bulk:select"), {"all": "1", "query": ""})
     assert _shown_count(response) == 63
+
+
+# Yielding to the API ---------------------------------------------------------------------------
+
+
+class FakeClock:
+    """The task's clock: each reading is TICK later (a chunk takes that long), a pause passes at
+    once; each pause is recorded with whether the task ran eagerly (re-queued) and the time after
+    it, and the watchdog looks at the job as the pause ends."""
+
+    TICK = 0.1
+
+    def __init__(self):
+        self.now = 0.0
+        self.pauses: list[tuple[float, bool, float]] = []
+        self.restarted = 0
+
+    def monotonic(self) -> float:
+        self.now += self.TICK
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        eager = bool(tasks.run_bulk_deletion.request.is_eager)
+        self.pauses.append((seconds, eager, self.now))
+        self.restarted += jobs_restart_stalled(now=timezone.now() + timedelta(seconds=seconds))
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(tasks, "clock", fake)
+    return fake
+
+
+def _queued_job(account, capture, n: int) -> BulkDeletion:
+    _recordings(account, n)
+    with capture(execute=False):  # run below, as a worker would
+        return services.bulk_deletion_create(account=account, actor=ACTOR, query="", sids=None)
+
+
+def _api_p99_is(ms: float) -> None:
+    """Publish ``ms`` as a web process would (the p99 of its one request)."""
+    recorder = Recorder(pid=1)
+    recorder.observe(ms / 1000)
+    recorder.publish_if_due(now=time.time())
+
+
+def test_the_task_pauses_longer_and_longer_while_the_api_is_slow(
+    account, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.BULK_DELETE_CHUNK, settings.BULK_DELETE_API_P99_MS = 5, 250
+    job = _queued_job(account, django_capture_on_commit_callbacks, 30)
+    _api_p99_is(900)
+
+    tasks.run_bulk_deletion(job.pk)
+
+    # A pause after each chunk but the last, outside its transaction (the chunk has committed:
+    # the watchdog below saw its progress).
+    assert [round(pause, 3) for pause, _, _ in clock.pauses] == [0.05, 0.1, 0.2, 0.4, 0.8]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.chunks) == ("done", 30, 6)
+
+
+@pytest.mark.parametrize(("p99", "limit"), [(100, 250), (900, 0)], ids=["quick", "off"])
+def test_the_task_never_pauses_while_the_api_is_quick_or_yielding_is_off(
+    account, settings, clock, django_capture_on_commit_callbacks, p99, limit
+):
+    settings.BULK_DELETE_CHUNK, settings.BULK_DELETE_API_P99_MS = 5, limit
+    job = _queued_job(account, django_capture_on_commit_callbacks, 30)
+    _api_p99_is(p99)
+
+    tasks.run_bulk_deletion(job.pk)
+
+    assert clock.pauses == []
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("done", 30)
+
+
+def test_a_job_finishes_however_long_the_api_stays_slow_and_is_never_taken_for_stalled(
+    account, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.BULK_DELETE_CHUNK, settings.BULK_DELETE_API_P99_MS = 5, 250
+    # A ceiling of 0.5 s per pause, and the task's budget over after a few chunks.
+    settings.JOB_STALL_SECONDS, settings.BULK_DELETE_TASK_SECONDS = 5, 2.0
+    job = _queued_job(account, django_capture_on_commit_callbacks, 100)
+    _api_p99_is(10_000)
+
+    tasks.run_bulk_deletion(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.chunks, job.restarts) == ("done", 100, 20, 0)
+    assert clock.restarted == 0
+    pauses = [pause for pause, _, _ in clock.pauses]
+    assert max(pauses) == 0.5  # the ceiling, under the share a 0.1 s chunk allows (0.9 s)
+    # The pauses count toward the task's budget: the first task stops at its deadline (its first
+    # reading, plus 2 s) and queues the rest, which runs on (eagerly here) still yielding.
+    first = [after for _, eager, after in clock.pauses if not eager]
+    assert first and max(first) <= FakeClock.TICK + 2.0 + 1e-9
+    assert any(eager for _, eager, _ in clock.pauses)
 
 
 # Scale -----------------------------------------------------------------------------------------
