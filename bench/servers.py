@@ -1,9 +1,10 @@
 """The processes under test, started and stopped by the harness: gunicorn, a Celery worker, and
 the sendfile server that is the media download floor.
 
-gunicorn runs 2 sync workers for the whole run: the throughput case needs them (2 cores), and a
-single client never has more than one request in flight, so the latency cases measure the same
-thing on 1 or 2 workers while sparing a restart between groups.
+gunicorn runs with the web hosts' settings (deploy/gunicorn.conf.py) and 2 sync workers for the
+whole run: the throughput case needs them (2 cores), and a single client never has more than one
+request in flight, so the latency cases measure the same thing on 1 or 2 workers while sparing a
+restart between groups.
 """
 
 import json
@@ -62,6 +63,9 @@ def gunicorn_start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, Se
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "gunicorn", "console.wsgi:application"),
+            # The web hosts' own settings (preload, gc.freeze, recycling, access log); the
+            # command line overrides the worker count and class the issue's targets name.
+            *("--config", str(REPO / "deploy" / "gunicorn.conf.py")),
             *("--bind", f"{server.host}:{server.port}"),
             *("--workers", str(GUNICORN_WORKERS), "--worker-class", "sync"),
             # A 1 GB download must not be cut by the worker timeout on a slow machine.
