@@ -7,6 +7,9 @@ the OpenAPI document with its own content type, and no parameter can ask for a f
 not exist. Errors are Twilio's JSON body whatever the ``Accept`` header says.
 """
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -24,23 +27,24 @@ from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.renderers import ORJSONRenderer
 from recordings.twilio_api.views import ERROR, TwilioAPIView
 
-_DATE_ERRORS = {
-    "required": "required, a date as YYYY-MM-DD",
-    "invalid": "must be a date as YYYY-MM-DD",
-}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _day(help_text: str) -> serializers.DateField:
+    """Return a required date parameter, YYYY-MM-DD only."""
+    return serializers.DateField(
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": "required, a date as YYYY-MM-DD",
+            "invalid": "must be a date as YYYY-MM-DD",
+        },
+        help_text=help_text,
+    )
 
 
 class AuditExportParams(serializers.Serializer):
-    From = serializers.DateField(
-        input_formats=["%Y-%m-%d"],
-        error_messages=_DATE_ERRORS,
-        help_text="The first day exported (UTC), YYYY-MM-DD",
-    )
-    To = serializers.DateField(
-        input_formats=["%Y-%m-%d"],
-        error_messages=_DATE_ERRORS,
-        help_text="The last day exported (UTC, inclusive), at most 366 days after From",
-    )
+    From = _day("The first day exported (UTC), YYYY-MM-DD")
+    To = _day("The last day exported (UTC, inclusive), at most 366 days after From")
     Family = serializers.ChoiceField(
         choices=list(AUDIT_FAMILIES),
         required=False,
@@ -75,7 +79,7 @@ class _AuditEventsExport(TwilioAPIView):
         )
 
 
-def _schema(export_format: str, operation_id: str, what: str):
+def _schema(export_format: str, operation_id: str, what: str) -> Callable[[F], F]:
     content_type = FORMATS[export_format][0].split(";")[0]
     return extend_schema(
         operation_id=operation_id,
