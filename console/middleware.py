@@ -1,14 +1,14 @@
 """The console's page middleware, made to let the APIs' requests through untouched.
 
-Machines call ``/v1``, ``/2010-04-01`` and ``/ingest/v1`` with Basic credentials (DRF
-authenticates them) and get JSON: no session or signed-in user to load, no CSRF token (DRF's
-views are exempt), no flash messages, no static files, no page to frame or to run script in (so
-no CSP). Going through all of that cost ~0.12 ms of each API request (``bench/api_overhead.py``).
-Probes, metrics, the security headers, WhiteNoise (one dict lookup), CommonMiddleware (it checks
-the Host against ALLOWED_HOSTS, which nothing else does when PUBLIC_BASE_URL builds the API's
-URLs) and django-axes (one attribute read on the way out) stay on every path; so do CSRF (DRF's
-views are exempt, so it only reads a cookie) and X-Frame-Options, which ``check --deploy`` looks
-for by their own names.
+Machines call ``/v1``, ``/2010-04-01``, ``/ingest/v1`` and ``/roomvault/v1`` with Basic credentials
+(DRF authenticates them) and get JSON: no session or signed-in user to load, no CSRF token (DRF's
+views are exempt), no flash messages, no static files, no page to frame or to run script in (so no
+CSP). Going through all of that cost ~0.12 ms of each API request (``bench/api_overhead.py``).
+Probes, metrics, the security headers, WhiteNoise (one dict lookup), CommonMiddleware (it checks the
+Host against ALLOWED_HOSTS, which nothing else does when PUBLIC_BASE_URL builds the API's URLs) and
+django-axes (one attribute read on the way out) stay on every path; so do CSRF (DRF's views are
+exempt, so it only reads a cookie) and X-Frame-Options, which ``check --deploy`` looks for by their
+own names.
 
 Each of these is a subclass of the original, so Django's checks (the admin's need of sessions,
 auth and messages) still find them in ``MIDDLEWARE``.
@@ -21,7 +21,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 
 from console.sessions import IdleSessionMiddleware as _IdleSession
 
-API_PREFIXES = ("/v1/", "/2010-04-01/", "/ingest/v1/")
+API_PREFIXES = ("/v1/", "/2010-04-01/", "/ingest/v1/", "/roomvault/v1/")
 _HOOKS = ("process_view", "process_template_response", "process_exception")
 
 

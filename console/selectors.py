@@ -84,6 +84,21 @@ def audit_events(
     return qs.order_by("-date_created", "-id")
 
 
+def audit_events_by_prefix(
+    *, account: Account, action_prefixes: tuple[str, ...], start: datetime, end: datetime
+) -> QuerySet[AuditEvent]:
+    """Return an account's audit events created in [start, end) whose action starts with one of
+    the prefixes, oldest first (none when no prefix is given)."""
+    if not action_prefixes:
+        return AuditEvent.objects.none()
+    matching = Q()
+    for prefix in action_prefixes:
+        matching |= Q(action__startswith=prefix)
+    return AuditEvent.objects.filter(
+        matching, account=account, date_created__gte=start, date_created__lt=end
+    ).order_by("date_created", "id")
+
+
 def account_get(*, sid: str) -> Account | None:
     """Return the account with this SID, or None."""
     return Account.objects.filter(sid=sid).first() if is_sid(sid, "AC") else None

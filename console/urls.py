@@ -68,6 +68,7 @@ urlpatterns = [
         include((urls_team.urlpatterns + settings_urls.urlpatterns, urls_team.app_name)),
     ),
     path("imports/", include("recordings.imports.urls")),
+    path("roomvault/v1/", include("recordings.lifecycle.api_audit")),
     path("v1/", include("recordings.compositions.api.urls")),
     path("v1/", include("recordings.video.api.urls")),
     *api_urls.bare_root,

@@ -35,4 +35,5 @@ urlpatterns = [
         name="auth-token-delete",
     ),
     path("audit/", audit.AuditLog.as_view(), name="audit"),
+    path("audit/export/", audit.AuditExport.as_view(), name="audit-export"),
 ]

@@ -2,9 +2,8 @@
 keyset under a capped count, its CSV export, and the helpers of a recording's details page.
 Handlers of a kind's pages name their filter form and rows; these do the rest."""
 
-import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -19,6 +18,7 @@ from django.views.generic import View
 from django.views.generic.base import ContextMixin
 
 from console.access import AccountPageMixin
+from console.csv_export import csv_lines
 from console.roles import Action
 from console.templatetags.roomvault_format import human_duration
 from recordings.twilio_api import keyset
@@ -32,9 +32,6 @@ TOKEN = "token"
 POSITION = "pos"
 # The list counts matches up to this many, with a LIMITed subquery; beyond it, "more than N".
 COUNT_CAP = 1000
-CSV_CHUNK_SIZE = 2000
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filter_form(query: QueryDict, form_class: type[Form]) -> Form:
@@ -192,34 +189,6 @@ class KeysetListMixin(ContextMixin):
             params[TOKEN] = token
             params[POSITION] = str(position)
         return prefix + params.urlencode()
-
-
-def csv_cell(value: object) -> str:
-    """Return a value as a CSV cell no spreadsheet runs as a formula: times in UTC as ISO 8601,
-    nothing for None, and text starting like a formula behind an apostrophe (every column: even
-    a field the product fills itself may arrive from an import)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    """A file-like object whose write returns what it was given, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: QuerySet, columns: dict[str, Callable[[object], object]]) -> Iterator[str]:
-    """Yield the CSV of rows line by line (a header, then one line per row with each column's
-    value), reading them from the database in chunks."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
-    for row in rows.iterator(chunk_size=CSV_CHUNK_SIZE):
-        yield writer.writerow([csv_cell(value(row)) for value in columns.values()])
 
 
 class CsvExportView(AccountPageMixin, View):
