@@ -23,9 +23,10 @@ from django.core.cache import cache
 from django.core.signals import request_finished
 from django.http import HttpRequest
 
+from console.middleware import is_api
+
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/v1/", "/2010-04-01/", "/ingest/v1/")
 # A media upload's duration is its client's network, not this server's load.
 UPLOAD_BYTES = 1024 * 1024
 RING = 200
@@ -79,7 +80,7 @@ os.register_at_fork(after_in_child=_forked)
 
 def observe(request: HttpRequest, seconds: float) -> None:
     """Count this request's duration if it is an API request other than an upload."""
-    if not request.path.startswith(API_PREFIXES):
+    if not is_api(request):
         return
     length = request.META.get("CONTENT_LENGTH") or ""
     if length.isdigit() and int(length) > UPLOAD_BYTES:

@@ -15,6 +15,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from console.middleware import is_api
+
 logger = logging.getLogger(__name__)
 
 # Twilio error codes used by this API (https://www.twilio.com/docs/errors/<code>).
@@ -147,9 +149,6 @@ def twilio_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-API_PREFIXES = ("/v1/", "/ingest/v1/", "/2010-04-01/", "/roomvault/v1/")
-
-
 def _api_path(path: str) -> str:
     """Return the path as Twilio names it in messages (without the /v1 prefix)."""
     return path[3:] if path.startswith("/v1/") else path
@@ -162,7 +161,7 @@ def json_error(code: int, message: str, http_status: int) -> JsonResponse:
 
 def bad_request(request, exception=None):
     """Answer a request Django refused before any view ran; a Twilio body under /v1."""
-    if request.path.startswith(API_PREFIXES):
+    if is_api(request):
         if isinstance(exception, RequestDataTooBig):
             return json_error(REQUEST_TOO_LARGE, "Request body too large", 413)
         return json_error(INVALID_PARAMETER, "Malformed request", 400)
@@ -171,6 +170,6 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     """Answer an unhandled failure; a Twilio body under /v1, never an HTML page."""
-    if request.path.startswith(API_PREFIXES):
+    if is_api(request):
         return json_error(INTERNAL_ERROR, "Internal server error", 500)
     return defaults.server_error(request)
