@@ -123,7 +123,8 @@ def celery_worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [
-                *celery,
+                # As deploy/roomvault-worker@.service runs it (Nice=10): requests come first.
+                *("nice", "-n", "10", *celery),
                 *("worker", "--concurrency", "2", "--loglevel", "WARNING"),
                 *("--without-heartbeat", "--without-mingle", "--without-gossip"),
             ],
