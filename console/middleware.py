@@ -1,9 +1,10 @@
 """The console's page middleware, made to let the APIs' requests through untouched.
 
-Machines call ``/v1``, ``/2010-04-01`` and ``/ingest/v1`` with Basic credentials (DRF
-authenticates them) and get JSON: no session or signed-in user to load, no CSRF token (DRF's
-views are exempt), no flash messages, no static files, no page to frame or to run script in (so
-no CSP). Going through all of that cost ~0.12 ms of each API request (``bench/api_overhead.py``).
+Machines call ``/v1``, ``/2010-04-01``, ``/ingest/v1`` and ``/roomvault/v1`` with Basic
+credentials (DRF authenticates them) and get JSON: no session or signed-in user to load, no CSRF
+token (DRF's views are exempt), no flash messages, no static files, no page to frame or to run
+script in (so no CSP). Going through all of that cost ~0.12 ms of each API request
+(``bench/api_overhead.py``).
 Probes, metrics, the security headers, WhiteNoise (one dict lookup), CommonMiddleware (it checks
 the Host against ALLOWED_HOSTS, which nothing else does when PUBLIC_BASE_URL builds the API's
 URLs) and django-axes (one attribute read on the way out) stay on every path; so do CSRF (DRF's
@@ -21,7 +22,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 
 from console.sessions import IdleSessionMiddleware as _IdleSession
 
-API_PREFIXES = ("/v1/", "/2010-04-01/", "/ingest/v1/")
+API_PREFIXES = ("/v1/", "/2010-04-01/", "/ingest/v1/", "/roomvault/v1/")
 _HOOKS = ("process_view", "process_template_response", "process_exception")
 
 

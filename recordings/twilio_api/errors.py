@@ -147,7 +147,7 @@ def twilio_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-API_PREFIXES = ("/v1/", "/ingest/v1/", "/2010-04-01/")
+API_PREFIXES = ("/v1/", "/ingest/v1/", "/2010-04-01/", "/roomvault/v1/")
 
 
 def _api_path(path: str) -> str:
