@@ -352,3 +352,26 @@ def test_dashboard_shows_the_failure_rate_of_the_last_day(
 
     assert "66.7 %</strong> of status callback attempts failed" in page
     assert "(2 of 3)" in page
+
+
+# --- the published schema ----------------------------------------------------------------------
+
+
+def test_the_openapi_schema_publishes_the_webhook_log(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    operations = {
+        (path, method): operation["operationId"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if path.startswith("/roomvault/v1/")
+    }
+    assert operations == {
+        (LIST, "get"): "ListCallbackDelivery",
+        (f"{LIST}/{{delivery_id}}", "get"): "FetchCallbackDelivery",
+        (f"{LIST}/{{delivery_id}}/Replay", "post"): "CreateCallbackDeliveryReplay",
+    }
+    listed = {p["name"] for p in schema["paths"][LIST]["get"]["parameters"]}
+    assert {"StatusCode", "Event", "Url", "DateCreatedAfter", "DateCreatedBefore"} <= listed
+    replay = schema["paths"][f"{LIST}/{{delivery_id}}/Replay"]["post"]["responses"]
+    assert {"202", "403", "404"} <= replay.keys()
