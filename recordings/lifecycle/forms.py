@@ -1,5 +1,5 @@
 """What the Logs filter forms of every kind share: a date range that cannot be empty, and the
-filter said in words (what a bulk deletion of it deletes)."""
+filter said in words (what a bulk deletion of it deletes); and the webhook log's filters."""
 
 from datetime import datetime
 from typing import Any, cast
@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from console.forms import DateRangeForm
+from recordings.lifecycle.filters import PAGE_SIZES
+from recordings.lifecycle.models import CallbackDelivery
+from recordings.lifecycle.selectors import CallbackFilter
 
 # Said of a name filter: it matches the start of names, whatever their case.
 NAME_PREFIX_HELP = "starts with, any case"
@@ -77,3 +80,39 @@ class LogsFilterForm(DateRangeForm):
         elif isinstance(value, datetime):
             value = datetime_in_words(value)
         return f"{label} {value}"
+
+
+class WebhookLogFilterForm(DateRangeForm):
+    """The webhook log's filters (all optional; they live in the URL), building the same
+    ``CallbackFilter`` as the API's query."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *CallbackDelivery.Status.choices]
+    )
+    status_code = forms.IntegerField(
+        required=False, label="HTTP status", min_value=100, max_value=599
+    )
+    event = forms.CharField(required=False, max_length=32, help_text="Exactly, e.g. room-ended.")
+    url = forms.CharField(
+        required=False, label="URL", max_length=1024, strip=False, help_text="Starts with."
+    )
+    date_from = forms.DateTimeField(required=False, label="Created from")
+    date_to = forms.DateTimeField(required=False, label="Created before")
+    page_size = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=50,  # type: ignore[arg-type]  # the stubs take text only; coerce makes ints
+        choices=[(n, n) for n in PAGE_SIZES],
+    )
+
+    def filter(self) -> CallbackFilter:
+        """Return the filter of the valid form's fields."""
+        data = self.cleaned_data
+        return CallbackFilter(
+            status=data["status"],
+            status_code=data["status_code"],
+            event=data["event"],
+            url_prefix=data["url"],
+            date_created_after=data["date_from"],
+            date_created_before=data["date_to"],
+        )

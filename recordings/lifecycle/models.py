@@ -8,6 +8,10 @@ from django.db import models
 from console.models import Account
 from recordings.lifecycle.choices import CallbackMethod
 
+# An attempt keeps at most this much of the receiver's answer: enough to read an error page's
+# message, bounded whatever the receiver sends.
+RESPONSE_BODY_CHARS = 1024
+
 
 class CallbackDelivery(models.Model):
     """One status callback to deliver, and how that went: a room's event (to its StatusCallback)
@@ -30,14 +34,36 @@ class CallbackDelivery(models.Model):
     method = models.CharField(max_length=4, choices=CallbackMethod.choices)
     params = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The delivery this one sends again, from the webhook log; a replay outlives its original.
+    replay_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replays",
+        db_index=False,  # the partial index below: replays are a few among millions
+    )
     date_created = models.DateTimeField(auto_now_add=True)
+    # Saved by every attempt: the dashboard finds an account's recent attempts through it.
     date_updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         db_table = "recordings_callbackdelivery"
-        # /metrics counts the callbacks given up on at every scrape: a few among every delivery.
         indexes = [
-            models.Index(fields=["id"], condition=models.Q(status="failed"), name="delivery_failed")
+            # /metrics counts the callbacks given up on at every scrape: a few among every one.
+            models.Index(
+                fields=["id"], condition=models.Q(status="failed"), name="delivery_failed"
+            ),
+            # The webhook log, newest first, keyset-paged by (date_created, id) in one account.
+            models.Index(fields=["account", "-date_created", "-id"], name="delivery_account_date"),
+            # The dashboard's callback health: the deliveries an account attempted in 24 hours.
+            models.Index(fields=["account", "date_updated"], name="delivery_account_updated"),
+            # A delivery's replays, and SET_NULL when the purge deletes an original.
+            models.Index(
+                fields=["replay_of"],
+                condition=models.Q(replay_of__isnull=False),
+                name="delivery_replay_of",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,6 +80,11 @@ class CallbackAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=255, blank=True)
     duration_ms = models.PositiveIntegerField()
+    # What the webhook log shows of the request beyond the delivery's own URL and parameters: the
+    # X-Twilio-Signature it carried (keyed by the auth token of that moment, which may have been
+    # rotated since; never the token), and the start of the receiver's answer.
+    signature = models.CharField(max_length=64, blank=True)
+    response_body = models.CharField(max_length=RESPONSE_BODY_CHARS, blank=True)
     date_created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

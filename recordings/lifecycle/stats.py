@@ -5,12 +5,20 @@ One query per kind whatever the number of rows: totals are grouped and summed by
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from console.models import Account
 from recordings.lifecycle.kinds import DELETED, RecordingKind, kinds
+from recordings.lifecycle.selectors import CallbackHealth, callback_health
+
+# The period the dashboard's callback health covers.
+CALLBACK_HEALTH_PERIOD = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -47,3 +55,25 @@ def recording_totals(*, account: Account, kind: RecordingKind) -> StatusTotals:
 def kind_totals(*, account: Account) -> dict[str, StatusTotals]:
     """Return the account's totals of every registered kind by its name, in registration order."""
     return {kind.name: recording_totals(account=account, kind=kind) for kind in kinds()}
+
+
+@dataclass(frozen=True)
+class CallbackHealthFigure:
+    """The account's callback health over CALLBACK_HEALTH_PERIOD, and when it was computed."""
+
+    health: CallbackHealth
+    as_of: datetime
+
+
+def callback_health_figure(*, account: Account) -> CallbackHealthFigure:
+    """Return the account's callback health of the last CALLBACK_HEALTH_PERIOD, computed at most
+    once every ``DASHBOARD_FIGURES_SECONDS`` and shared by every process, like the other
+    dashboard figures."""
+    key = f"dashboard-callback-health:{account.sid}"
+    figure = cache.get(key)
+    if figure is None:
+        now = timezone.now()
+        health = callback_health(account=account, since=now - CALLBACK_HEALTH_PERIOD)
+        figure = CallbackHealthFigure(health=health, as_of=now)
+        cache.set(key, figure, settings.DASHBOARD_FIGURES_SECONDS)
+    return figure

@@ -175,8 +175,8 @@ def test_the_dashboard_shows_only_the_current_account(console_client, other_acco
 
 
 # session, user, membership (no-account check, page, layout twice), totals, voice totals,
-# composition totals, per day, live rooms
-DASHBOARD_QUERIES = 11
+# composition totals, per day, live rooms, callback health
+DASHBOARD_QUERIES = 12
 
 
 def test_dashboard_queries_do_not_grow_with_data(

@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from console.access import AccountPageMixin, current_membership
 from console.roles import Action
 from recordings.lifecycle.kinds import kind_of
+from recordings.lifecycle.stats import callback_health_figure
 from recordings.video import stats
 from recordings.video.kind import VIDEO
 
@@ -38,6 +39,7 @@ class DashboardView(AccountPageMixin, TemplateView):
             figures_ttl=settings.DASHBOARD_FIGURES_SECONDS,
             rooms_in_progress=rooms[:ROOMS_SHOWN],
             more_rooms=len(rooms) > ROOMS_SHOWN,
+            health=callback_health_figure(account=self.account),
             **kwargs,
         )
 

@@ -10,7 +10,6 @@ not exist. Errors are Twilio's JSON body whatever the ``Accept`` header says.
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -106,10 +105,3 @@ class AuditEventsJsonl(_AuditEventsExport):
     @_schema("jsonl", "ExportAuditEventsJsonl", "JSON lines (one event per line)")
     def get(self, request):
         return super().get(request)
-
-
-# Mounted under /roomvault/v1/ by the root URLconf.
-urlpatterns = [
-    path("AuditEvents.csv", AuditEventsCsv.as_view()),
-    path("AuditEvents.jsonl", AuditEventsJsonl.as_view()),
-]

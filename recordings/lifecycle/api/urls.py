@@ -1,0 +1,15 @@
+"""Routes under /roomvault/v1: Roomvault's own extension of the API, spelled as Twilio's are."""
+
+from django.urls import path, re_path
+
+from recordings.lifecycle.api import audit, views
+from recordings.twilio_api.views import unknown_path
+
+urlpatterns = [
+    path("AuditEvents.csv", audit.AuditEventsCsv.as_view()),
+    path("AuditEvents.jsonl", audit.AuditEventsJsonl.as_view()),
+    path("CallbackDeliveries", views.CallbackDeliveryList.as_view()),
+    path("CallbackDeliveries/<str:delivery_id>", views.CallbackDeliveryInstance.as_view()),
+    path("CallbackDeliveries/<str:delivery_id>/Replay", views.CallbackDeliveryReplay.as_view()),
+    re_path(r"^(?P<rest>.*)$", unknown_path),
+]
