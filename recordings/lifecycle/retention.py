@@ -143,20 +143,57 @@ def _column(field: Field) -> str:
 
 def _purge_statement(kind: RecordingKind) -> str | None:
     """Return one PostgreSQL statement (taking the batch select's SQL as ``{batch}``) that deletes
-    a batch with every row that would cascade from it and its callback deliveries, returning
-    (SID, account, date deleted) of each recording deleted; None where the kind's relations need
-    Django's delete (``_cascade_deletes``)."""
+    a batch with every row that would cascade from it and its callback deliveries; None where the
+    kind's relations need Django's delete (``_cascade_deletes``).
+
+    It returns a row per account: the account, how many of its recordings it deleted, and the
+    (date deleted, SID) the batch ended at, repeated. Not a row per recording: turning thousands
+    of returned dates into Python datetimes cost more than the DELETE (measured: 70 ms of a
+    150 ms batch of 5,000).
+    """
     meta = kind.model._meta
-    sid, account, deleted = (meta.get_field(name) for name in ("sid", "account", "date_deleted"))
-    columns = ", ".join(_column(f) for f in (sid, account, deleted))
+    sid, account, deleted = (_column(meta.get_field(f)) for f in ("sid", "account", "date_deleted"))
     ctes = [
         f"purged AS (DELETE FROM {connection.ops.quote_name(meta.db_table)} "
-        f"WHERE {_column(sid)} = ANY(ARRAY({{batch}})) RETURNING {columns})"
+        f"WHERE {sid} = ANY(ARRAY({{batch}})) RETURNING {sid}, {account}, {deleted})"
     ]
     if not _cascade_deletes(kind.model, "purged", ctes):
         return None
-    _related_delete(CallbackDelivery._meta.get_field("recording_sid"), "purged", sid, ctes)
-    return f"WITH {', '.join(ctes)} SELECT {columns} FROM purged"
+    delivery_sid = CallbackDelivery._meta.get_field("recording_sid")
+    _related_delete(delivery_sid, "purged", meta.get_field("sid"), ctes)
+    return (
+        f"WITH {', '.join(ctes)}, "
+        f"ended AS (SELECT {deleted}, {sid} FROM purged ORDER BY 1 DESC, 2 DESC LIMIT 1) "
+        f"SELECT purged.{account}, count(*), ended.{deleted}, ended.{sid} FROM purged, ended "
+        f"GROUP BY purged.{account}, ended.{deleted}, ended.{sid}"
+    )
+
+
+# What a batch purged: how many of each account's recordings, and the (date deleted, SID) it
+# ended at (None for an empty batch).
+Purged = tuple[dict[str, int], tuple[datetime, str] | None]
+
+
+def _purge_in_one_statement(statement: str, batch: QuerySet) -> Purged:
+    select, params = batch.values_list("sid").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(statement.format(batch=select), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return {}, None
+    _, _, last_deleted, last_sid = rows[0]
+    return {account: count for account, count, _, _ in rows}, (last_deleted, last_sid)
+
+
+def _purge_through_django(kind: RecordingKind, batch: QuerySet) -> Purged:
+    rows = list(batch)
+    if not rows:
+        return {}, None
+    sids = sids_in([sid for sid, _, _ in rows])
+    CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
+    kind.model.objects.filter(sid__in=sids).delete()
+    last_sid, _, last_deleted = rows[-1]
+    return Counter(account for _, account, _ in rows), (last_deleted, last_sid)
 
 
 def _purge_batch(
@@ -166,8 +203,8 @@ def _purge_batch(
 
     On PostgreSQL one statement deletes the batch and all that goes with it; elsewhere (and for a
     kind whose relations need Django's delete) the batch is read, then deleted. The audit is
-    written from the rows deleted, in the same transaction: both commit or neither does (house
-    rule 7), and it counts only what was deleted.
+    written from what was deleted, in the same transaction: both commit or neither does (house
+    rule 7), and it counts only what this batch deleted.
     """
     with transaction.atomic():
         batch = purge_batch_select(
@@ -175,28 +212,18 @@ def _purge_batch(
         )
         statement = _purge_statement(kind) if connection.vendor == "postgresql" else None
         if statement is not None:
-            select, params = batch.values_list("sid").query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute(statement.format(batch=select), params)
-                rows = cursor.fetchall()
+            per_account, end = _purge_in_one_statement(statement, batch)
         else:
-            rows = list(batch)
-            if rows:
-                sids = sids_in([sid for sid, _, _ in rows])
-                CallbackDelivery.objects.filter(recording_sid__in=sids).delete()
-                kind.model.objects.filter(sid__in=sids).delete()
-        if not rows:
+            per_account, end = _purge_through_django(kind, batch)
+        if end is None:
             return 0, after
-        _audit(kind, rows)
-        # RETURNING gives no order: the batch ended at its greatest (date deleted, SID).
-        last_deleted, last_sid = max((deleted, sid) for sid, _, deleted in rows)
-        return len(rows), (last_deleted, last_sid)
+        _audit(kind, per_account)
+        return sum(per_account.values()), end
 
 
-def _audit(kind: RecordingKind, rows: list[tuple[str, str, datetime]]) -> None:
-    """Write one ``recordings.purge`` event per account among a batch's (SID, account, date
-    deleted) rows."""
-    per_account = Counter(account_id for _, account_id, _ in rows)
+def _audit(kind: RecordingKind, per_account: dict[str, int]) -> None:
+    """Write one ``recordings.purge`` event per account, with how many of its recordings were
+    purged."""
     for account in Account.objects.filter(pk__in=per_account).order_by("pk"):
         count = per_account[account.pk]
         audit_record(
