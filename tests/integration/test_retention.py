@@ -1,19 +1,32 @@
-"""On PostgreSQL: two purge runs never overlap (advisory lock), and the batch select is answered
-through the partial index ``rec_deleted_purge``.
+"""On PostgreSQL: two purge runs never overlap (advisory lock), the batch select is answered
+through the partial index ``rec_deleted_purge``, and a batch is one statement that takes with it
+every row that cascades from its recordings, and nothing else.
 """
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from console.models import AuditEvent
 from console.sids import new_sid
+from recordings.lifecycle import retention
+from recordings.lifecycle.kinds import kinds
+from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 from recordings.lifecycle.retention import PURGE_LOCK_KEY, purge_batch_select, recordings_purge
 from recordings.video.choices import RecordingStatus
 from recordings.video.models import Recording
-from tests.factories import RecordingFactory
+from recordings.voice.models import Transcription, VoiceRecording
+from tests.factories import (
+    CallbackAttemptFactory,
+    RecordingFactory,
+    TranscriptionFactory,
+    VoiceRecordingFactory,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -113,3 +126,116 @@ def test_batch_select_uses_the_partial_index():
     assert "rec_deleted_purge" in plan, plan
     assert re.search(r"Index Cond: .*date_deleted >=", plan), plan
     assert "Sort" not in plan, plan
+
+
+# --- one statement a batch, and all that goes with it ---------------------------------------------
+
+VOICE_LATER = T0 + timedelta(days=41)
+
+
+def _voice(account=None, *, deleted=T0, media_key="") -> VoiceRecording:
+    """A deleted voice recording with a transcription and a callback delivery tried once."""
+    extra = {"call__account": account} if account is not None else {}
+    recording = VoiceRecordingFactory(
+        status="deleted", date_deleted=deleted, media_key=media_key, **extra
+    )
+    TranscriptionFactory(recording=recording)
+    CallbackAttemptFactory(
+        delivery__account=recording.account,
+        delivery__room=None,
+        delivery__recording_sid=recording.sid,
+        delivery__url="https://example.com/callbacks",
+        delivery__method="POST",
+        delivery__params={},
+    )
+    return recording
+
+
+def _remains(recording: VoiceRecording) -> dict[str, bool]:
+    deliveries = CallbackDelivery.objects.filter(recording_sid=recording.sid)
+    return {
+        "recording": VoiceRecording.objects.filter(pk=recording.pk).exists(),
+        "transcription": Transcription.objects.filter(recording_id=recording.pk).exists(),
+        "delivery": deliveries.exists(),
+        "attempt": CallbackAttempt.objects.filter(delivery__in=deliveries).exists(),
+    }
+
+
+ALL = dict.fromkeys(["recording", "transcription", "delivery", "attempt"], True)
+NONE = dict.fromkeys(ALL, False)
+
+
+def test_purge_takes_transcriptions_deliveries_and_attempts_and_nothing_else(
+    account, other_account, monkeypatch
+):
+    monkeypatch.setattr(retention, "enqueue", lambda *args: None)  # no media task to run here
+    mine, theirs = _voice(account), _voice(other_account)
+    recent = _voice(account, deleted=VOICE_LATER - timedelta(days=39))
+    with_media = _voice(account, media_key=f"{account.sid}/voice/x.wav")
+    completed = VoiceRecordingFactory(call__account=account, status="completed")
+    TranscriptionFactory(recording=completed)
+
+    assert recordings_purge(now=VOICE_LATER) == 2
+
+    assert _remains(mine) == _remains(theirs) == NONE
+    assert _remains(recent) == _remains(with_media) == ALL
+    assert Transcription.objects.filter(recording=completed).exists()
+    events = AuditEvent.objects.filter(action="recordings.purge")
+    assert sorted(events.values_list("account_id", "object_repr")) == sorted(
+        (a.sid, "1 deleted voice recording purged after 40 days") for a in (account, other_account)
+    )
+
+
+def test_a_batch_deletes_in_one_statement():
+    recordings = _expired(5)
+    with CaptureQueriesContext(connection) as queries:
+        assert recordings_purge(now=LATER, batch_size=2) == 5
+    statements = [q["sql"] for q in queries if "DELETE" in q["sql"] or "FOR UPDATE" in q["sql"]]
+    # Batches of 2, 2 and 1, then for every kind the batch that finds nothing: each one statement.
+    assert len(statements) == 3 + len(list(kinds())), statements
+    assert all(s.startswith("WITH purged AS (DELETE") for s in statements), statements
+    assert not Recording.objects.filter(pk__in=[r.pk for r in recordings]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_purges_at_once_audit_each_recording_once(monkeypatch):
+    """Even without the advisory lock, a batch another purge holds is skipped, not audited twice:
+    the audit counts what each purge's own DELETE returned."""
+    recordings = _expired(10)
+    monkeypatch.setattr(retention, "_uses_advisory_lock", lambda: False)
+    holding, go = threading.Event(), threading.Event()
+    real_audit = retention._audit
+
+    def audit_then_wait(kind, rows):
+        real_audit(kind, rows)
+        if threading.current_thread() is not threading.main_thread():
+            holding.set()
+            go.wait(timeout=30)
+
+    monkeypatch.setattr(retention, "_audit", audit_then_wait)
+
+    def first_purge():
+        try:
+            recordings_purge(now=LATER, batch_size=3)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_purge)
+    first.start()
+    try:
+        assert holding.wait(timeout=30)
+        # The first purge holds its first batch of 3, deleted but not committed.
+        second = recordings_purge(now=LATER, batch_size=100)
+    finally:
+        go.set()
+        first.join(timeout=30)
+    assert second == 7
+    assert not Recording.objects.filter(pk__in=[r.pk for r in recordings]).exists()
+    # Each recording has an account of its own: one event each, never two.
+    events = AuditEvent.objects.filter(action="recordings.purge")
+    assert sorted(events.values_list("account_id", flat=True)) == sorted(
+        r.account_id for r in recordings
+    )
+    assert set(events.values_list("object_repr", flat=True)) == {
+        "1 deleted recording purged after 30 days"
+    }

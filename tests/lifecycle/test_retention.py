@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db.models import QuerySet
 
 from console.models import AuditEvent
 from console.services import SYSTEM
-from recordings.lifecycle import tasks
+from recordings.lifecycle import retention, tasks
 from recordings.lifecycle.models import CallbackDelivery
 from recordings.lifecycle.retention import recordings_media_sweep, recordings_purge
 from recordings.media.store import get_media_store
@@ -152,24 +151,24 @@ def test_batches_purge_everything(deleted):
 
 def test_interrupted_purge_keeps_finished_batches_and_a_rerun_finishes(deleted, monkeypatch):
     recordings = [deleted() for _ in range(10)]
-    real_delete = QuerySet.delete
-    calls = {"recordings": 0}
+    real_audit = retention._audit
+    calls = {"batches": 0}
 
-    def failing_delete(self):
-        if self.model is Recording:
-            calls["recordings"] += 1
-            if calls["recordings"] == 2:
-                raise RuntimeError("worker lost")
-        return real_delete(self)
+    def failing_audit(kind, rows):
+        # Fails after the second batch's DELETE, on every database: it goes back with the audit.
+        calls["batches"] += 1
+        if calls["batches"] == 2:
+            raise RuntimeError("worker lost")
+        real_audit(kind, rows)
 
-    monkeypatch.setattr(QuerySet, "delete", failing_delete)
+    monkeypatch.setattr(retention, "_audit", failing_audit)
     with pytest.raises(RuntimeError):
         recordings_purge(now=T0 + 31 * DAY, batch_size=3)
     remaining = Recording.objects.filter(pk__in=[r.pk for r in recordings])
     assert remaining.count() == 7
     assert AuditEvent.objects.filter(action="recordings.purge").count() == 1
 
-    monkeypatch.setattr(QuerySet, "delete", real_delete)
+    monkeypatch.setattr(retention, "_audit", real_audit)
     assert recordings_purge(now=T0 + 31 * DAY, batch_size=3) == 7
     assert not remaining.exists()
 
