@@ -39,7 +39,7 @@ def callback_send(
     params: dict[str, str],
     recording_sid: str = "",
     room_id: str | None = None,  # a room's event: the lifecycle knows rooms by key only
-    replay_of: CallbackDelivery | None = None,
+    replay_of_id: int | None = None,
 ) -> CallbackDelivery:
     """Record one callback and deliver it after commit, signed and retried like every other.
 
@@ -54,7 +54,7 @@ def callback_send(
         url=url,
         method=method,
         params=params,
-        replay_of=replay_of,
+        replay_of_id=replay_of_id,
     )
     transaction.on_commit(
         lambda: enqueue("recordings.tasks.deliver_callback", delivery.pk), robust=True
@@ -74,7 +74,7 @@ def callback_replay(*, delivery: CallbackDelivery, actor: Actor) -> CallbackDeli
         params=delivery.params,
         recording_sid=delivery.recording_sid,
         room_id=delivery.room_id,
-        replay_of=delivery,
+        replay_of_id=delivery.pk,
     )
     audit_record(
         account=delivery.account,

@@ -34,15 +34,10 @@ class CallbackDelivery(models.Model):
     method = models.CharField(max_length=4, choices=CallbackMethod.choices)
     params = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    # The delivery this one sends again, from the webhook log; a replay outlives its original.
-    replay_of = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="replays",
-        db_index=False,  # the partial index below: replays are a few among millions
-    )
+    # The delivery this one sends again, from the webhook log. A plain column, not a foreign key,
+    # like ``recording_sid``: the purge deletes a recording's deliveries in one statement, and a
+    # replay may outlive its original (the number then names a purged delivery).
+    replay_of_id = models.BigIntegerField(null=True, blank=True)
     date_created = models.DateTimeField(auto_now_add=True)
     # Saved by every attempt: the dashboard finds an account's recent attempts through it.
     date_updated = models.DateTimeField(auto_now=True)
@@ -58,10 +53,10 @@ class CallbackDelivery(models.Model):
             models.Index(fields=["account", "-date_created", "-id"], name="delivery_account_date"),
             # The dashboard's callback health: the deliveries an account attempted in 24 hours.
             models.Index(fields=["account", "date_updated"], name="delivery_account_updated"),
-            # A delivery's replays, and SET_NULL when the purge deletes an original.
+            # A delivery's replays: a few among millions.
             models.Index(
-                fields=["replay_of"],
-                condition=models.Q(replay_of__isnull=False),
+                fields=["replay_of_id"],
+                condition=models.Q(replay_of_id__isnull=False),
                 name="delivery_replay_of",
             ),
         ]

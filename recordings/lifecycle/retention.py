@@ -157,10 +157,12 @@ def _purge_statement(kind: RecordingKind) -> str | None:
         f"purged AS (DELETE FROM {connection.ops.quote_name(meta.db_table)} "
         f"WHERE {sid} = ANY(ARRAY({{batch}})) RETURNING {sid}, {account}, {deleted})"
     ]
-    if not _cascade_deletes(kind.model, "purged", ctes):
-        return None
     delivery_sid = CallbackDelivery._meta.get_field("recording_sid")
-    _related_delete(delivery_sid, "purged", meta.get_field("sid"), ctes)
+    if not (
+        _cascade_deletes(kind.model, "purged", ctes)
+        and _related_delete(delivery_sid, "purged", meta.get_field("sid"), ctes)
+    ):
+        return None
     return (
         f"WITH {', '.join(ctes)}, "
         f"ended AS (SELECT {deleted}, {sid} FROM purged ORDER BY 1 DESC, 2 DESC LIMIT 1) "

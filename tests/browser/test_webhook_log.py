@@ -68,7 +68,7 @@ def test_a_failed_callback_is_found_read_and_replayed(
         "is being sent again"
     )
     assert receiver.wait_for(2)
-    replay = CallbackDelivery.objects.get(replay_of=failed)
+    replay = CallbackDelivery.objects.get(replay_of_id=failed.pk)
     assert replay.status == CallbackDelivery.Status.DELIVERED
     page.get_by_role("link", name="Clear filters").click()
     expect(page.locator(f"#delivery-{replay.pk}")).to_contain_text(f"replay of #{failed.pk}")

@@ -3,7 +3,6 @@ indexes of the log's list and the dashboard's callback health, built without blo
 PostgreSQL (console/migration_operations.py). The new columns are nullable or have a constant
 default, which PostgreSQL adds without rewriting the table."""
 
-import django.db.models.deletion
 from django.db import migrations, models
 
 from console.migration_operations import AddIndexWithoutLocking
@@ -29,15 +28,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="callbackdelivery",
-            name="replay_of",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="replays",
-                to="lifecycle.callbackdelivery",
-            ),
+            name="replay_of_id",
+            field=models.BigIntegerField(blank=True, null=True),
         ),
         AddIndexWithoutLocking(
             model_name="callbackdelivery",
@@ -52,8 +44,8 @@ class Migration(migrations.Migration):
         AddIndexWithoutLocking(
             model_name="callbackdelivery",
             index=models.Index(
-                condition=models.Q(("replay_of__isnull", False)),
-                fields=["replay_of"],
+                condition=models.Q(("replay_of_id__isnull", False)),
+                fields=["replay_of_id"],
                 name="delivery_replay_of",
             ),
         ),
