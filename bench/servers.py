@@ -111,6 +111,10 @@ def celery_env(env: dict[str, str]) -> dict[str, str]:
     return {**env, "CELERY_TASK_ALWAYS_EAGER": "false"}
 
 
+# The workers' niceness in deploy/roomvault-worker@.service (Nice=10).
+WORKER_NICE = 10
+
+
 def celery_worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start a worker on the bench broker (its queue emptied first); return it once it answers.
 
@@ -123,8 +127,8 @@ def celery_worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [
-                # As deploy/roomvault-worker@.service runs it (Nice=10): requests come first.
-                *("nice", "-n", "10", *celery),
+                # As deploy/roomvault-worker@.service runs it: requests come first.
+                *("nice", "-n", str(WORKER_NICE), *celery),
                 *("worker", "--concurrency", "2", "--loglevel", "WARNING"),
                 *("--without-heartbeat", "--without-mingle", "--without-gossip"),
             ],
