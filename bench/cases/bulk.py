@@ -103,7 +103,13 @@ def run_job(bench: Bench, query: str) -> dict:
             f"{job.failed} failed, error {job.error!r}"
         )
     seconds = (job.date_finished - job.date_created).total_seconds()
-    return {"total": job.total, "chunks": job.chunks, "seconds": seconds, "id": job.pk}
+    return {
+        "total": job.total,
+        "chunks": job.chunks,
+        "seconds": seconds,
+        "paused_s": round(job.paused_seconds, 2),
+        "id": job.pk,
+    }
 
 
 def media_drain(job_id: int, seconds: float) -> dict:
@@ -285,7 +291,7 @@ def run(bench: Bench, size: int) -> list[Row]:
         Row(
             group="bulk",
             case=f"Bulk soft-delete {yielding['total']:,} rows yielding to the API",
-            figure=f"{yielding_rate:,.0f} rows/s",
+            figure=f"{yielding_rate:,.0f} rows/s, paused {yielding['paused_s']:g} s",
             baseline=f"unthrottled {rate:,.0f} rows/s",
             ratio=times(yielding_rate / rate),
             data={"job": yielding},

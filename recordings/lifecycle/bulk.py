@@ -282,6 +282,14 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     return more
 
 
+def bulk_deletion_paused(*, bulk_id: int, seconds: float) -> None:
+    """Count a pause the job made for the API; it is progress too, so the watchdog never takes a
+    yielding job for a lost one."""
+    BulkDeletion.objects.filter(pk=bulk_id).update(
+        paused_seconds=F("paused_seconds") + seconds, date_updated=timezone.now()
+    )
+
+
 def bulk_deletions_stalled(*, before: datetime, limit: int = 100) -> list[int]:
     """Return unfinished bulk deletions without progress since ``before``, oldest first: queued
     ones whose message was lost, running ones whose worker was."""

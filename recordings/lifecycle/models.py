@@ -139,6 +139,8 @@ class BulkDeletion(models.Model):
     chunks = models.PositiveIntegerField(default=0)
     # Times the watchdog queued the job again after it made no progress (its task was lost).
     restarts = models.PositiveIntegerField(default=0)
+    # Seconds the job paused between chunks while the API was slow (BULK_DELETE_API_P99_MS).
+    paused_seconds = models.FloatField(default=0)
     cursor_date_created = models.DateTimeField(null=True, blank=True)
     cursor_sid = models.CharField(max_length=34, blank=True)
     error = models.CharField(max_length=255, blank=True)

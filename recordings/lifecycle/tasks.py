@@ -116,6 +116,7 @@ def run_bulk_deletion(self: Task, bulk_id: int) -> None:
         left = math.inf if self.request.is_eager else deadline - finished
         if pause > 0 and left > 0:
             clock.sleep(min(pause, left))
+            bulk.bulk_deletion_paused(bulk_id=bulk_id, seconds=min(pause, left))
         if clock.monotonic() >= deadline and not self.request.is_eager:
             break
     run_bulk_deletion.delay(bulk_id)

@@ -624,6 +624,10 @@ def test_progress_refreshes_itself_while_the_job_runs(
     assert '<meta http-equiv="refresh" content="2">' in queued and "0 %" in queued
     assert '<meta http-equiv="refresh" content="2">' in halfway and "50 %" in halfway
     assert "Running" in halfway
+    assert "Yielded" not in halfway
+    bulk.bulk_deletion_paused(bulk_id=job.pk, seconds=1.5)
+    yielded = client.get(reverse("bulk:progress", args=[job.pk])).content.decode()
+    assert "paused 1.5 s between chunks while the API was slow" in yielded
 
 
 def test_the_list_page_costs_the_same_queries_at_any_length(
@@ -719,6 +723,8 @@ def test_the_task_pauses_longer_and_longer_while_the_api_is_slow(
     assert [round(pause, 3) for pause, _, _ in clock.pauses] == [0.05, 0.1, 0.2, 0.4, 0.8]
     job.refresh_from_db()
     assert (job.status, job.done, job.chunks) == ("done", 30, 6)
+    # The job counts what it yielded (its progress page says it).
+    assert job.paused_seconds == pytest.approx(1.55)
 
 
 @pytest.mark.parametrize(("p99", "limit"), [(100, 250), (900, 0)], ids=["quick", "off"])
