@@ -80,9 +80,10 @@ def _source(folder: Path, rooms: int, participants: int, seconds: int):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(base + "/login/", timeout=1)
+            requests.get(base + "/login/", timeout=5)
             break
-        except requests.ConnectionError:
+        # Not up yet, or still loading the app (a cold first request on a busy machine).
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     return server, base, account
 
