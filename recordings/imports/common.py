@@ -1,7 +1,9 @@
 """What the importer's parts share: a unit of work, the refusal writers raise, and how they compare
 and create rows that keep a source's SIDs."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,12 +11,33 @@ from pathlib import Path
 from console.models import Account
 from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import get_media_store
-from recordings.media.uploads import save_then_record
+from recordings.media.uploads import discard, save_then_record
 
 # Why a recording whose SIDs (or the place of its file) are taken is not written: the same words
 # whether another account holds one of them or not, so that an import tells nobody which SIDs
 # exist in other accounts.
 UNSTORABLE = "not stored: one of its SIDs, or the place of its file, is already taken"
+
+
+# The files stored for rows that an enclosing transaction has not committed yet (kept_with_rows).
+_uncommitted: ContextVar[list[tuple[str, str]] | None] = ContextVar("_uncommitted", default=None)
+
+
+@contextmanager
+def kept_with_rows() -> Iterator[None]:
+    """Around a transaction that writes several recordings: the files ``store_then_write``
+    stores inside it are removed if it does not commit, as one recording's own are when its rows
+    are refused. (A process killed meanwhile leaves them to the drift check.)"""
+    stored: list[tuple[str, str]] = []
+    token = _uncommitted.set(stored)
+    try:
+        yield
+    except BaseException:
+        for key, account_sid in stored:
+            discard(get_media_store(), key, account_sid=account_sid)
+        raise
+    finally:
+        _uncommitted.reset(token)
 
 
 class ImportRefused(Exception):
@@ -63,8 +86,9 @@ def store_then_write(
 
     The file is stored before the transaction (a download's worth of bytes holds no lock), and
     create-only: rows that are not written take with them the file this call stored, and nothing
-    else. A process killed between the two leaves a file no row names (the drift check reports
-    it), which the next run's store refuses to replace.
+    else; under ``kept_with_rows``, neither does a rollback of the enclosing transaction. A
+    process killed between the two leaves a file no row names (the drift check reports it), which
+    the next run's store refuses to replace.
     """
     # Cheap before the upload; ``insert`` checks again inside the transaction.
     if model.objects.filter(sid=sid).exists():
@@ -73,11 +97,15 @@ def store_then_write(
         return write(0)
     try:
         with media.open("rb") as stream:
-            return save_then_record(
+            size = save_then_record(
                 get_media_store(), key, stream, account_sid=account.sid, record=write
             )
     except MediaKeyTaken:
         raise ImportRefused(UNSTORABLE) from None
+    stored = _uncommitted.get()
+    if stored is not None:
+        stored.append((key, account.sid))
+    return size
 
 
 def insert(recording, *, key: str, size: int) -> int:
