@@ -4,7 +4,7 @@ and create rows that keep a source's SIDs."""
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -19,25 +19,33 @@ from recordings.media.uploads import discard, save_then_record
 UNSTORABLE = "not stored: one of its SIDs, or the place of its file, is already taken"
 
 
-# The files stored for rows that an enclosing transaction has not committed yet (kept_with_rows).
-_uncommitted: ContextVar[list[tuple[str, str]] | None] = ContextVar("_uncommitted", default=None)
+@dataclass
+class _Batch:
+    # The files stored for rows the batch's transaction has not committed yet.
+    stored: list[tuple[str, str]] = field(default_factory=list)
+    # Rows ensure_row found (not those it created: a recording's savepoint may take them back).
+    found: dict[tuple[type, str], object] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("_batch", default=None)
 
 
 @contextmanager
-def kept_with_rows() -> Iterator[None]:
+def one_batch() -> Iterator[None]:
     """Around a transaction that writes several recordings: the files ``store_then_write``
     stores inside it are removed if it does not commit, as one recording's own are when its rows
-    are refused. (A process killed meanwhile leaves them to the drift check.)"""
-    stored: list[tuple[str, str]] = []
-    token = _uncommitted.set(stored)
+    are refused (a process killed meanwhile leaves them to the drift check); and the rows that
+    recordings share (a room) are looked up once."""
+    batch = _Batch()
+    token = _batch.set(batch)
     try:
         yield
     except BaseException:
-        for key, account_sid in stored:
+        for key, account_sid in batch.stored:
             discard(get_media_store(), key, account_sid=account_sid)
         raise
     finally:
-        _uncommitted.reset(token)
+        _batch.reset(token)
 
 
 class ImportRefused(Exception):
@@ -86,7 +94,7 @@ def store_then_write(
 
     The file is stored before the transaction (a download's worth of bytes holds no lock), and
     create-only: rows that are not written take with them the file this call stored, and nothing
-    else; under ``kept_with_rows``, neither does a rollback of the enclosing transaction. A
+    else; under ``one_batch``, neither does a rollback of the enclosing transaction. A
     process killed between the two leaves a file no row names (the drift check reports it), which
     the next run's store refuses to replace.
     """
@@ -102,9 +110,9 @@ def store_then_write(
             )
     except MediaKeyTaken:
         raise ImportRefused(UNSTORABLE) from None
-    stored = _uncommitted.get()
-    if stored is not None:
-        stored.append((key, account.sid))
+    batch = _batch.get()
+    if batch is not None:
+        batch.stored.append((key, account.sid))
     return size
 
 
@@ -124,11 +132,15 @@ def insert(recording, *, key: str, size: int) -> int:
 def ensure_row(model, sid: str, account: Account, **fields):
     """Return the account's row with this SID, creating it from ``fields`` if missing; raise
     ImportRefused (UNSTORABLE) when the SID belongs to another account."""
-    row = model.objects.filter(sid=sid).first()
+    batch = _batch.get()
+    row = batch.found.get((model, sid)) if batch else None
+    row = row or model.objects.filter(sid=sid).first()
     if row is None:
         return model.objects.create(sid=sid, account=account, **fields)
     if row.account_id != account.sid:
         raise ImportRefused(UNSTORABLE)
+    if batch:
+        batch.found[model, sid] = row
     return row
 
 

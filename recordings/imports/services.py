@@ -35,7 +35,7 @@ from console.models import Account
 from console.sealing import seal, unseal
 from console.services import Actor, audit_record
 from recordings.imports.checks import reported_sid
-from recordings.imports.common import UNSTORABLE, ImportRefused, Work, kept_with_rows
+from recordings.imports.common import UNSTORABLE, ImportRefused, Work, one_batch
 from recordings.imports.models import ImportItem, ImportJob
 from recordings.imports.source import (
     TWILIO_API,
@@ -291,7 +291,7 @@ class _InFlight:
     def _write_batch(self, futures: list[Future]) -> None:
         """Write and settle these finished fetches in one transaction."""
         outcomes = []
-        with kept_with_rows(), transaction.atomic():
+        with one_batch(), transaction.atomic():
             for future in futures:
                 work = self.pending.pop(future).work
                 try:
