@@ -250,9 +250,9 @@ class _InFlight:
         if self.heartbeat is not None:
             moments.append(self.last_beat + self.heartbeat)
         timeout = max(0.0, min(moments) - now) if moments else None
-        done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+        finished, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
         self._beat()
-        done = list(done)
+        done = list(finished)
         for start in range(0, len(done), WRITE_BATCH):
             self._write_batch(done[start : start + WRITE_BATCH])
         if self.seconds is None:
