@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from django.db import connection, transaction
+
 from console.models import Account
 from recordings.media.keys import MediaKeyTaken
 from recordings.media.store import get_media_store
@@ -30,16 +32,34 @@ class _Batch:
 _batch: ContextVar[_Batch | None] = ContextVar("_batch", default=None)
 
 
+# The first half of the PostgreSQL advisory lock a batch holds on its account's imports (the
+# second is the account SID's hash); the two-number locks are apart from the one-number ones.
+_IMPORTS_LOCK = 0x524D494D  # "RMIM"
+
+
 @contextmanager
-def one_batch() -> Iterator[None]:
-    """Around a transaction that writes several recordings: the files ``store_then_write``
-    stores inside it are removed if it does not commit, as one recording's own are when its rows
-    are refused (a process killed meanwhile leaves them to the drift check); and the rows that
-    recordings share (a room) are looked up once."""
+def one_batch(account: Account) -> Iterator[None]:
+    """One transaction that writes several recordings into ``account``, holding its imports'
+    lock: the files ``store_then_write`` stores inside it are removed if it does not commit, as
+    one recording's own are when its rows are refused; and the rows that recordings share (a
+    room) are looked up once.
+
+    While a batch holds the lock, no other import into the account is between storing a file
+    and committing the row that names it, so a file it finds at a key no row has is a dead run's
+    (``store_then_write`` replaces it). On SQLite the transaction is the lock: it begins
+    IMMEDIATE, as the database's only writer.
+    """
     batch = _Batch()
     token = _batch.set(batch)
     try:
-        yield
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                        [_IMPORTS_LOCK, account.sid],
+                    )
+            yield
     except BaseException:
         for key, account_sid in batch.stored:
             discard(get_media_store(), key, account_sid=account_sid)
@@ -95,25 +115,37 @@ def store_then_write(
     The file is stored before the transaction (a download's worth of bytes holds no lock), and
     create-only: rows that are not written take with them the file this call stored, and nothing
     else; under ``one_batch``, neither does a rollback of the enclosing transaction. A
-    process killed between the two leaves a file no row names (the drift check reports it), which
-    the next run's store refuses to replace.
+    process killed between the two leaves a file no row names: under ``one_batch`` the next run
+    replaces it (see there), elsewhere it is refused and the drift check reports it.
     """
     # Cheap before the upload; ``insert`` checks again inside the transaction.
     if model.objects.filter(sid=sid).exists():
         raise ImportRefused(UNSTORABLE)
     if media is None:
         return write(0)
-    try:
-        with media.open("rb") as stream:
-            size = save_then_record(
-                get_media_store(), key, stream, account_sid=account.sid, record=write
-            )
-    except MediaKeyTaken:
-        raise ImportRefused(UNSTORABLE) from None
     batch = _batch.get()
+    try:
+        size = _save(media, key, account=account, write=write)
+    except MediaKeyTaken:
+        # A key names its recording's SID: with no row of that SID, no row names the file. (Other
+        # writers store a recording's file only once its row exists.)
+        if batch is None or model.objects.filter(sid=sid).exists():
+            raise ImportRefused(UNSTORABLE) from None
+        get_media_store().delete(key, account_sid=account.sid)
+        try:
+            size = _save(media, key, account=account, write=write)
+        except MediaKeyTaken:
+            raise ImportRefused(UNSTORABLE) from None
     if batch is not None:
         batch.stored.append((key, account.sid))
     return size
+
+
+def _save(media: Path, key: str, *, account: Account, write: Callable[[int], int]) -> int:
+    with media.open("rb") as stream:
+        return save_then_record(
+            get_media_store(), key, stream, account_sid=account.sid, record=write
+        )
 
 
 def insert(recording, *, key: str, size: int) -> int:

@@ -7,10 +7,13 @@ the database sees one writer whatever the concurrency. The recordings whose down
 finished are written together, up to WRITE_BATCH in one transaction (each in a savepoint of its
 own, so that one refused spares the others) with their items and the job's counts: per-recording
 transactions cost the writer more than a download on a fast source. A batch commits whole or not
-at all; one rolled back removes the files it stored. At most twice the concurrency downloads
-(WRITE_BATCH when more) are in flight or waiting, each streamed to a temporary file. A
-run given a time budget waits a bounded time for them (see ``import_run``), so a console import's
-slices fit their task's time limits.
+at all; one rolled back removes the files it stored. A run killed mid-batch leaves files that no
+row names at keys the next run needs (keys are the recordings' own): that run replaces them, under
+a lock on the account's imports that every batch holds, so no live run can be about to name them
+(``common.one_batch``); checksums or intent records would need more and prove less. At most
+twice the concurrency downloads (WRITE_BATCH when more) are in flight or waiting, each streamed to
+a temporary file. A run given a time budget waits a bounded time for them (see ``import_run``),
+so a console import's slices fit their task's time limits.
 """
 
 import logging
@@ -291,7 +294,7 @@ class _InFlight:
     def _write_batch(self, futures: list[Future]) -> None:
         """Write and settle these finished fetches in one transaction."""
         outcomes = []
-        with one_batch(), transaction.atomic():
+        with one_batch(self.job.account):
             for future in futures:
                 work = self.pending.pop(future).work
                 try:
