@@ -4,7 +4,7 @@ The source's description of a recording, its room and its participant arrive as 
 (from the API or from an exported folder); the media file, when the recording has one, has already
 been downloaded whole. It is stored first, then the rows are written in one short transaction: an
 interrupted import leaves either the whole recording or nothing but a file no row names (which the
-drift check reports).
+next import run replaces, see ``common.one_batch``).
 """
 
 from dataclasses import dataclass
