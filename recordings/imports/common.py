@@ -1,7 +1,8 @@
 """What the importer's parts share: a unit of work, the refusal writers raise, and how they compare
 and create rows that keep a source's SIDs."""
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,12 +22,28 @@ from recordings.media.uploads import discard, save_then_record
 UNSTORABLE = "not stored: one of its SIDs, or the place of its file, is already taken"
 
 
+# A row a recording's write looks up: its model and SID (None: no such row to look up).
+Lookup = tuple[type, str | None]
+
+
 @dataclass
 class _Batch:
     # The files stored for rows the batch's transaction has not committed yet.
     stored: list[tuple[str, str]] = field(default_factory=list)
-    # Rows ensure_row found (not those it created: a recording's savepoint may take them back).
-    found: dict[tuple[type, str], object] = field(default_factory=dict)
+    # The rows the batch has read, by model and SID, and which (missing ones too) it knows: not
+    # one a recording created, which its savepoint may yet take back.
+    rows: dict[tuple[type, str], object] = field(default_factory=dict)
+    known: set[tuple[type, str]] = field(default_factory=set)
+
+    def read(self, lookups: Iterable[Lookup]) -> None:
+        """Read these rows, one query per model."""
+        wanted: dict[type, set[str]] = defaultdict(set)
+        for model, sid in lookups:
+            if sid:
+                wanted[model].add(sid)
+        for model, sids in wanted.items():
+            self.rows.update(((model, row.sid), row) for row in model.objects.filter(sid__in=sids))
+            self.known.update((model, sid) for sid in sids)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("_batch", default=None)
@@ -38,11 +55,11 @@ _IMPORTS_LOCK = 0x524D494D  # "RMIM"
 
 
 @contextmanager
-def one_batch(account: Account) -> Iterator[None]:
+def one_batch(account: Account, lookups: Iterable[Lookup] = ()) -> Iterator[None]:
     """One transaction that writes several recordings into ``account``, holding its imports'
     lock: the files ``store_then_write`` stores inside it are removed if it does not commit, as
-    one recording's own are when its rows are refused; and the rows that recordings share (a
-    room) are looked up once.
+    one recording's own are when its rows are refused; and the rows its recordings look up
+    (``Work.lookups``) are read once, together.
 
     While a batch holds the lock, no other import into the account is between storing a file
     and committing the row that names it, so a file it finds at a key no row has is a dead run's
@@ -59,6 +76,7 @@ def one_batch(account: Account) -> Iterator[None]:
                         "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                         [_IMPORTS_LOCK, account.sid],
                     )
+            batch.read(lookups)
             yield
     except BaseException:
         for key, account_sid in batch.stored:
@@ -119,7 +137,7 @@ def store_then_write(
     replaces it (see there), elsewhere it is refused and the drift check reports it.
     """
     # Cheap before the upload; ``insert`` checks again inside the transaction.
-    if model.objects.filter(sid=sid).exists():
+    if _row(model, sid) is not None:
         raise ImportRefused(UNSTORABLE)
     if media is None:
         return write(0)
@@ -127,8 +145,9 @@ def store_then_write(
     try:
         size = _save(media, key, account=account, write=write)
     except MediaKeyTaken:
-        # A key names its recording's SID: with no row of that SID, no row names the file. (Other
-        # writers store a recording's file only once its row exists.)
+        # A key names its recording's SID: with no row of that SID (read now, not as the batch
+        # read it), no row names the file. (Other writers store a recording's file only once its
+        # row exists.)
         if batch is None or model.objects.filter(sid=sid).exists():
             raise ImportRefused(UNSTORABLE) from None
         get_media_store().delete(key, account_sid=account.sid)
@@ -152,7 +171,13 @@ def insert(recording, *, key: str, size: int) -> int:
     """Insert a recording's row naming its stored file (``key``, ``size``; none when ``key`` is
     empty) and return the size; raise ImportRefused (UNSTORABLE) when its SID is taken. Call
     inside the writer's transaction."""
-    if type(recording).objects.filter(sid=recording.sid).exists():
+    batch = _batch.get()
+    model = type(recording)
+    # A batch read the SIDs inside its transaction: one taken since fails the insert itself
+    # (IntegrityError, which the run counts as UNSTORABLE).
+    if (batch is None or (model, recording.sid) not in batch.known) and model.objects.filter(
+        sid=recording.sid
+    ).exists():
         raise ImportRefused(UNSTORABLE)
     if key:
         recording.media_key = key
@@ -165,15 +190,25 @@ def ensure_row(model, sid: str, account: Account, **fields):
     """Return the account's row with this SID, creating it from ``fields`` if missing; raise
     ImportRefused (UNSTORABLE) when the SID belongs to another account."""
     batch = _batch.get()
-    row = batch.found.get((model, sid)) if batch else None
-    row = row or model.objects.filter(sid=sid).first()
+    row = _row(model, sid)
     if row is None:
+        if batch is not None:
+            batch.known.discard((model, sid))  # its recording's savepoint may take it back
         return model.objects.create(sid=sid, account=account, **fields)
     if row.account_id != account.sid:
         raise ImportRefused(UNSTORABLE)
-    if batch:
-        batch.found[model, sid] = row
+    if batch is not None:
+        batch.rows[model, sid] = row
+        batch.known.add((model, sid))
     return row
+
+
+def _row(model, sid: str):
+    """Return the row of this SID (any account's), or None: as the batch read it if it did."""
+    batch = _batch.get()
+    if batch is not None and (model, sid) in batch.known:
+        return batch.rows.get((model, sid))
+    return model.objects.filter(sid=sid).first()
 
 
 @dataclass
@@ -188,3 +223,6 @@ class Work:
     fetch: Callable[[], dict]
     write: Callable[..., int]
     verdict: Callable[..., bool]
+    # The rows the write looks up (``Lookup``), given the metadata and what was fetched: a batch
+    # reads them together.
+    lookups: Callable[..., Iterable[Lookup]] = lambda **_: ()

@@ -294,7 +294,9 @@ class _InFlight:
     def _write_batch(self, futures: list[Future]) -> None:
         """Write and settle these finished fetches in one transaction."""
         outcomes = []
-        with one_batch(self.job.account):
+        arrived = [(self.pending[f].work, f.result()) for f in futures if f.exception() is None]
+        lookups = chain.from_iterable(w.lookups(meta=w.meta, **kwargs) for w, kwargs in arrived)
+        with one_batch(self.job.account, lookups):
             for future in futures:
                 work = self.pending.pop(future).work
                 try:

@@ -122,6 +122,16 @@ def check_media(meta: VideoMeta, path: Path) -> None:
         )
 
 
+def video_lookups(*, meta: VideoMeta, room: RoomMeta, participant: ParticipantMeta, **_):
+    """The rows ``video_recording_write`` looks up."""
+    return [
+        (Recording, meta.sid),
+        (Room, room.sid),
+        (Participant, participant.sid),
+        (Track, meta.source_sid),
+    ]
+
+
 def video_recording_write(
     *,
     account: Account,
