@@ -355,6 +355,7 @@ def _recording_work(folder: _Folder, sid: str) -> Work:
         fetch=partial(_fetch, meta, room, participant, media),
         write=video.video_recording_write,
         verdict=video.existing_verdict,
+        lookups=video.video_lookups,
     )
 
 

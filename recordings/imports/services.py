@@ -2,22 +2,30 @@
 with a reason) and keep the job's counts, so that a run that stops anywhere is continued by the
 next one.
 
-Media downloads run in a pool of threads; every database write happens in the calling thread, one
-recording per transaction, so the database sees one writer whatever the concurrency. At most
-twice the concurrency downloads are in flight or waiting, each streamed to a temporary file. A
-run given a time budget waits a bounded time for them (see ``import_run``), so a console import's
-slices fit their task's time limits.
+Media downloads run in a pool of threads; every database write happens in the calling thread, so
+the database sees one writer whatever the concurrency. The recordings whose downloads have
+finished are written together, up to WRITE_BATCH in one transaction (each in a savepoint of its
+own, so that one refused spares the others) with their items and the job's counts: per-recording
+transactions cost the writer more than a download on a fast source. A batch commits whole or not
+at all; one rolled back removes the files it stored. A run killed mid-batch leaves files that no
+row names at keys the next run needs (keys are the recordings' own): that run replaces them, under
+a lock on the account's imports that every batch holds, so no live run can be about to name them
+(``common.one_batch``); checksums or intent records would need more and prove less. At most
+twice the concurrency downloads (WRITE_BATCH when more) are in flight or waiting, each streamed to
+a temporary file. A run given a time budget waits a bounded time for them (see ``import_run``),
+so a console import's slices fit their task's time limits.
 """
 
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from celery.exceptions import SoftTimeLimitExceeded
 from cryptography.fernet import InvalidToken
@@ -30,7 +38,7 @@ from console.models import Account
 from console.sealing import seal, unseal
 from console.services import Actor, audit_record
 from recordings.imports.checks import reported_sid
-from recordings.imports.common import UNSTORABLE, ImportRefused, Work
+from recordings.imports.common import UNSTORABLE, ImportRefused, Work, one_batch
 from recordings.imports.models import ImportItem, ImportJob
 from recordings.imports.source import (
     TWILIO_API,
@@ -44,6 +52,9 @@ from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.queue import enqueue
 
 logger = logging.getLogger(__name__)
+
+# Recordings written per transaction.
+WRITE_BATCH = 32
 
 
 def credentials_seal(auth_token: str) -> str:
@@ -125,7 +136,8 @@ def import_run(
         job,
         report,
         pool,
-        cap=2 * max(1, concurrency),
+        # Room for a batch to gather while the writer is busy with the last one.
+        cap=max(2 * max(1, concurrency), WRITE_BATCH),
         seconds=download_seconds,
         # A download may take longer than the watchdog waits for progress: the run says it is
         # alive meanwhile (a persisted job's only; a dry run's is shown, never watched).
@@ -241,10 +253,11 @@ class _InFlight:
         if self.heartbeat is not None:
             moments.append(self.last_beat + self.heartbeat)
         timeout = max(0.0, min(moments) - now) if moments else None
-        done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+        finished, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
         self._beat()
-        for future in done:
-            self._settle(future, self.pending.pop(future))
+        done = list(finished)
+        for start in range(0, len(done), WRITE_BATCH):
+            self._write_batch(done[start : start + WRITE_BATCH])
         if self.seconds is None:
             return
         now = time.monotonic()
@@ -278,16 +291,25 @@ class _InFlight:
                 _unlink(future.result())
         self.pending.clear()
 
-    def _settle(self, future: Future, fetch: _Fetch) -> None:
-        work = fetch.work
-        try:
-            fetched = future.result()
-        except (DownloadFailed, ImportRefused) as exc:
-            _settle(self.job, work.sid, ImportItem.Result.FAILED, exc.reason)
-        except Exception as exc:  # one recording's trouble (source, disk) never stops the run
-            _settle(self.job, work.sid, ImportItem.Result.FAILED, describe_failure(exc))
-        else:
-            _write(self.job, work, fetched)
+    def _write_batch(self, futures: list[Future]) -> None:
+        """Write and settle these finished fetches in one transaction."""
+        outcomes = []
+        arrived = [(self.pending[f].work, f.result()) for f in futures if f.exception() is None]
+        lookups = chain.from_iterable(w.lookups(meta=w.meta, **kwargs) for w, kwargs in arrived)
+        with one_batch(self.job.account, lookups):
+            for future in futures:
+                work = self.pending.pop(future).work
+                try:
+                    fetched = future.result()
+                except (DownloadFailed, ImportRefused) as exc:
+                    outcomes.append(_Outcome(work.sid, ImportItem.Result.FAILED, exc.reason))
+                # One recording's trouble (source, disk) never stops the run.
+                except Exception as exc:
+                    reason = describe_failure(exc)
+                    outcomes.append(_Outcome(work.sid, ImportItem.Result.FAILED, reason))
+                else:
+                    outcomes.append(_write(self.job, work, fetched))
+            _settle_many(self.job, outcomes)
         self.report(self.job)
 
 
@@ -314,18 +336,27 @@ def _settled_unfetched(job: ImportJob, work: Work, *, dry_run: bool) -> bool:
     return False
 
 
-def _write(job: ImportJob, work: Work, fetched: dict) -> None:
+class _Outcome(NamedTuple):
+    """What became of one recording, to settle."""
+
+    sid: str
+    result: str
+    reason: str = ""
+    size: int = 0
+
+
+def _write(job: ImportJob, work: Work, fetched: dict) -> _Outcome:
+    """Write one recording (its rows in a savepoint of their own) and say what became of it."""
     try:
         stored = work.write(account=job.account, meta=work.meta, **fetched)
     except ImportRefused as exc:
-        _settle(job, work.sid, ImportItem.Result.FAILED, exc.reason)
+        return _Outcome(work.sid, ImportItem.Result.FAILED, exc.reason)
     except IntegrityError:
         # Another import wrote one of its rows in the meantime; the next run compares them.
-        _settle(job, work.sid, ImportItem.Result.FAILED, UNSTORABLE)
-    else:
-        _settle(job, work.sid, ImportItem.Result.IMPORTED, size=stored)
+        return _Outcome(work.sid, ImportItem.Result.FAILED, UNSTORABLE)
     finally:
         _unlink(fetched)
+    return _Outcome(work.sid, ImportItem.Result.IMPORTED, size=stored)
 
 
 _COUNTERS: dict[str, str] = {
@@ -345,38 +376,62 @@ _RANK: dict[str, int] = {
 def _settle(
     job: ImportJob, sid: str, result: str, reason: str = "", *, size: int = 0, dry_run: bool = False
 ) -> None:
-    """Record what became of one recording and count it (in memory only for a dry run).
+    """Record what became of one recording and count it (see ``_settle_many``)."""
+    _settle_many(job, [_Outcome(sid, result, reason, size)], dry_run=dry_run)
+
+
+def _settle_many(job: ImportJob, outcomes: list[_Outcome], *, dry_run: bool = False) -> None:
+    """Record what became of these recordings and count them (in memory only for a dry run).
 
     A recording that failed in an earlier run of the job and is settled again moves from the
     failed count to its new one; every other is seen for the first time. One already settled
     for good by an overlapping run of the job keeps that result, counted once.
     """
-    sid, reason = reported_sid(sid), reason[:255]
-    counts = {_COUNTERS[result]: 1, "bytes": size}
-    previous: str | None = None
-    # The item and the job's counts commit together, whenever the run is stopped.
+    outcomes = [o._replace(sid=reported_sid(o.sid), reason=o.reason[:255]) for o in outcomes]
+    counts: Counter[str] = Counter()
+    # The items and the job's counts commit together, whenever the run is stopped.
     with transaction.atomic():
+        items: dict[str, ImportItem] = {}
         if not dry_run:
             # The job's row lock serialises overlapping runs of it here: each reads what the
             # other settled before counting.
             ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("pk").first()
-            results = ImportItem.objects.filter(job=job, sid=sid).values_list("result", flat=True)
-            previous = results.first()
+            found = ImportItem.objects.filter(job=job, sid__in={o.sid for o in outcomes})
+            items = {item.sid: item for item in found.only("pk", "sid", "result")}
+        changed: dict[str, ImportItem] = {}
+        for sid, result, reason, size in outcomes:
+            item = items.get(sid)
+            previous = item.result if item else None
             if previous not in (None, ImportItem.Result.FAILED) and (
                 _RANK[result] <= _RANK[previous]
             ):
-                return
-            ImportItem.objects.update_or_create(
-                job=job, sid=sid, defaults={"result": result, "reason": reason, "bytes": size}
-            )
-        if previous is None:
-            counts["seen"] = 1
-        else:
-            counts[_COUNTERS[previous]] = counts.get(_COUNTERS[previous], 0) - 1
+                continue
+            item = items[sid] = item or ImportItem(job=job, sid=sid)
+            item.result, item.reason, item.bytes = result, reason, size
+            changed[sid] = item
+            counts[_COUNTERS[result]] += 1
+            counts["bytes"] += size
+            if previous is None:
+                counts["seen"] += 1
+            else:
+                counts[_COUNTERS[previous]] -= 1
+        if not dry_run:
+            ImportItem.objects.bulk_create([i for i in changed.values() if i.pk is None])
+            again = [i for i in changed.values() if i.pk is not None]
+            for item in again:
+                item.date_updated = timezone.now()  # auto_now is not applied by bulk_update
+            ImportItem.objects.bulk_update(again, ["result", "reason", "bytes", "date_updated"])
         _count(job, dry_run=dry_run, **counts)
-    if dry_run and result == ImportItem.Result.FAILED:
+    if dry_run:
         # A dry run keeps no items: its summary reads the failures from here.
-        job.failures = [*getattr(job, "failures", []), {"sid": sid, "reason": reason}]
+        job.failures = [
+            *getattr(job, "failures", []),
+            *(
+                {"sid": item.sid, "reason": item.reason}
+                for item in changed.values()
+                if item.result == ImportItem.Result.FAILED
+            ),
+        ]
 
 
 def _count(job: ImportJob, *, dry_run: bool = False, **increments: int) -> None:

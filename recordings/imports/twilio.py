@@ -160,6 +160,7 @@ def video_works(
             fetch=partial(_fetch_video, source, directory, meta, (r.links or {}).get("media")),
             write=video.video_recording_write,
             verdict=partial(_verdict, video.existing_verdict),
+            lookups=video.video_lookups,
         )
 
 
@@ -213,4 +214,5 @@ def voice_works(
             fetch=partial(_fetch_voice, source, meta, r.media_url),
             write=voice.voice_recording_write,
             verdict=partial(_verdict, voice.existing_verdict),
+            lookups=voice.voice_lookups,
         )

@@ -4,7 +4,7 @@ The source's description of a recording, its room and its participant arrive as 
 (from the API or from an exported folder); the media file, when the recording has one, has already
 been downloaded whole. It is stored first, then the rows are written in one short transaction: an
 interrupted import leaves either the whole recording or nothing but a file no row names (which the
-drift check reports).
+next import run replaces, see ``common.one_batch``).
 """
 
 from dataclasses import dataclass
@@ -120,6 +120,16 @@ def check_media(meta: VideoMeta, path: Path) -> None:
         raise ImportRefused(
             f"media lasts {info.duration:.1f} s, the recording says {meta.duration} s"
         )
+
+
+def video_lookups(*, meta: VideoMeta, room: RoomMeta, participant: ParticipantMeta, **_):
+    """The rows ``video_recording_write`` looks up."""
+    return [
+        (Recording, meta.sid),
+        (Room, room.sid),
+        (Participant, participant.sid),
+        (Track, meta.source_sid),
+    ]
 
 
 def video_recording_write(

@@ -79,6 +79,11 @@ def check_audio(meta: VoiceMeta, path: Path) -> None:
         raise ImportRefused(f"audio lasts {duration:.1f} s, the recording says {meta.duration} s")
 
 
+def voice_lookups(*, meta: VoiceMeta, **_):
+    """The rows ``voice_recording_write`` looks up."""
+    return [(VoiceRecording, meta.sid), (Call, meta.call_sid), (Conference, meta.conference_sid)]
+
+
 def voice_recording_write(*, account: Account, meta: VoiceMeta, media_path: Path | None) -> int:
     """Write the recording (and its call or conference where missing); return the bytes stored.
     Raises ImportRefused, with nothing written, on a bad field or a SID clash."""

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from console.models import Account
 from console.services import SYSTEM
+from recordings.imports import common, tasks, video
 from recordings.imports import services as import_services
-from recordings.imports import tasks, video
 from recordings.imports.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
 from recordings.video.models import Participant, Recording, Room
+from recordings.voice import media as voice_media
 from recordings.voice.models import VoiceRecording
 from tests.twilio_helpers import twilio_client
 
@@ -188,7 +189,12 @@ def test_an_interrupted_run_is_continued_by_the_next(source_server, monkeypatch)
         run_import(source_server)
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.FAILED
-    assert Recording.objects.count() == 3 == job.items.filter(result="imported").count()
+    # The batch being written when it stopped is rolled back whole, files included: what stays
+    # is whole recordings, each counted, and no file that no row names.
+    imported = job.items.filter(result="imported").count()
+    assert Recording.objects.count() == imported == job.imported < 4
+    named = set(Recording.objects.exclude(media_key="").values_list("media_key", flat=True))
+    assert set(get_media_store().keys(prefix="")) == named
     monkeypatch.undo()
 
     summary = run_import(source_server)
@@ -197,6 +203,41 @@ def test_an_interrupted_run_is_continued_by_the_next(source_server, monkeypatch)
     assert summary["imported"] == 16
     assert Recording.objects.count() == 12 and VoiceRecording.objects.count() == 4
     assert ImportItem.objects.filter(job=job, result="imported").count() == 16
+
+
+def test_a_run_killed_mid_batch_leaves_nothing_the_next_cannot_import(source_server, monkeypatch):
+    """kill -9 while a batch is written: its files are stored, its transaction never commits and
+    nothing cleans up. The next run stores every recording anew, right bytes, no orphan left."""
+    settle_many = import_services._settle_many
+
+    def killed_once_files_are_stored(job, outcomes, **kwargs):
+        if any(o.size for o in outcomes):
+            raise KeyboardInterrupt
+        return settle_many(job, outcomes, **kwargs)
+
+    monkeypatch.setattr(import_services, "_settle_many", killed_once_files_are_stored)
+    monkeypatch.setattr(common, "discard", lambda *args, **kwargs: None)  # a dead process's
+    with pytest.raises(CommandError):
+        run_import(source_server)
+    store = get_media_store()
+    orphans = set(store.keys(prefix=""))
+    assert orphans and not Recording.objects.exclude(media_key="").exists()
+    assert not VoiceRecording.objects.exclude(media_key="").exists()
+    monkeypatch.undo()
+
+    summary = run_import(source_server)
+
+    assert summary["imported"] == 16
+    assert all(STILL_PROCESSING in f["reason"] for f in summary["failed"])
+    voice = list(VoiceRecording.objects.exclude(media_key=""))
+    rows = [*Recording.objects.exclude(media_key=""), *voice]
+    named = {r.media_key for r in rows}
+    # Besides the files rows name, only the voice renditions made since.
+    renditions = {k for r in voice for k in voice_media.all_keys(r.account_id, r.sid, r.channels)}
+    assert orphans <= named and set(store.keys(prefix="")) - named <= renditions
+    for row in rows:
+        with store.open(row.media_key) as file:
+            assert file.read() == source_server.media_bytes(row.sid)
 
 
 def test_a_sid_here_with_other_content_is_reported_never_overwritten(source_server):

@@ -120,7 +120,7 @@ def test_two_runs_of_one_import_at_once_count_each_recording_once(source_server,
             overlapped.append(job.pk)
             import_services.import_job_execute(job_id=job.pk)
             assert ImportJob.objects.get(pk=job.pk).status == "done"
-        write(job, work, fetched)
+        return write(job, work, fetched)
 
     monkeypatch.setattr(import_services, "_write", overlap_then_write)
 

@@ -7,18 +7,22 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from recordings.imports.common import _IMPORTS_LOCK
 from recordings.imports.models import ImportItem, ImportJob
 from recordings.media.store import get_media_store
 from recordings.video.models import Recording
 from recordings.voice.models import VoiceRecording
 from tests.helpers import wait_for
 from tests.imports.source import FaultyProxy, SourceServer
+from tests.imports.test_import_folder import Export, run
+from tests.integration.test_retention import _other_connection
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +103,38 @@ def test_a_killed_import_is_completed_by_the_next_run(source, settings, tmp_path
     for recording in Recording.objects.exclude(media_key=""):
         with store.open(recording.media_key) as file:
             assert file.read() == source.media_bytes(recording.sid)
+
+
+def test_a_file_a_live_run_may_yet_name_is_left_until_that_run_ends(tmp_path, account):
+    """A file no row names at a recording's key is replaced only once no run into the account
+    is between storing a file and committing its row: one may be about to name it."""
+    export = Export(tmp_path / "export")
+    doc = export.recording()
+    path = Path(get_media_store().root, account.sid, doc["grouping_sids"]["room_sid"])
+    path.mkdir(parents=True)
+    (path / f"{doc['sid']}.mka").write_bytes(b"a live run's")
+    summaries = []
+
+    def import_in_a_thread():
+        try:
+            summaries.append(run(export.root, account.sid))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=import_in_a_thread)
+    with _other_connection() as other, other.transaction():
+        # Another run mid-batch, as PostgreSQL sees it: a transaction holding the account's lock.
+        other.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_IMPORTS_LOCK, account.sid]
+        )
+        worker.start()
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        assert wait_for(lambda: other.execute(waiting).fetchone()[0] == 1, seconds=30)
+        assert (path / f"{doc['sid']}.mka").read_bytes() == b"a live run's"
+    worker.join(timeout=30)
+
+    assert summaries[0]["imported"] == 1
+    assert Recording.objects.get(sid=doc["sid"]).media_key.endswith(f"{doc['sid']}.mka")
+    assert (path / f"{doc['sid']}.mka").read_bytes() == (
+        export.root / f"{doc['sid']}.mka"
+    ).read_bytes()

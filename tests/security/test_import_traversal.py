@@ -160,7 +160,7 @@ def test_a_traversal_sid_of_a_voice_recording_replaces_no_file(
 
 
 @pytest.mark.django_db
-def test_a_sid_of_another_account_fails_exactly_as_a_taken_media_key(
+def test_a_sid_of_another_account_fails_exactly_as_a_taken_room_sid(
     tmp_path, account, other_account, make_completed_recording
 ):
     victim = make_completed_recording(
@@ -168,25 +168,31 @@ def test_a_sid_of_another_account_fails_exactly_as_a_taken_media_key(
     )
     export = Export(tmp_path / "export")
     export.recording(name=victim.sid, sid=victim.sid)
-    # A file already under the key a recording of our own would take (an earlier run killed
-    # between storing and inserting leaves one): it is not this import's to replace.
-    taken = export.recording()
-    taken_key = f"{account.sid}/{taken['grouping_sids']['room_sid']}/{taken['sid']}.mka"
-    place(taken_key, b"left here before")
+    # A recording of its own in a room whose SID is another account's.
+    taken = export.recording(
+        grouping_sids={"room_sid": victim.room_id, "participant_sid": new_sid("PA")}
+    )
+    # A file no row names under the key a recording of our own takes (an earlier run killed
+    # between storing and inserting leaves one): that run's, replaced.
+    orphaned = export.recording()
+    orphan_key = f"{account.sid}/{orphaned['grouping_sids']['room_sid']}/{orphaned['sid']}.mka"
+    place(orphan_key, b"left here before")
 
     summary = run(export.root, account.sid)
 
     reasons = {f["sid"]: f["reason"] for f in summary["failed"]}
     assert set(reasons) == {victim.sid, taken["sid"]}
-    # The same words whether the SID is another account's or the file cannot be stored.
+    # The same words whether the recording's SID is another account's or one of its others is.
     assert reasons[victim.sid] == reasons[taken["sid"]]
     assert "another account" not in reasons[victim.sid]
-    with get_media_store().open(taken_key) as file:
-        assert file.read() == b"left here before"
+    assert Recording.objects.get(sid=orphaned["sid"]).media_key == orphan_key
+    with get_media_store().open(orphan_key) as file:
+        assert file.read() == (export.root / f"{orphaned['sid']}.mka").read_bytes()
     with get_media_store().open(victim.media_key) as file:
         assert file.read() == VICTIM_MEDIA
     assert Recording.objects.get(sid=victim.sid).account_id == other_account.sid
     assert not Recording.objects.filter(sid=taken["sid"]).exists()
+    assert Room.objects.get(sid=victim.room_id).account_id == other_account.sid
 
 
 @pytest.mark.django_db
