@@ -31,6 +31,12 @@ def _beat_schedule() -> dict:
         },
         # Jobs whose task was lost (a killed worker, a filesystem broker) go on from their
         # progress.
+        # Before the purge: a policy's deletions start their retention at once.
+        "run-retention-policies": {
+            "task": "recordings.tasks.run_retention_policies",
+            "schedule": crontab(hour=2, minute=7),
+        },
+        "expire-trash": {"task": "recordings.tasks.expire_trash", "schedule": crontab(minute=23)},
         "restart-stalled-jobs": {
             "task": "recordings.tasks.restart_stalled_jobs",
             "schedule": float(settings.JOB_WATCHDOG_SECONDS),

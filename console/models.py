@@ -50,6 +50,10 @@ class Account(models.Model):
     secondary_auth_token_sealed = models.TextField(blank=True, editable=False)
     secondary_auth_token_digest = models.CharField(max_length=64, blank=True, editable=False)
     secondary_auth_token_date_created = models.DateTimeField(null=True, blank=True)
+    # Opt-in: a delete keeps the media TRASH_DAYS, restorable by admins (recordings.lifecycle).
+    # Off, a delete is final as on Twilio. A database default too: code of the release before,
+    # still running during a rolling upgrade, inserts accounts without the column.
+    trash_enabled = models.BooleanField(default=False, db_default=False)
     date_created = models.DateTimeField(auto_now_add=True)
     date_updated = models.DateTimeField(auto_now=True)
 

@@ -319,6 +319,8 @@ RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=30)
 VOICE_RECORDING_RETENTION_DAYS = env.int("VOICE_RECORDING_RETENTION_DAYS", default=40)
 # Twilio keeps a deleted composition's metadata 30 days, as a video recording's (seed 001).
 COMPOSITION_RETENTION_DAYS = env.int("COMPOSITION_RETENTION_DAYS", default=30)
+# An account with the trash on keeps a deleted recording's media this long, restorable.
+TRASH_DAYS = env.int("TRASH_DAYS", default=30)
 
 # DATA_DIR FOLDERS ------------------------------------------------------------------------------
 # What the entry points create (console/datadir.py) and importing these settings never does:

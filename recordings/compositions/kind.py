@@ -22,6 +22,7 @@ COMPOSITION = RecordingKind(
     matching=selectors.compositions_matching,
     media_files=media_files_in_our_store,
     describe=lambda c: f"composition of {c.room_id}",
+    hold_fields={"room": "room_sid"},
     refusal=lambda c: RecordingStillProcessing(
         f"Composition {c.sid} is still {c.status} and cannot be deleted yet"
     ),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from console.models import Account
 from console.services import Actor, audit_record
 from console.sids import is_sid
+from recordings.lifecycle import holds
 from recordings.lifecycle.deletion import soft_delete_locked
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.forms import LogsFilterForm
@@ -172,6 +173,33 @@ def bulk_deletion_create(
             else f"This deletes {total} {product_noun(product)}, not {typed_count}: type {total} "
             "to confirm."
         )
+    return bulk_deletion_queue(
+        account=account,
+        actor=actor,
+        product=product,
+        query=query or "",
+        selection=kind_of(product).selection_of(query) if query is not None else None,
+        sids=sorted(set(sids)) if sids is not None else None,
+        total=total,
+        now=now,
+    )
+
+
+def bulk_deletion_queue(
+    *,
+    account: Account,
+    actor: Actor,
+    product: str,
+    query: str,
+    selection: dict | None,
+    sids: list[str] | None,
+    total: int,
+    now: datetime,
+    created_until: datetime | None = None,
+    policy_sid: str = "",
+) -> BulkDeletion:
+    """Create a job of a checked selection counted at ``total``, audited with it, and queue it
+    once the caller's transaction commits: how a user's deletion and a policy's run start."""
     user = actor.user if getattr(actor.user, "pk", None) is not None else None
     bulk = BulkDeletion.objects.create(
         account=account,
@@ -179,11 +207,13 @@ def bulk_deletion_create(
         created_by=user,
         actor=actor.name,
         source_ip=actor.source_ip,
-        query=query or "",
-        selection=kind_of(product).selection_of(query) if query is not None else None,
-        sids=sorted(set(sids)) if sids is not None else None,
+        query=query,
+        selection=selection,
+        sids=sids,
         chunk_size=settings.BULK_DELETE_CHUNK,
         total=total,
+        created_until=created_until,
+        policy_sid=policy_sid,
         date_created=now,
         date_updated=now,
     )
@@ -206,8 +236,9 @@ def bulk_deletion_create(
 def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     """Delete the next chunk of a bulk deletion and save its progress; tell whether more remains.
 
-    Processing recordings are skipped and counted, never half-deleted; recordings found already
-    deleted are passed over without counting as done. Safe to run again after a crash: the
+    Processing recordings are skipped and counted, never half-deleted, and so are those a legal
+    hold covers (``held``); recordings found already deleted are passed over without counting as
+    done. Safe to run again after a crash: the
     chunk's UPDATE, its counts and the cursor commit together or not at all.
     """
     # The row lock serialises two runs of one job (a task delivered twice runs one after the other,
@@ -225,7 +256,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         bulk_selection(account=bulk.account, sids=bulk.sids, product=bulk.product)
         if bulk.sids is not None
         else kind.matching(account=bulk.account, selection=bulk.selection)
-    ).filter(date_created__lte=bulk.date_created)
+    ).filter(date_created__lte=bulk.created_until or bulk.date_created)
     if bulk.cursor_date_created is not None:  # set with cursor_sid by every chunk
         cursor = keyset.Cursor(date_created=bulk.cursor_date_created, sid=bulk.cursor_sid)
         qs = keyset.beyond_cursor(qs, cursor)
@@ -236,7 +267,9 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
     )
     more, chunk = len(rows) > size, rows[:size]
-    to_delete = [(sid, key) for sid, _, status, key in chunk if kind.can_delete(status)]
+    deletable = [(sid, key, status) for sid, _, status, key in chunk if kind.can_delete(status)]
+    held = holds.held_among(kind, account=bulk.account, sids=[sid for sid, _, _ in deletable])
+    to_delete = [row for row in deletable if row[0] not in held]
     # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
     skipped = sum(
         1 for _, _, status, _ in chunk if not kind.can_delete(status) and status != DELETED
@@ -249,7 +282,8 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
             rows=to_delete,
             actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
             note=f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting "
-            f"{len(to_delete)}, skipping {skipped} processing, of {len(chunk)} recordings",
+            f"{len(to_delete)}, skipping {skipped} processing and {len(held)} held, of "
+            f"{len(chunk)} recordings",
         )
         if chunk
         else 0
@@ -257,6 +291,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     bulk.processed += len(chunk)
     bulk.done += deleted
     bulk.skipped += skipped
+    bulk.held += len(held)
     # Rows locked above cannot change; a shortfall means the database gave no row locks.
     bulk.failed += len(to_delete) - deleted
     if chunk:
@@ -270,6 +305,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
             "processed",
             "done",
             "skipped",
+            "held",
             "failed",
             "chunks",
             "cursor_date_created",

@@ -1,8 +1,10 @@
 """Deleting recordings, of any kind: the one soft delete (single and bulk), and media removal.
 
 A soft delete sets status ``deleted`` and ``date_deleted`` in one UPDATE, writes its audit in the
-same transaction, and queues the removal of the media after commit. The files go later, by a task
-that asks each kind where its recordings' media is; the purge removes the rows after retention.
+same transaction, and queues the removal of the media after commit (or, for an account with the
+trash on, puts the recordings in the trash, media kept). The files go later, by a task that asks
+each kind where its recordings' media is; the purge removes the rows after retention. Nothing a
+legal hold covers is deleted: a single delete is refused, a bulk chunk leaves it out.
 """
 
 from collections import defaultdict
@@ -13,7 +15,9 @@ from django.utils import timezone
 
 from console.models import Account
 from console.services import Actor, audit_record
+from recordings.lifecycle import holds, trash
 from recordings.lifecycle.kinds import DELETED, MediaFiles, RecordingKind, kind_for_sid
+from recordings.lifecycle.models import TrashedItem
 from recordings.lifecycle.queue import enqueue
 from recordings.media.store import get_media_store
 
@@ -37,13 +41,15 @@ def soft_delete(
     return the SIDs deleted.
 
     SIDs of another account or kind, unknown or already deleted, match nothing. One that may not
-    be deleted raises the kind's refusal with nothing changed.
+    be deleted raises the kind's refusal, one a legal hold covers RecordingHeld, with nothing
+    changed.
     """
     locked = kind.model.objects.select_for_update().filter(account=account, sid__in=sids)
     recordings = [r for r in locked.order_by("sid") if r.status != DELETED]
     refused = next((r for r in recordings if not kind.can_delete(r.status)), None)
     if refused is not None:
         raise kind.refusal(refused)
+    holds.refuse_if_held(kind, account=account, sids=[r.sid for r in recordings])
     for recording in recordings:
         audit_record(
             account=account,
@@ -52,9 +58,9 @@ def soft_delete(
             object_sid=recording.sid,
             object_repr=kind.describe(recording),
         )
-    rows = [(r.sid, r.media_key) for r in recordings]
+    rows = [(r.sid, r.media_key, r.status) for r in recordings]
     _mark_deleted(kind, account=account, rows=rows)
-    return [sid for sid, _ in rows]
+    return [sid for sid, _, _ in rows]
 
 
 # The caller's transaction holds the rows' locks: joining it without a savepoint spares a chunk
@@ -64,12 +70,13 @@ def soft_delete_locked(
     kind: RecordingKind,
     *,
     account: Account,
-    rows: list[tuple[str, str]],
+    rows: list[tuple[str, str, str]],
     actor: Actor,
     note: str,
 ) -> int:
-    """Soft-delete a bulk deletion's chunk: ``rows`` are (SID, media key) of deletable recordings
-    the caller has read and holds locked in this transaction; return how many were deleted.
+    """Soft-delete a bulk deletion's chunk: ``rows`` are (SID, media key, status) of deletable
+    recordings no hold covers, that the caller has read and holds locked in this transaction;
+    return how many were deleted.
 
     One audit row, written even for none, lists the SIDs (every SID deleted is findable by its
     detail), one UPDATE deletes them and one task removes their media: the chunk's own read is
@@ -80,21 +87,30 @@ def soft_delete_locked(
         actor=actor,
         action="recordings.bulk_delete_chunk",
         object_repr=note,
-        detail=" ".join(sid for sid, _ in rows),
+        detail=" ".join(sid for sid, _, _ in rows),
     )
     return _mark_deleted(kind, account=account, rows=rows)
 
 
-def _mark_deleted(kind: RecordingKind, *, account: Account, rows: list[tuple[str, str]]) -> int:
-    """Set status and date_deleted in one UPDATE and queue the media's removal after commit;
-    return how many rows changed."""
+def _mark_deleted(
+    kind: RecordingKind, *, account: Account, rows: list[tuple[str, str, str]]
+) -> int:
+    """Set status and date_deleted in one UPDATE and queue the media's removal after commit, or
+    put the rows in the account's trash; return how many rows changed."""
     if not rows:
         return 0
     now = timezone.now()
     changed = kind.model.objects.filter(
-        account=account, sid__in=sids_in([sid for sid, _ in rows]), status__in=kind.deletable
+        account=account, sid__in=sids_in([sid for sid, _, _ in rows]), status__in=kind.deletable
     ).update(status=DELETED, date_deleted=now, date_updated=now)
-    with_media = [sid for sid, key in rows if key]
+    if account.trash_enabled:
+        TrashedItem.objects.bulk_create(
+            trash.trash_rows(
+                account, now=now, rows=[(s, status) for s, _, status in rows], kind_name=kind.name
+            )
+        )
+        return changed
+    with_media = [sid for sid, key, _ in rows if key]
     if with_media:
         transaction.on_commit(
             lambda: enqueue("recordings.tasks.delete_recordings_media", with_media), robust=True
@@ -107,7 +123,7 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
 
     Per kind, one query reads the batch and one clears it, so a bulk deletion's media goes at the
     store's speed. Files removed before a failure are cleared even so: a retry does only what
-    remains.
+    remains. Recordings in a trash or under a legal hold keep their media.
     """
     by_kind = defaultdict(list)
     for sid in recording_sids:
@@ -116,6 +132,7 @@ def recordings_media_delete(*, recording_sids: list[str]) -> None:
             by_kind[kind].append(sid)
     for kind, sids in by_kind.items():
         recordings = kind.model.objects.filter(sid__in=sids, status=DELETED).exclude(media_key="")
+        recordings = trash.without_kept(kind, recordings)
         _media_remove(kind, list(kind.media_files(recordings)))
 
 

@@ -71,3 +71,7 @@ class RecordingNotDeletable(ServiceError):
 
 class CredentialsInUse(ServiceError):
     """AWS credentials the recording settings name cannot be deleted."""
+
+
+class RecordingHeld(ServiceError):
+    """A legal hold covers the recording: nobody may delete it until the hold is released."""

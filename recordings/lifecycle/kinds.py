@@ -6,8 +6,8 @@ media sweep and drift check, and the dashboard loop over the registry: this pack
 a domain app, and a new kind of recording is one more registration.
 """
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
@@ -66,6 +66,10 @@ class RecordingKind(Generic[R]):
     refusal: Callable[[R], ServiceError]
     # What the dashboard's storage figure leaves out for this kind, said beside it.
     storage_note: str = ""
+    # The legal hold scopes (``LegalHold.Scope``) that cover this kind, each as the field of its
+    # typed filter that the hold's value sets: a room hold is {"room": "room_sid"}. Every kind is
+    # covered by a hold on a filter of its own Logs.
+    hold_fields: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def retention_days(self) -> int:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from console.models import Account
+from console.sids import sid_primary_key
 from recordings.lifecycle.choices import CallbackMethod
 
 # An attempt keeps at most this much of the receiver's answer: enough to read an error page's
@@ -131,7 +132,7 @@ class BulkDeletion(models.Model):
     chunk_size = models.PositiveIntegerField()
     # Recordings matching when the job was created (one COUNT of the filtered, scoped set).
     total = models.PositiveIntegerField(default=0)
-    # Rows the cursor has passed: done + skipped + failed + those found already deleted.
+    # Rows the cursor has passed: done + skipped + held + failed + those found already deleted.
     processed = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
@@ -139,8 +140,17 @@ class BulkDeletion(models.Model):
     chunks = models.PositiveIntegerField(default=0)
     # Times the watchdog queued the job again after it made no progress (its task was lost).
     restarts = models.PositiveIntegerField(default=0)
+    # Rows a legal hold kept from deletion.
+    held = models.PositiveIntegerField(default=0, db_default=0)
     # Seconds the job paused between chunks while the API was slow (BULK_DELETE_API_P99_MS).
     paused_seconds = models.FloatField(default=0)
+    # A retention policy's run covers recordings created up to its cutoff (now less the policy's
+    # age), not up to the job's creation; None for a user's job.
+    created_until = models.DateTimeField(null=True, blank=True)
+    # The retention policy that queued this job ("" for a user's): its page lists its runs. The
+    # new columns have database defaults: the release before, during a rolling upgrade, inserts
+    # jobs without them.
+    policy_sid = models.CharField(max_length=34, blank=True, db_default="")
     cursor_date_created = models.DateTimeField(null=True, blank=True)
     cursor_sid = models.CharField(max_length=34, blank=True)
     error = models.CharField(max_length=255, blank=True)
@@ -152,6 +162,11 @@ class BulkDeletion(models.Model):
         db_table = "recordings_bulkdeletion"
         indexes = [
             models.Index(fields=["account", "-date_created", "-id"], name="bulk_account_date"),
+            models.Index(
+                fields=["policy_sid", "-date_created"],
+                condition=~models.Q(policy_sid=""),
+                name="bulk_policy_runs",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,3 +185,102 @@ class BulkDeletion(models.Model):
         if not self.total:
             return 0
         return min(99, self.processed * 100 // self.total)
+
+
+class LegalHold(models.Model):
+    """A legal hold: while it is active, no one and nothing may delete the recordings it covers.
+
+    Its scope is kept as people gave it (a room, a participant identity, a call, or a Logs
+    filter of one kind) and as the typed filter of every kind it covers (``selections``: kind
+    name → that kind's filter as JSON, deleted recordings included), which is what the deletion
+    paths read. It covers what matches now, including recordings that arrive after it was made.
+    """
+
+    class Scope(models.TextChoices):
+        ROOM = "room"
+        PARTICIPANT = "participant"
+        CALL = "call"
+        FILTER = "filter"
+
+    sid = sid_primary_key("LH")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    name = models.CharField(max_length=255)
+    reason = models.TextField(blank=True)
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    # A room or call SID, or a participant identity; "" for a filter.
+    value = models.CharField(max_length=255, blank=True)
+    # For a filter: which Logs (a kind's name) and its URL query, as the Logs page shows it.
+    product = models.CharField(max_length=16, blank=True)
+    query = models.TextField(blank=True)
+    selections = models.JSONField()
+    created_by = models.CharField(max_length=255)  # the actor, as the audit log names it
+    released_by = models.CharField(max_length=255, blank=True)
+    date_created = models.DateTimeField()
+    date_released = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "recordings_legalhold"
+        indexes = [
+            # Every delete asks for the account's active holds: a handful among the released.
+            models.Index(
+                fields=["account"],
+                condition=models.Q(date_released__isnull=True),
+                name="hold_account_active",
+            ),
+            models.Index(fields=["account", "-date_created"], name="hold_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"legal hold {self.sid} ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.date_released is None
+
+
+class RetentionPolicy(models.Model):
+    """A rule deleting an account's recordings of one kind matching a Logs filter once they are
+    ``age_days`` old (since creation); run daily as a bulk deletion (``policy_sid``)."""
+
+    sid = sid_primary_key("RP")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    name = models.CharField(max_length=255)
+    product = models.CharField(max_length=16)
+    # The Logs filter as its URL query (what pages show) and as the kind's typed filter in JSON
+    # (what a run selects by), as a bulk deletion keeps them.
+    query = models.TextField(blank=True)
+    selection = models.JSONField()
+    age_days = models.PositiveIntegerField()
+    enabled = models.BooleanField(default=True)
+    created_by = models.CharField(max_length=255)
+    date_created = models.DateTimeField()
+    date_updated = models.DateTimeField()
+    date_last_run = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "recordings_retentionpolicy"
+        indexes = [models.Index(fields=["account", "-date_created"], name="policy_account_date")]
+
+    def __str__(self) -> str:
+        return f"retention policy {self.sid} ({self.name})"
+
+
+class TrashedItem(models.Model):
+    """A deleted recording whose media an account's trash keeps until ``date_expires``: the row
+    says it is restorable and to which status. Gone once restored or expired (media removed)."""
+
+    sid = models.CharField(max_length=34, primary_key=True)  # the recording's; a plain column
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, db_index=False)
+    kind = models.CharField(max_length=16)
+    previous_status = models.CharField(max_length=16)
+    date_trashed = models.DateTimeField()
+    date_expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "recordings_trasheditem"
+        indexes = [
+            models.Index(fields=["account", "kind", "-date_trashed"], name="trash_account_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sid} in the trash until {self.date_expires:%Y-%m-%d}"

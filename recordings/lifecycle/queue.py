@@ -14,3 +14,13 @@ def enqueue(task_name: str, *args: object, **options: object) -> None:
         task.apply_async(args, **options)
     else:
         task.delay(*args)
+
+
+# Media deletions per task: one query reads and one clears each batch.
+MEDIA_TASK_BATCH = 1000
+
+
+def enqueue_media_deletion(sids: list[str]) -> None:
+    """Queue the removal of deleted recordings' media, ``MEDIA_TASK_BATCH`` recordings a task."""
+    for start in range(0, len(sids), MEDIA_TASK_BATCH):
+        enqueue("recordings.tasks.delete_recordings_media", sids[start : start + MEDIA_TASK_BATCH])

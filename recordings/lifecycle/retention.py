@@ -9,7 +9,7 @@ PostgreSQL in one statement), and write one ``recordings.purge`` audit event per
 in the same transaction. A run that dies mid-way leaves every finished batch purged; the
 next run finishes the rest. A recording whose media is still stored (``media_key`` set) is never
 purged: its media deletion is queued again and a later run purges it, once the media is gone and
-the key cleared.
+the key cleared. What a legal hold covers, or a trash keeps, is neither purged nor swept.
 
 On PostgreSQL a run holds an advisory lock for its whole length, so two runs never overlap (beat
 firing while a long run is still going, or two beat processes by mistake).
@@ -30,7 +30,8 @@ from console.services import SYSTEM, audit_record
 from recordings.lifecycle.deletion import sids_in
 from recordings.lifecycle.kinds import DELETED, RecordingKind, kinds
 from recordings.lifecycle.models import CallbackDelivery
-from recordings.lifecycle.queue import enqueue
+from recordings.lifecycle.queue import enqueue_media_deletion
+from recordings.lifecycle.trash import without_kept
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ logger = logging.getLogger(__name__)
 PURGE_LOCK_KEY = 0x524F4F4D_50555247  # "ROOMPURG"
 # Most media deletions one purge or sweep run queues: the rest wait for the next run.
 MEDIA_REQUEUE_LIMIT = 10_000
-# Media deletions per task: one query reads and one clears each batch.
-MEDIA_TASK_BATCH = 1000
 
 
-def _expired(*, cutoff: datetime, model: type[Model]) -> QuerySet:
-    """Return the deleted recordings past retention (answered by the partial index)."""
-    return model._default_manager.filter(status=DELETED, date_deleted__lte=cutoff)
+def _expired(*, cutoff: datetime, kind: RecordingKind) -> QuerySet:
+    """Return the deleted recordings past retention (answered by the partial index), less those
+    a legal hold or a trash keeps."""
+    expired = kind.model._default_manager.filter(status=DELETED, date_deleted__lte=cutoff)
+    return without_kept(kind, expired)
 
 
 def _uses_advisory_lock() -> bool:
@@ -66,7 +67,7 @@ def purge_batch_select(
     *,
     cutoff: datetime,
     batch_size: int,
-    model: type[Model],
+    kind: RecordingKind,
     after: tuple[datetime, str] | None = None,
 ) -> QuerySet:
     """Return the next batch of purgeable (SID, account, date deleted) rows, locked, oldest
@@ -77,7 +78,7 @@ def purge_batch_select(
     than the one before. Rows another transaction holds are skipped, not waited for: the next run
     gets them.
     """
-    qs = _expired(cutoff=cutoff, model=model).filter(media_key="")
+    qs = _expired(cutoff=cutoff, kind=kind).filter(media_key="")
     if after is not None:
         deleted, sid = after
         qs = qs.filter(date_deleted__gte=deleted).filter(
@@ -209,9 +210,7 @@ def _purge_batch(
     rule 7), and it counts only what this batch deleted.
     """
     with transaction.atomic():
-        batch = purge_batch_select(
-            cutoff=cutoff, batch_size=batch_size, after=after, model=kind.model
-        )
+        batch = purge_batch_select(cutoff=cutoff, batch_size=batch_size, after=after, kind=kind)
         statement = _purge_statement(kind) if connection.vendor == "postgresql" else None
         if statement is not None:
             per_account, end = _purge_in_one_statement(statement, batch)
@@ -244,8 +243,7 @@ def _media_requeue(recordings: QuerySet) -> int:
         .order_by("date_deleted")
         .values_list("sid", flat=True)[:MEDIA_REQUEUE_LIMIT]
     )
-    for start in range(0, len(sids), MEDIA_TASK_BATCH):
-        enqueue("recordings.tasks.delete_recordings_media", sids[start : start + MEDIA_TASK_BATCH])
+    enqueue_media_deletion(sids)
     return len(sids)
 
 
@@ -259,7 +257,7 @@ def recordings_purge(*, now: datetime, batch_size: int | None = None, dry_run: b
     batch_size = batch_size or settings.PURGE_BATCH_SIZE
     if dry_run:
         return sum(
-            _expired(cutoff=now - timedelta(days=kind.retention_days), model=kind.model)
+            _expired(cutoff=now - timedelta(days=kind.retention_days), kind=kind)
             .filter(media_key="")
             .count()
             for kind in kinds()
@@ -286,7 +284,7 @@ def _purge_kind(kind: RecordingKind, *, now: datetime, batch_size: int) -> int:
         purged += batch
     # After the batches, so a deletion that completes at once (eager tasks) cannot turn this
     # run's skipped recordings purgeable half-way: they are purged by the next run.
-    requeued = _media_requeue(_expired(cutoff=cutoff, model=kind.model))
+    requeued = _media_requeue(_expired(cutoff=cutoff, kind=kind))
     logger.info(
         "Purge of deleted %s: %d purged (deleted on or before %s); "
         "media deletion queued again for %d",
@@ -304,9 +302,7 @@ def recordings_media_sweep(*, now: datetime) -> int:
     Return how many were queued (at most ``MEDIA_REQUEUE_LIMIT`` per run).
     """
     grace = timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS)
-    requeued = sum(
-        _media_requeue(_expired(cutoff=now - grace, model=kind.model)) for kind in kinds()
-    )
+    requeued = sum(_media_requeue(_expired(cutoff=now - grace, kind=kind)) for kind in kinds())
     if requeued:
         logger.info("Media sweep: deletion queued again for %d deleted recordings", requeued)
     return requeued

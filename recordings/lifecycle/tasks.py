@@ -16,7 +16,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from console import latency
-from recordings.lifecycle import bulk, delivery, retention, throttle, watchdog
+from recordings.lifecycle import bulk, delivery, policies, retention, throttle, trash, watchdog
 from recordings.lifecycle.deletion import recordings_media_delete
 from recordings.lifecycle.drift import media_drift_report
 from recordings.media.store import MediaStoreUnavailable
@@ -126,6 +126,18 @@ def run_bulk_deletion(self: Task, bulk_id: int) -> None:
 def purge_expired_recordings() -> int:
     """Purge deleted recordings past retention (run daily by beat)."""
     return retention.recordings_purge(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.run_retention_policies", acks_late=True)
+def run_retention_policies() -> int:
+    """Queue a run of every enabled retention policy (daily, by beat)."""
+    return policies.policies_run(now=timezone.now())
+
+
+@shared_task(name="recordings.tasks.expire_trash", acks_late=True)
+def expire_trash() -> int:
+    """Take what has been in a trash TRASH_DAYS out of it and remove its media (hourly)."""
+    return trash.trash_expire(now=timezone.now())
 
 
 @shared_task(name="recordings.tasks.sweep_deleted_media", acks_late=True)

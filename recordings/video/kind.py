@@ -35,6 +35,7 @@ VIDEO = RecordingKind(
     media_files=_media_files,
     describe=lambda r: f"{r.track_name} in {r.room_id}",
     storage_note="playback renditions not counted",
+    hold_fields={"room": "room_sid", "participant": "participant_identity"},
     refusal=lambda r: RecordingStillProcessing(
         f"Recording {r.sid} is still processing and cannot be deleted yet"
     ),

@@ -32,6 +32,7 @@ VOICE = RecordingKind(
     media_files=_media_files,
     describe=lambda r: f"recording of {r.call_id or r.conference_id}",
     storage_note="renditions not counted",
+    hold_fields={"call": "call_sid"},
     refusal=lambda r: RecordingNotDeletable(
         f"Recording {r.sid} is {r.status}: only completed recordings can be deleted"
     ),

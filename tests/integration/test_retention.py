@@ -19,6 +19,7 @@ from recordings.lifecycle.kinds import kinds
 from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 from recordings.lifecycle.retention import PURGE_LOCK_KEY, purge_batch_select, recordings_purge
 from recordings.video.choices import RecordingStatus
+from recordings.video.kind import VIDEO
 from recordings.video.models import Recording
 from recordings.voice.models import Transcription, VoiceRecording
 from tests.factories import (
@@ -119,14 +120,12 @@ def test_batch_select_uses_the_partial_index():
         cursor.execute(f"ANALYZE {Recording._meta.db_table}")
 
     cutoff = LATER - timedelta(days=30)
-    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, model=Recording).explain()
+    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, kind=VIDEO).explain()
     assert "rec_deleted_purge" in plan, plan
     assert "Seq Scan" not in plan, plan
     # A later batch starts at the previous one's last row: a range on the index, not a filter.
     after = (cutoff - timedelta(days=5), "RT" + "7" * 32)
-    plan = purge_batch_select(
-        cutoff=cutoff, batch_size=5000, after=after, model=Recording
-    ).explain()
+    plan = purge_batch_select(cutoff=cutoff, batch_size=5000, after=after, kind=VIDEO).explain()
     assert "rec_deleted_purge" in plan, plan
     assert re.search(r"Index Cond: .*date_deleted >=", plan), plan
     assert "Sort" not in plan, plan

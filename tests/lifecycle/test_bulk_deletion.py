@@ -292,8 +292,9 @@ def test_chunks_advance_the_cursor_and_add_up(
 def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
     account, settings, django_capture_on_commit_callbacks
 ):
-    # The job's row, the chunk's one locked read, its audit row, its UPDATE, the job's progress:
-    # recordings are read once, never again one by one or to lock them a second time.
+    # The job's row, the chunk's one locked read, the account's active legal holds (none), its
+    # audit row, its UPDATE, the job's progress: recordings are read once, never again one by one
+    # or to lock them a second time.
     settings.BULK_DELETE_CHUNK = 40
     _recordings(account, 30, media_key="stored.mka")
     _recordings(account, 5, status=RecordingStatus.PROCESSING)
@@ -307,7 +308,7 @@ def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
         assert services.bulk_deletion_run_chunk(bulk_id=job.pk) is False
     # The chunk's own transaction is a savepoint inside the test's.
     statements = [q["sql"].split()[0] for q in captured if "SAVEPOINT" not in q["sql"]]
-    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE"]
+    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "UPDATE"]
 
     job.refresh_from_db()
     assert (job.done, job.skipped, job.processed) == (30, 5, 35)

@@ -264,7 +264,7 @@ def test_media_requeue_goes_in_batches(deleted, monkeypatch):
     recordings = [deleted(media_deleted=False) for _ in range(3)]
     queued = []
     monkeypatch.setattr(tasks.delete_recordings_media, "delay", queued.append)
-    monkeypatch.setattr("recordings.lifecycle.retention.MEDIA_TASK_BATCH", 2)
+    monkeypatch.setattr("recordings.lifecycle.queue.MEDIA_TASK_BATCH", 2)
 
     assert recordings_purge(now=T0 + 31 * DAY) == 0
     assert [len(batch) for batch in queued] == [2, 1]
