@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 
 from console.sids import is_sid
@@ -21,6 +22,21 @@ class TwilioBooleanField(serializers.BooleanField):
     default_empty_html = serializers.empty
     TRUE_VALUES = {"true", "True", "TRUE", True}
     FALSE_VALUES = {"false", "False", "FALSE", False}
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time in UTC (``DateCreatedAfter`` and its kin, on every list). One whose
+    UTC value falls off either end of the calendar (``0001-01-01T00:00:00+05:00``) becomes the
+    calendar's first or last instant, which selects exactly the same rows."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        try:
+            return cleaned.astimezone(UTC)
+        except OverflowError:
+            return (datetime.min if cleaned.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def require_valid(validator):

@@ -3,10 +3,8 @@ compositions), each attempt's request and answer, and a replay. Handlers parse, 
 a service, and render; the account always comes from the credentials."""
 
 import re
-from datetime import UTC
 
 from django import forms
-from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -22,7 +20,7 @@ from recordings.lifecycle.models import CallbackDelivery
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
-from recordings.twilio_api.params import require_valid
+from recordings.twilio_api.params import UtcDateTimeField, require_valid
 from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, TwilioAPIView, actor_of
 
 KEY = "callback_deliveries"
@@ -37,14 +35,8 @@ class CallbackDeliveryQuery(forms.Form):
     StatusCode = forms.IntegerField(min_value=100, max_value=599, required=False)
     Event = forms.CharField(max_length=32, required=False)
     Url = forms.CharField(max_length=1024, required=False, strip=False)
-    DateCreatedAfter = IsoDateTimeField(required=False)
-    DateCreatedBefore = IsoDateTimeField(required=False)
-
-    def clean_DateCreatedAfter(self):
-        return _utc(self.cleaned_data["DateCreatedAfter"])
-
-    def clean_DateCreatedBefore(self):
-        return _utc(self.cleaned_data["DateCreatedBefore"])
+    DateCreatedAfter = UtcDateTimeField(required=False)
+    DateCreatedBefore = UtcDateTimeField(required=False)
 
     def filter(self) -> selectors.CallbackFilter:
         data = self.cleaned_data
@@ -56,13 +48,6 @@ class CallbackDeliveryQuery(forms.Form):
             date_created_after=data["DateCreatedAfter"],
             date_created_before=data["DateCreatedBefore"],
         )
-
-
-def _utc(moment):
-    try:
-        return moment and moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the calendar's first instant
-        raise forms.ValidationError("out of range") from None
 
 
 LIST_PARAMETERS = [

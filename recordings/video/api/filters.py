@@ -5,16 +5,14 @@ or a selector keyword, so the API owns only the spelling of the parameters; what
 lives in ``recordings.video.selectors``.
 """
 
-from datetime import UTC, datetime
 from functools import cache
 
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
-from django_filters.fields import IsoDateTimeField
 
 from console.sids import ANY_SID
-from recordings.twilio_api.params import require_valid
+from recordings.twilio_api.params import UtcDateTimeField, require_valid
 from recordings.video.choices import MediaType, ParticipantStatus, RecordingStatus, RoomStatus
 from recordings.video.filters import RecordingFilter
 from recordings.video.models import Recording
@@ -39,21 +37,6 @@ class SidListField(forms.Field):
 
 class SidListFilter(django_filters.Filter):
     field_class = SidListField
-
-
-class UtcDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time in UTC. One whose UTC value falls off either end of the calendar
-    (``0001-01-01T00:00:00+05:00``) becomes the calendar's first or last instant, which selects
-    exactly the same recordings."""
-
-    def clean(self, value):
-        cleaned = super().clean(value)
-        if cleaned is None:
-            return None
-        try:
-            return cleaned.astimezone(UTC)
-        except OverflowError:
-            return (datetime.min if cleaned.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
