@@ -13,10 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from console.models import AuditEvent
+from console.services import SYSTEM
 from console.sids import new_sid
-from recordings.lifecycle import retention
+from recordings.lifecycle import holds, retention
 from recordings.lifecycle.kinds import kinds
-from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
+from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery, TrashedItem
 from recordings.lifecycle.retention import PURGE_LOCK_KEY, purge_batch_select, recordings_purge
 from recordings.video.choices import RecordingStatus
 from recordings.video.kind import VIDEO
@@ -171,7 +172,8 @@ NONE = dict.fromkeys(ALL, False)
 def test_purge_takes_transcriptions_deliveries_and_attempts_and_nothing_else(
     account, other_account, monkeypatch
 ):
-    monkeypatch.setattr(retention, "enqueue", lambda *args: None)  # no media task to run here
+    # No media task to run here.
+    monkeypatch.setattr(retention, "enqueue_media_deletion", lambda sids: None)
     mine, theirs = _voice(account), _voice(other_account)
     recent = _voice(account, deleted=VOICE_LATER - timedelta(days=39))
     with_media = _voice(account, media_key=f"{account.sid}/voice/x.wav")
@@ -198,6 +200,38 @@ def test_a_batch_deletes_in_one_statement():
     assert len(statements) == 3 + len(list(kinds())), statements
     assert all(s.startswith("WITH purged AS (DELETE") for s in statements), statements
     assert not Recording.objects.filter(pk__in=[r.pk for r in recordings]).exists()
+
+
+def test_the_one_statement_purge_keeps_what_a_hold_covers_and_what_a_trash_holds(account):
+    """The batch select with its exclusions is still one statement, and leaves held and trashed
+    recordings of every kind; released, the held one goes with the next run."""
+    held, free, trashed = _expired(3)
+    voice_held = _voice(account)
+    hold = holds.legal_hold_create(
+        account=held.account, actor=SYSTEM, name="Case 1", scope="room", value=held.room_id
+    )
+    holds.legal_hold_create(
+        account=account, actor=SYSTEM, name="Case 2", scope="call", value=voice_held.call_id
+    )
+    TrashedItem.objects.create(
+        sid=trashed.sid,
+        account=trashed.account,
+        kind="video",
+        previous_status="completed",
+        date_trashed=T0,
+        date_expires=LATER + timedelta(days=1),
+    )
+    assert free.room_id != held.room_id != trashed.room_id
+
+    with CaptureQueriesContext(connection) as queries:
+        assert recordings_purge(now=VOICE_LATER) == 1
+    assert any(q["sql"].startswith("WITH purged AS (DELETE") for q in queries)
+    assert set(Recording.objects.values_list("sid", flat=True)) == {held.sid, trashed.sid}
+    assert _remains(voice_held) == ALL
+
+    holds.legal_hold_release(account=held.account, actor=SYSTEM, hold=hold)
+    assert recordings_purge(now=VOICE_LATER) == 1
+    assert set(Recording.objects.values_list("sid", flat=True)) == {trashed.sid}
 
 
 @pytest.mark.django_db(transaction=True)
