@@ -2,6 +2,8 @@
 recording's own resource answers as Twilio's does (status ``deleted``, media 404); only these
 endpoints know it can come back. The auth token and Main keys only (MANAGE_RETENTION)."""
 
+from typing import cast
+
 from django import forms
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -36,17 +38,17 @@ class TrashQuery(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The kinds are registered at start-up, after this module may have been imported.
-        self.fields["Kind"].choices = [(k.name, k.name) for k in kinds()]
+        cast(forms.ChoiceField, self.fields["Kind"]).choices = [(k.name, k.name) for k in kinds()]
 
 
 class _TrashView(TwilioAPIView):
     # No docstring: drf-spectacular would publish it as each operation's description.
     required_action = Action.MANAGE_RETENTION
 
-    def render_items(self, items: list[TrashedItem]) -> list:
+    def render_items(self, items: list[TrashedItem]) -> list[dict]:
         descriptions = trash.trash_descriptions(account=self.account, items=items)
         context = {**self.serializer_context(), "descriptions": descriptions}
-        return TrashedItemSerializer(items, context=context, many=True).data
+        return list(TrashedItemSerializer(items, context=context, many=True).data)
 
     def missing(self) -> Exception:
         return not_found(self.request.path.removeprefix("/roomvault/v1"))

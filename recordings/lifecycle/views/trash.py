@@ -1,6 +1,6 @@
 """Console pages: the trash (a tab per kind of recording, its on/off setting) and a restore."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -51,8 +51,9 @@ class TrashView(KeysetListMixin, AccountPageMixin, TemplateView):
         every = list(kinds())
         kind = next((k for k in every if k.name == self.request.GET.get("kind")), every[0])
         page = self.page_context(trash.trash_list(account=self.account, kind=kind), PAGE_SIZE)
-        described = trash.trash_descriptions(account=self.account, items=page["rows"])
-        for item in page["rows"]:
+        rows = cast(list[Any], page["rows"])  # TrashedItems, given what their cells show
+        described = trash.trash_descriptions(account=self.account, items=rows)
+        for item in rows:
             item.description = described.get(item.sid, "")
             item.detail_url = detail_url(kind, item.sid)
         return {
