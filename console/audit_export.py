@@ -31,6 +31,7 @@ AUDIT_FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "holds": ("legal_hold.",),
     "policies": ("retention_policy.",),
+    "trash": ("trash.", "recording.restore", "voice_recording.restore", "composition.restore"),
 }
 # A year, leap day included: a longer export is asked for in pieces, so one request never reads
 # an unbounded share of the log.

@@ -13,7 +13,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
 from console.models import Account
@@ -71,11 +71,28 @@ def without_kept(kind: RecordingKind, recordings: QuerySet) -> QuerySet:
 # SELECTORS -------------------------------------------------------------------------------------
 
 
-def trash_list(*, account: Account, kind: RecordingKind) -> QuerySet[TrashedItem]:
-    """Return the account's items of this kind in the trash, most recently deleted first."""
-    return TrashedItem.objects.filter(account=account, kind=kind.name).order_by(
-        "-date_trashed", "-sid"
-    )
+def trash_list(*, account: Account, kind: RecordingKind | None = None) -> QuerySet[TrashedItem]:
+    """Return the account's items in the trash (of one kind, or all), most recently deleted first,
+    each with ``date_created``: its ``date_trashed``, the key the keyset pages
+    (twilio_api.keyset) hold of a row."""
+    qs = TrashedItem.objects.filter(account=account)
+    if kind is not None:
+        qs = qs.filter(kind=kind.name)
+    return qs.annotate(date_created=F("date_trashed")).order_by("-date_created", "-sid")
+
+
+def trash_descriptions(*, account: Account, items: list[TrashedItem]) -> dict[str, str]:
+    """Return what each trashed recording is (its kind's ``describe``), by SID: one query per
+    kind among the items."""
+    by_kind: dict[str, list[str]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item.sid)
+    described = {}
+    for name, sids in by_kind.items():
+        kind = kind_of(name)
+        for recording in kind.model.objects.filter(account=account, sid__in=sids):
+            described[recording.sid] = kind.describe(recording)
+    return described
 
 
 def trash_get(*, account: Account, sid: str) -> TrashedItem | None:
@@ -83,6 +100,14 @@ def trash_get(*, account: Account, sid: str) -> TrashedItem | None:
     if not is_sid(sid) or kind_for_sid(sid) is None:
         return None
     return TrashedItem.objects.filter(account=account, sid=sid).first()
+
+
+def trash_item_of(*, account: Account, recording: Model) -> TrashedItem | None:
+    """Return the trashed item of a recording a details page shows, or None; no query for one
+    that is not deleted (most of them)."""
+    if getattr(recording, "status", None) != DELETED:
+        return None
+    return trash_get(account=account, sid=getattr(recording, "sid", ""))
 
 
 # SERVICES --------------------------------------------------------------------------------------

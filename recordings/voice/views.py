@@ -17,6 +17,7 @@ from console.services import Actor
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
 from recordings.lifecycle.views.lists import (
     CsvExportView,
@@ -154,6 +155,7 @@ class VoiceRecordingDetailView(AccountPageMixin, TemplateView):
             duration_text=human_duration(recording.duration),
             downloads=downloads(recording) if recording.has_media else [],
             no_player_reason=no_player_reason(recording),
+            trashed=trash_item_of(account=self.account, recording=recording),
             purge_date=purge_date(recording, settings.VOICE_RECORDING_RETENTION_DAYS),
             retention_days=settings.VOICE_RECORDING_RETENTION_DAYS,
             deliveries=lifecycle_selectors.callback_deliveries_for(

@@ -14,6 +14,8 @@ from console import services as console_services
 from console.audit_export import AUDIT_FAMILIES, ExportRange, ExportRangeError, audit_evidence
 from console.roles import Role
 from console.services import Actor
+from recordings.lifecycle import trash
+from recordings.video import services as video_services
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 ALICE = Actor("user:alice@example.com", None, "198.51.100.7")
@@ -224,3 +226,29 @@ def test_the_actions_services_write_today_for_deletions_are_evidence(account):
     days = ExportRange(T0.date(), T0.date() + timedelta(days=10))
 
     assert audit_evidence(account=account, days=days, family="deletions").count() == 6
+
+
+def test_the_trash_family_holds_the_settings_restores_and_expiries(
+    admin, account, make_completed_recording, django_capture_on_commit_callbacks
+):
+    recording = make_completed_recording()
+    with time_machine.travel(T0, tick=False):
+        trash.account_trash_set(account=account, actor=ALICE, enabled=True)
+        account.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            video_services.recording_delete(recording=recording, actor=ALICE)
+        trash.trash_restore(account=account, actor=ALICE, sid=recording.sid)
+    record(account, 1, "voice_recording.restore", object_sid="RE" + "e" * 32)
+    record(account, 2, "composition.restore", object_sid="CJ" + "f" * 32)
+    record(account, 3, "trash.expire", object_repr="2 recordings left the trash")
+
+    rows = csv_rows(export(admin, family="trash"))
+
+    assert [row["action"] for row in rows] == [
+        "trash.enable",
+        "recording.restore",
+        "voice_recording.restore",
+        "composition.restore",
+        "trash.expire",
+    ]
+    assert rows[1]["object_sid"] == recording.sid

@@ -29,6 +29,7 @@ from recordings.compositions.models import Composition
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
 from recordings.lifecycle.views.lists import (
     CsvExportView,
@@ -129,6 +130,7 @@ class CompositionDetailView(AccountPageMixin, TemplateView):
             in_flight=composition.status in selectors.IN_FLIGHT,
             refresh_seconds=REFRESH_SECONDS if composition.status in selectors.IN_FLIGHT else 0,
             deletable=COMPOSITION.can_delete(composition.status),
+            trashed=trash_item_of(account=self.account, recording=composition),
             purge_date=purge_date(composition, COMPOSITION.retention_days),
             retention_days=COMPOSITION.retention_days,
             deliveries=lifecycle_selectors.callback_deliveries_for(

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recordings.lifecycle.api import audit, views
+from recordings.lifecycle.api import audit, trash, views
 from recordings.twilio_api.views import unknown_path
 
 urlpatterns = [
@@ -11,5 +11,9 @@ urlpatterns = [
     path("CallbackDeliveries", views.CallbackDeliveryList.as_view()),
     path("CallbackDeliveries/<str:delivery_id>", views.CallbackDeliveryInstance.as_view()),
     path("CallbackDeliveries/<str:delivery_id>/Replay", views.CallbackDeliveryReplay.as_view()),
+    path("TrashSettings", trash.TrashSettingsInstance.as_view()),
+    path("Trash", trash.TrashList.as_view()),
+    path("Trash/<str:sid>", trash.TrashInstance.as_view()),
+    path("Trash/<str:sid>/Restore", trash.TrashRestore.as_view()),
     re_path(r"^(?P<rest>.*)$", unknown_path),
 ]

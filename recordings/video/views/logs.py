@@ -13,6 +13,7 @@ from console.roles import Action
 from console.services import Actor
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
 from recordings.lifecycle.views.lists import (
     CsvExportView,
@@ -105,6 +106,7 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             else None,
             no_player_reason=self.no_player_reason(recording),
             **self.playback_context(recording, context["can"]),
+            trashed=trash_item_of(account=self.account, recording=recording),
             purge_date=purge_date(recording, settings.RECORDING_RETENTION_DAYS),
             retention_days=settings.RECORDING_RETENTION_DAYS,
             deliveries=lifecycle_selectors.callback_deliveries_for(
