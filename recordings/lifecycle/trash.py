@@ -142,9 +142,9 @@ def trash_restore(*, account: Account, actor: Actor, sid: str) -> TrashedItem:
     restored = kind.model.objects.filter(account=account, sid=sid, status=DELETED).update(
         status=item.previous_status, date_deleted=None, date_updated=timezone.now()
     )
-    item.delete()
-    if not restored:  # purged meanwhile: nothing to bring back
+    if not restored:  # never expected: the purge and the sweeps leave trashed rows alone
         raise NotInTrash(f"{kind.noun.capitalize()} {sid} no longer exists")
+    item.delete()
     audit_record(
         account=account,
         actor=actor,
