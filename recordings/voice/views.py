@@ -18,6 +18,7 @@ from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.views import deletion as lifecycle_views
+from recordings.lifecycle.views.holds import held_context
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -159,6 +160,7 @@ class VoiceRecordingDetailView(AccountPageMixin, TemplateView):
             deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
+            **held_context(VOICE, account=self.account, sid=recording.sid),
         )
         return context
 

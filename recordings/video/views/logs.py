@@ -14,6 +14,7 @@ from console.services import Actor
 from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.views import deletion as lifecycle_views
+from recordings.lifecycle.views.holds import held_context
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -110,6 +111,7 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
+            **held_context(VIDEO, account=self.account, sid=recording.sid),
         )
         return context
 
