@@ -210,7 +210,7 @@ def test_held_items_pages_name_the_hold_and_their_delete_changes_nothing(
             f'Under legal hold <a href="/holds/{held.sid}/"><code>{held.sid}</code></a> '
             f"({held.name})" in detail
         )
-        assert 'id="delete-held"' in detail and " disabled " in detail
+        assert 'id="delete-held"' in detail and 'class="button danger disabled" disabled' in detail
         assert reverse(f"{namespace}:delete", args=[item.sid]) not in detail
         confirm = admin.get(reverse(f"{namespace}:delete", args=[item.sid])).content.decode()
         assert "under legal hold and cannot be deleted" in confirm

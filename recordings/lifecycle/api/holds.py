@@ -1,6 +1,8 @@
 """The /roomvault/v1 legal holds: list, place, fetch and release. Only the account's auth token
 or a Main key may call them, reads included: who is held is itself confidential."""
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -59,7 +61,12 @@ class _HoldView(TwilioAPIView):
             raise not_found(self.request.path.removeprefix("/roomvault/v1"))
         return hold
 
-    def render(self, hold: LegalHold, serializer=LegalHoldSerializer, **kwargs) -> Response:
+    def render(
+        self,
+        hold: LegalHold,
+        serializer: type[LegalHoldSerializer] = LegalHoldSerializer,
+        **kwargs: Any,
+    ) -> Response:
         return Response(serializer(hold, context=self.serializer_context()).data, **kwargs)
 
 
@@ -115,7 +122,7 @@ class LegalHoldList(_HoldView):
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
             name = next((p for p, f in PARAMETERS.items() if f == field), "Scope")
-            raise invalid_parameter(name, " ".join(errors))
+            raise invalid_parameter(name, " ".join(str(error) for error in errors))
         hold = holds.legal_hold_create(
             account=self.account, actor=actor_of(request), **form.cleaned_data
         )
