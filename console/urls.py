@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("imports/", include("recordings.imports.urls")),
     path("webhooks/", include("recordings.lifecycle.webhook_urls")),
+    path("holds/", include("recordings.lifecycle.hold_urls")),
     path("trash/", include("recordings.lifecycle.trash_urls")),
     path("v1/", include("recordings.compositions.api.urls")),
     path("v1/", include("recordings.video.api.urls")),

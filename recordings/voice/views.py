@@ -19,6 +19,7 @@ from recordings.lifecycle.exceptions import RecordingNotDeletable
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
+from recordings.lifecycle.views.holds import held_context
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -161,6 +162,7 @@ class VoiceRecordingDetailView(AccountPageMixin, TemplateView):
             deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
+            **held_context(VOICE, account=self.account, sid=recording.sid),
         )
         return context
 

@@ -35,8 +35,9 @@ ROLES = ("viewer", "member", "admin", "owner")
 # (room and participant joined), the capped count, and the layout's two reads of memberships.
 LIST_QUERIES = 7
 # A detail page: the list page's fixed reads, the recording, its room, its participant, its
-# callback deliveries and (one query for all of them) their attempts; no count.
-DETAIL_QUERIES = 10
+# callback deliveries and (one query for all of them) their attempts, the account's active legal
+# holds (one more for each that covers its kind); no count.
+DETAIL_QUERIES = 11
 
 
 def list_order(recordings) -> list[str]:

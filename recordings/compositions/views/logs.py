@@ -31,6 +31,7 @@ from recordings.lifecycle.exceptions import RecordingStillProcessing
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
+from recordings.lifecycle.views.holds import held_context
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -136,6 +137,7 @@ class CompositionDetailView(AccountPageMixin, TemplateView):
             deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=composition.sid
             ),
+            **held_context(COMPOSITION, account=self.account, sid=composition.sid),
         )
         return context
 

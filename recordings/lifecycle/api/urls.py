@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recordings.lifecycle.api import audit, trash, views
+from recordings.lifecycle.api import audit, holds, trash, views
 from recordings.twilio_api.views import unknown_path
 
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("CallbackDeliveries", views.CallbackDeliveryList.as_view()),
     path("CallbackDeliveries/<str:delivery_id>", views.CallbackDeliveryInstance.as_view()),
     path("CallbackDeliveries/<str:delivery_id>/Replay", views.CallbackDeliveryReplay.as_view()),
+    path("LegalHolds", holds.LegalHoldList.as_view()),
+    path("LegalHolds/<str:sid>", holds.LegalHoldInstance.as_view()),
+    path("LegalHolds/<str:sid>/Release", holds.LegalHoldRelease.as_view()),
     path("TrashSettings", trash.TrashSettingsInstance.as_view()),
     path("Trash", trash.TrashList.as_view()),
     path("Trash/<str:sid>", trash.TrashInstance.as_view()),

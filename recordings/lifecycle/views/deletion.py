@@ -12,8 +12,9 @@ from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
 from console.services import Actor
-from recordings.lifecycle.exceptions import ServiceError
+from recordings.lifecycle.exceptions import RecordingHeld, ServiceError
 from recordings.lifecycle.kinds import RecordingKind
+from recordings.lifecycle.views.holds import held_context
 
 
 class _Recording(Protocol):
@@ -49,6 +50,7 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
             form=ConfirmForm(),
             retention_days=self.kind.retention_days,
             deletable=self.kind.can_delete(recording.status),
+            **held_context(self.kind, account=self.account, sid=recording.pk),
         )
         return context
 
@@ -61,6 +63,9 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
             deleted = self.delete(recording, actor_for(request))
         except self.refused as exc:
             messages.error(request, f"{exc.message}. Nothing was changed{self.refused_hint}.")
+            return redirect(f"{self.namespace}:detail", sid=recording.pk)
+        except RecordingHeld as exc:
+            messages.error(request, f"{exc.message}. Nothing was changed.")
             return redirect(f"{self.namespace}:detail", sid=recording.pk)
         if deleted:
             messages.success(request, f"{self.noun} {recording.pk} was deleted.")

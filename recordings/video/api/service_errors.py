@@ -29,6 +29,7 @@ SERVICE_ERRORS: dict[type[exceptions.ServiceError], tuple[int, int]] = {
     exceptions.UnsupportedForConference: (errors.INVALID_PARAMETER, 400),
     exceptions.RecordingNotDeletable: (errors.CONFLICT, 409),
     exceptions.CredentialsInUse: (errors.CONFLICT, 409),
+    exceptions.RecordingHeld: (errors.CONFLICT, 409),
 }
 
 

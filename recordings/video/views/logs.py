@@ -15,6 +15,7 @@ from recordings.lifecycle import selectors as lifecycle_selectors
 from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.trash import trash_item_of
 from recordings.lifecycle.views import deletion as lifecycle_views
+from recordings.lifecycle.views.holds import held_context
 from recordings.lifecycle.views.lists import (
     CsvExportView,
     KeysetListMixin,
@@ -112,6 +113,7 @@ class RecordingDetailView(AccountPageMixin, TemplateView):
             deliveries=lifecycle_selectors.callback_deliveries_for(
                 account=self.account, recording_sid=recording.sid
             ),
+            **held_context(VIDEO, account=self.account, sid=recording.sid),
         )
         return context
 
