@@ -28,6 +28,7 @@ NAV_LINKS = (
     NavLink("Compositions", "compositions:list", Action.VIEW, "compositions:"),
     NavLink("Bulk deletions", "bulk:list", Action.DELETE, "bulk:"),
     NavLink("Webhook log", "webhooks:list", Action.VIEW, "webhooks:"),
+    NavLink("Retention policies", "policies:list", Action.VIEW, "policies:"),
     NavLink("Members", "team:members", Action.MANAGE_MEMBERS, "team:member"),
     NavLink("Auth token", "team:auth-token", Action.MANAGE_AUTH_TOKEN, "team:auth-token"),
     NavLink("Invitations", "team:invitations", Action.INVITE, "team:invitation"),

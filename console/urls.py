@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("imports/", include("recordings.imports.urls")),
     path("webhooks/", include("recordings.lifecycle.webhook_urls")),
+    path("retention/", include("recordings.lifecycle.policy_urls")),
     path("v1/", include("recordings.compositions.api.urls")),
     path("v1/", include("recordings.video.api.urls")),
     *api_urls.bare_root,

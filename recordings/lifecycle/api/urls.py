@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recordings.lifecycle.api import audit, views
+from recordings.lifecycle.api import audit, policies, views
 from recordings.twilio_api.views import unknown_path
 
 urlpatterns = [
@@ -11,5 +11,9 @@ urlpatterns = [
     path("CallbackDeliveries", views.CallbackDeliveryList.as_view()),
     path("CallbackDeliveries/<str:delivery_id>", views.CallbackDeliveryInstance.as_view()),
     path("CallbackDeliveries/<str:delivery_id>/Replay", views.CallbackDeliveryReplay.as_view()),
+    path("RetentionPolicies", policies.RetentionPolicyList.as_view()),
+    path("RetentionPolicies/Preview", policies.RetentionPolicyPreview.as_view()),
+    path("RetentionPolicies/<str:sid>", policies.RetentionPolicyInstance.as_view()),
+    path("RetentionPolicies/<str:sid>/Runs", policies.RetentionPolicyRuns.as_view()),
     re_path(r"^(?P<rest>.*)$", unknown_path),
 ]
