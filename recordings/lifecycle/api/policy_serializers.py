@@ -45,7 +45,7 @@ class PolicyParams(serializers.Serializer):
 class PreviewParams(PolicyParams):
     """What a preview is of: a policy's kind, filter and age (its name and state do not matter)."""
 
-    Name = serializers.CharField(max_length=255, required=False)
+    Name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     Enabled = TwilioBooleanField(required=False)
 
 
