@@ -6,6 +6,7 @@ change to any of them after the preview (or a forged post) asks for a new previe
 """
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -15,6 +16,8 @@ from recordings.lifecycle.models import BulkDeletion
 from recordings.lifecycle.policies import MAX_AGE_DAYS
 
 _DIGEST_SALT = "roomvault.retention-policy.preview"
+# A Logs page's own parameters (its page size and keyset position), not its filter's.
+_NOT_A_FILTER = frozenset({"page_size", "token", "pos"})
 
 # How the form names each kind of recording (BulkDeletion.Product's values).
 PRODUCT_LABELS = {
@@ -32,7 +35,7 @@ def preview_digest(*, account: Account, product: str, query: str, age_days: int)
 
 
 class PolicyForm(forms.Form):
-    """A policy's name, kind, Logs filter and age; ``digest`` is the preview's (``preview_digest``)."""
+    """A policy's name, kind, Logs filter and age; ``digest`` is its preview's."""
 
     name = forms.CharField(max_length=255, help_text="For example “Stand-ups: audio, 90 days”.")
     product = forms.ChoiceField(label="Deletes", choices=list(PRODUCT_LABELS.items()))
@@ -50,9 +53,7 @@ class PolicyForm(forms.Form):
         max_value=MAX_AGE_DAYS,
         help_text="Recordings are deleted this many days after they were created.",
     )
-    enabled = forms.BooleanField(
-        label="Enabled (runs every day)", required=False, initial=True
-    )
+    enabled = forms.BooleanField(label="Enabled (runs every day)", required=False, initial=True)
     digest = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, product_fixed: bool = False, **kwargs: Any) -> None:
@@ -62,11 +63,13 @@ class PolicyForm(forms.Form):
             self.fields["product"].disabled = True
 
     def clean_query(self) -> str:
-        # A pasted Logs address keeps only its query, as a Logs page's link carries it.
+        # A pasted Logs address keeps only its query; the Logs form posts every field, so the
+        # empty ones and the paging go, leaving the filter as people would write it.
         query = self.cleaned_data["query"]
         if "?" in query:
             query = query.split("?", 1)[1]
-        return query.split("#", 1)[0]
+        pairs = parse_qsl(query.split("#", 1)[0], keep_blank_values=False)
+        return urlencode([(k, v) for k, v in pairs if k not in _NOT_A_FILTER])
 
     def digest_of(self, account: Account) -> str:
         """Return the preview digest of the valid form's values."""

@@ -1,4 +1,4 @@
-"""Console pages: retention policies (list, create and edit with a preview, runs, run now, delete)."""
+"""Console pages: retention policies (list, create and edit with a preview, run now, delete)."""
 
 from django.urls import path
 

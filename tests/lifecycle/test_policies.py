@@ -362,7 +362,7 @@ def test_save_is_offered_only_after_a_preview_and_saves_what_was_previewed(accou
     for i in range(3):
         _video(account, room=f"standup-{i}")
     client = console_client("admin")
-    pasted = "https://vault.example.com/recordings/?room=standup&type=audio"
+    pasted = "https://vault.example.com/recordings/?sid=&room=standup&type=audio&page_size=50"
 
     page = client.get(reverse("policies:create"), {"product": "video", "query": "room=standup"})
     assert 'name="save"' not in page.content.decode()

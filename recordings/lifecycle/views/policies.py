@@ -132,18 +132,22 @@ class PolicyCreateView(AccountPageMixin, TemplateView):
         except policies.InvalidPolicy as exc:
             form.add_error("query", exc.message)
             return self.show(form, status=400)
-        form.data = form.data.copy()
-        form.data["digest"] = form.digest_of(self.account)
+        # The preview's digest goes back in the form, so that Save posts it with these values.
+        posted = self.request.POST.copy()
+        posted["digest"] = form.digest_of(self.account)
+        form.data = posted
         return self.show(form, preview=preview)
 
     def show(self, form: PolicyForm, *, preview: Any = None, status: int = 200) -> HttpResponse:
-        product = form.cleaned_data.get("product") if form.is_bound else form["product"].value()
+        product = str(
+            (form.cleaned_data.get("product") if form.is_bound else form["product"].value()) or ""
+        )
         context = self.get_context_data(
             form=form,
             preview=preview,
             product=product,
             noun=kind_of(product).noun if preview else "",
-            logs_url=_logs_url(str(product or "video")),
+            logs_url=_logs_url(product or "video"),
         )
         return self.render_to_response(context, status=status)
 
