@@ -28,6 +28,7 @@ NAV_LINKS = (
     NavLink("Compositions", "compositions:list", Action.VIEW, "compositions:"),
     NavLink("Bulk deletions", "bulk:list", Action.DELETE, "bulk:"),
     NavLink("Webhook log", "webhooks:list", Action.VIEW, "webhooks:"),
+    NavLink("Retention policies", "policies:list", Action.VIEW, "policies:"),
     NavLink("Legal holds", "holds:list", Action.VIEW, "holds:"),
     NavLink("Trash", "trash:list", Action.MANAGE_RETENTION, "trash:"),
     NavLink("Members", "team:members", Action.MANAGE_MEMBERS, "team:member"),

@@ -71,6 +71,7 @@ urlpatterns = [
     path("webhooks/", include("recordings.lifecycle.webhook_urls")),
     path("holds/", include("recordings.lifecycle.hold_urls")),
     path("trash/", include("recordings.lifecycle.trash_urls")),
+    path("retention/", include("recordings.lifecycle.policy_urls")),
     path("v1/", include("recordings.compositions.api.urls")),
     path("v1/", include("recordings.video.api.urls")),
     *api_urls.bare_root,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from console.models import Account
 from console.services import Actor, audit_record
 from console.sids import is_sid
-from recordings.lifecycle import bulk, holds
+from recordings.lifecycle import bulk, holds, selectors
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.kinds import RecordingKind, kind_of
 from recordings.lifecycle.models import BulkDeletion, RetentionPolicy
@@ -123,6 +123,16 @@ def policy_runs(*, policy: RetentionPolicy, limit: int = 20) -> list[BulkDeletio
         BulkDeletion.objects.filter(account_id=policy.account_id, policy_sid=policy.sid).order_by(
             "-date_created", "-id"
         )[:limit]
+    )
+
+
+def policy_run_list(*, policy: RetentionPolicy) -> QuerySet[BulkDeletion]:
+    """Return all of a policy's runs, newest first, each with its id as ``sid`` for keyset
+    pages (``policy_runs`` is the console's most recent few)."""
+    return (
+        BulkDeletion.objects.filter(account_id=policy.account_id, policy_sid=policy.sid)
+        .annotate(sid=selectors.id_as_sid())
+        .order_by("-date_created", "-id")
     )
 
 

@@ -10,8 +10,14 @@ from console.models import Account
 from recordings.lifecycle.filters import ListFilter
 from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
 
-# A delivery's id as text as long as any id gets, zero-padded so that it sorts as the number does.
+# An id as text as long as any id gets, zero-padded so that it sorts as the number does.
 _ID_DIGITS = 20
+
+
+def id_as_sid() -> LPad:
+    """Return a row's id as the ``sid`` keyset pages (twilio_api.keyset) hold of rows that have
+    none: zero-padded text, which sorts as the number does."""
+    return LPad(Cast("id", CharField()), _ID_DIGITS, Value("0"))
 
 
 def callback_deliveries_for(*, account: Account, recording_sid: str) -> QuerySet[CallbackDelivery]:
@@ -62,8 +68,7 @@ def callback_delivery_list(
         qs = qs.filter(date_created__gte=filter.date_created_after)
     if filter.date_created_before:
         qs = qs.filter(date_created__lt=filter.date_created_before)
-    padded_id = LPad(Cast("id", CharField()), _ID_DIGITS, Value("0"))
-    return qs.annotate(sid=padded_id).order_by("-date_created", "-id")
+    return qs.annotate(sid=id_as_sid()).order_by("-date_created", "-id")
 
 
 def callback_delivery_get(*, account: Account, delivery_id: int) -> CallbackDelivery | None:

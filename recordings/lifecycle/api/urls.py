@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from recordings.lifecycle.api import audit, holds, trash, views
+from recordings.lifecycle.api import audit, holds, policies, trash, views
 from recordings.twilio_api.views import unknown_path
 
 urlpatterns = [
@@ -18,5 +18,9 @@ urlpatterns = [
     path("Trash", trash.TrashList.as_view()),
     path("Trash/<str:sid>", trash.TrashInstance.as_view()),
     path("Trash/<str:sid>/Restore", trash.TrashRestore.as_view()),
+    path("RetentionPolicies", policies.RetentionPolicyList.as_view()),
+    path("RetentionPolicies/Preview", policies.RetentionPolicyPreview.as_view()),
+    path("RetentionPolicies/<str:sid>", policies.RetentionPolicyInstance.as_view()),
+    path("RetentionPolicies/<str:sid>/Runs", policies.RetentionPolicyRuns.as_view()),
     re_path(r"^(?P<rest>.*)$", unknown_path),
 ]
