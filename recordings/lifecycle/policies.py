@@ -8,6 +8,7 @@ chunks, the same soft delete, audit and trash as a user's deletion, done under t
 so what it says is what a run at that moment deletes.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ from recordings.lifecycle import bulk, holds, selectors
 from recordings.lifecycle.exceptions import ServiceError
 from recordings.lifecycle.kinds import RecordingKind, kind_of
 from recordings.lifecycle.models import BulkDeletion, RetentionPolicy
+
+logger = logging.getLogger(__name__)
 
 MAX_AGE_DAYS = 36_500
 PREVIEW_SAMPLE = 10
@@ -233,7 +236,15 @@ def _audit(policy: RetentionPolicy, actor: Actor, action: str, detail: str = "")
 def policy_run(*, policy: RetentionPolicy, now: datetime) -> BulkDeletion | None:
     """Run a policy now: queue a bulk deletion of what it deletes (none if nothing, or if its
     last run is unfinished), audited as ``retention_policy.run``; return the job."""
-    locked = RetentionPolicy.objects.select_for_update().select_related("account").get(pk=policy.pk)
+    # Only the policy's row: the account's row stays free while the count runs.
+    locked = (
+        RetentionPolicy.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(pk=policy.pk)
+        .first()
+    )
+    if locked is None:  # deleted since it was listed
+        return None
     if BulkDeletion.objects.filter(policy_sid=locked.sid, status__in=_UNFINISHED).exists():
         return None
     kind = kind_of(locked.product)
@@ -272,4 +283,12 @@ def policies_run(*, now: datetime) -> int:
     """Run every enabled policy of every account (daily, by beat); return how many jobs were
     queued."""
     enabled = RetentionPolicy.objects.filter(enabled=True).order_by("date_created", "sid")
-    return sum(policy_run(policy=policy, now=now) is not None for policy in enabled.iterator())
+    queued = 0
+    for policy in enabled.iterator():
+        # One policy that fails (a filter stored before its kind's filter changed) must not keep
+        # the others from running: it is logged, and tried again tomorrow.
+        try:
+            queued += policy_run(policy=policy, now=now) is not None
+        except Exception:
+            logger.exception("Retention policy %s could not run", policy.sid)
+    return queued

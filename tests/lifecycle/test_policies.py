@@ -351,6 +351,22 @@ def test_the_daily_run_skips_disabled_policies_and_one_whose_last_run_is_unfinis
     assert disabled.date_last_run is None
 
 
+def test_a_policy_that_fails_is_logged_and_the_others_still_run(
+    account, caplog, django_capture_on_commit_callbacks
+):
+    _video(account)
+    broken = _policy(account, name="Stored before its filter changed", query="")
+    # What a selection stored by an older release looks like once a filter field is gone.
+    RetentionPolicy.objects.filter(pk=broken.pk).update(selection={"gone_field": "x"})
+    working = _policy(account, name="Everything", query="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert policies.policies_run(now=NOW) == 1
+
+    assert BulkDeletion.objects.get().policy_sid == working.sid
+    assert f"Retention policy {broken.sid} could not run" in caplog.text
+
+
 # --- the console ---------------------------------------------------------------------------------
 
 
