@@ -51,6 +51,11 @@ def trash_rows(
     ]
 
 
+def trash_days(account: Account) -> int | None:
+    """Return how many days a delete of the account keeps the media (None: the trash is off)."""
+    return settings.TRASH_DAYS if account.trash_enabled else None
+
+
 def kept_q(kind: RecordingKind) -> Q | None:
     """Return a filter on ``sid`` matching the deleted recordings of this kind whose media must
     stay (held, or in a trash); None when there are none, so that paths without holds or trash

@@ -241,6 +241,13 @@ def test_a_bulk_deletion_skips_and_counts_held_recordings_and_deletes_the_rest(
     room_row, recordings = room
     held = hold(account, scope="participant", value="alice")
     alice, bob = _of(recordings, "alice"), _of(recordings, "bob")
+    confirm = console_client("admin").post(
+        reverse("bulk:select"), {"product": "video", "all": "on", "query": f"room={room_row.sid}"}
+    )
+    assert (
+        f"{len(alice)} of them are under a legal hold: kept, and counted as held, not deleted."
+        in confirm.content.decode()
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         job = bulk.bulk_deletion_create(

@@ -148,6 +148,28 @@ def test_trash_off_a_delete_removes_the_media_at_once(
     assert not TrashedItem.objects.exists()
 
 
+def test_the_confirmation_pages_say_a_delete_goes_to_the_trash_only_when_it_is_on(
+    account, console_client, make_completed_recording
+):
+    recording = make_completed_recording()
+    admin = console_client("admin")
+
+    def says(url: str, data=None) -> str:
+        response = admin.post(url, data) if data else admin.get(url)
+        return response.content.decode()
+
+    single = reverse("recordings:delete", args=[recording.sid])
+    bulk_page = reverse("bulk:select")
+    selection = {"product": "video", "sid": [recording.sid]}
+    assert "cannot be recovered" in says(single)
+    assert "Their media files are removed" in says(bulk_page, selection)
+
+    trash.account_trash_set(account=account, actor=SYSTEM, enabled=True)
+    assert "It goes to the trash: its media file is kept 30 days" in says(single)
+    assert "cannot be recovered" not in says(single)
+    assert "They go to the trash: their media is kept 30 days" in says(bulk_page, selection)
+
+
 def test_turning_the_trash_off_keeps_what_is_in_it(account, trashed, api):
     trash.account_trash_set(account=account, actor=SYSTEM, enabled=False)
 

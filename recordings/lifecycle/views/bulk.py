@@ -16,7 +16,8 @@ from django.views.generic import TemplateView
 from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
-from recordings.lifecycle import bulk
+from recordings.lifecycle import bulk, holds
+from recordings.lifecycle.trash import trash_days
 from recordings.lifecycle.kinds import kind_of
 from recordings.lifecycle.models import BulkDeletion
 
@@ -104,8 +105,11 @@ class BulkSelectView(AccountPageMixin, TemplateView):
             messages.error(self.request, exc.message)
             return redirect(logs_url)
         count = matching.count()
+        held = holds.held_q(kind_of(selection["product"]), account=self.account)
         context = self.get_context_data(
             count=count,
+            held=matching.filter(held).count() if held is not None else 0,
+            trash_days=trash_days(self.account),
             sample=list(matching[:SAMPLE_SIZE]),
             selection_form=form,
             confirm_form=confirm_form or BulkConfirmForm(),

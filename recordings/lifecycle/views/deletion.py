@@ -14,6 +14,7 @@ from console.roles import Action
 from console.services import Actor
 from recordings.lifecycle.exceptions import RecordingHeld, ServiceError
 from recordings.lifecycle.kinds import RecordingKind
+from recordings.lifecycle.trash import trash_days
 from recordings.lifecycle.views.holds import held_context
 
 
@@ -50,6 +51,7 @@ class RecordingDeleteView(AccountPageMixin, TemplateView):
             form=ConfirmForm(),
             retention_days=self.kind.retention_days,
             deletable=self.kind.can_delete(recording.status),
+            trash_days=trash_days(self.account),
             **held_context(self.kind, account=self.account, sid=recording.pk),
         )
         return context
