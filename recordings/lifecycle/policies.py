@@ -233,9 +233,12 @@ def _audit(policy: RetentionPolicy, actor: Actor, action: str, detail: str = "")
 
 
 @transaction.atomic
-def policy_run(*, policy: RetentionPolicy, now: datetime) -> BulkDeletion | None:
+def policy_run(
+    *, policy: RetentionPolicy, now: datetime, started_by: Actor | None = None
+) -> BulkDeletion | None:
     """Run a policy now: queue a bulk deletion of what it deletes (none if nothing, or if its
-    last run is unfinished), audited as ``retention_policy.run``; return the job."""
+    last run is unfinished), audited as ``retention_policy.run``; return the job. The deletions
+    are the policy's; who asked for a run out of schedule (``started_by``) is in the audit too."""
     # Only the policy's row: the account's row stays free while the count runs.
     locked = (
         RetentionPolicy.objects.select_for_update(of=("self",))
@@ -274,7 +277,8 @@ def policy_run(*, policy: RetentionPolicy, now: datetime) -> BulkDeletion | None
         actor,
         "retention_policy.run",
         detail=f"{total} {kind.plural} created on or before {cutoff.isoformat()} to delete"
-        + (f" (bulk deletion {job.pk})" if job else ""),
+        + (f" (bulk deletion {job.pk})" if job else "")
+        + (f"; run now by {started_by.name}" if started_by else ""),
     )
     return job
 

@@ -444,6 +444,10 @@ def test_run_now_confirms_then_shows_the_run(
     assert _status(Recording, recording) == "deleted"
     detail = client.get(reverse("policies:detail", args=[policy.sid])).content.decode()
     assert reverse("bulk:progress", args=[job.pk]) in detail
+    # The deletion is the policy's; who ran it out of schedule is in the evidence too.
+    run = AuditEvent.objects.get(action="retention_policy.run")
+    assert run.actor == f"policy:{policy.sid}"
+    assert run.detail.endswith("; run now by user:admin@example.com")
 
 
 def test_an_admin_edits_and_deletes_a_policy(account, console_client):

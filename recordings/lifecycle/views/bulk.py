@@ -17,9 +17,9 @@ from console.access import AccountPageMixin, actor_for
 from console.forms import ConfirmForm
 from console.roles import Action
 from recordings.lifecycle import bulk, holds
-from recordings.lifecycle.trash import trash_days
 from recordings.lifecycle.kinds import kind_of
 from recordings.lifecycle.models import BulkDeletion
+from recordings.lifecycle.trash import trash_days
 
 SAMPLE_SIZE = 20
 

@@ -204,7 +204,7 @@ class PolicyRunView(_PolicyPage):
         policy = self.get_policy()
         if not ConfirmForm(request.POST).is_valid():
             return redirect("policies:run", sid=policy.sid)
-        job = policies.policy_run(policy=policy, now=timezone.now())
+        job = policies.policy_run(policy=policy, now=timezone.now(), started_by=actor_for(request))
         if job is None:
             messages.info(
                 request, "Nothing was queued: nothing matches now, or its last run is unfinished."
