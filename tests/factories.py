@@ -24,9 +24,17 @@ from console.models import (
 )
 from console.roles import Role, Scope
 from console.sealing import seal
+from console.sids import new_sid
 from recordings.compositions.models import Composition, CompositionHook, CompositionSettings
 from recordings.imports.models import ImportItem, ImportJob
-from recordings.lifecycle.models import BulkDeletion, CallbackAttempt, CallbackDelivery
+from recordings.lifecycle.models import (
+    BulkDeletion,
+    CallbackAttempt,
+    CallbackDelivery,
+    LegalHold,
+    RetentionPolicy,
+    TrashedItem,
+)
 from recordings.video.choices import (
     CONTAINER_FOR_TYPE,
     Codec,
@@ -295,6 +303,65 @@ class BulkDeletionFactory(factory.django.DjangoModelFactory):
     chunk_size = factory.LazyFunction(lambda: settings.BULK_DELETE_CHUNK)
     date_created = factory.LazyFunction(timezone.now)
     date_updated = factory.SelfAttribute("date_created")
+
+
+class LegalHoldFactory(factory.django.DjangoModelFactory):
+    """An active hold on one room (SID made up: a hold may name a room before it has any)."""
+
+    class Meta:
+        model = LegalHold
+
+    account = factory.SubFactory(AccountFactory)
+    name = "Litigation"
+    scope = LegalHold.Scope.ROOM
+    value = factory.LazyFunction(lambda: new_sid("RM"))
+    selections = factory.LazyAttribute(
+        lambda o: {
+            kind: {"room_sid": o.value, "include_deleted": True}
+            for kind in ("video", "composition")
+        }
+    )
+    created_by = "system"
+    date_created = factory.LazyFunction(timezone.now)
+
+
+class RetentionPolicyFactory(factory.django.DjangoModelFactory):
+    """Delete every video recording 400 days after creation."""
+
+    class Meta:
+        model = RetentionPolicy
+
+    account = factory.SubFactory(AccountFactory)
+    name = "Everything after 400 days"
+    product = "video"
+    selection = factory.LazyFunction(dict)
+    age_days = 400
+    created_by = "system"
+    date_created = factory.LazyFunction(timezone.now)
+    date_updated = factory.SelfAttribute("date_created")
+
+
+class TrashedItemFactory(factory.django.DjangoModelFactory):
+    """A deleted recording of an account with the trash on, restorable for TRASH_DAYS."""
+
+    class Meta:
+        model = TrashedItem
+
+    sid = factory.LazyAttribute(lambda o: o.recording.sid)
+    account = factory.SelfAttribute("recording.account")
+    kind = "video"
+    previous_status = RecordingStatus.COMPLETED
+    date_trashed = factory.LazyFunction(timezone.now)
+    date_expires = factory.LazyAttribute(
+        lambda o: o.date_trashed + timedelta(days=settings.TRASH_DAYS)
+    )
+
+    class Params:
+        recording = factory.SubFactory(
+            "tests.factories.RecordingFactory",
+            status=RecordingStatus.DELETED,
+            date_deleted=factory.LazyFunction(timezone.now),
+        )
 
 
 @cache

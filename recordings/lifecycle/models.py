@@ -249,7 +249,7 @@ class RetentionPolicy(models.Model):
     # The Logs filter as its URL query (what pages show) and as the kind's typed filter in JSON
     # (what a run selects by), as a bulk deletion keeps them.
     query = models.TextField(blank=True)
-    selection = models.JSONField()
+    selection = models.JSONField(blank=True)  # {}: every recording of the kind
     age_days = models.PositiveIntegerField()
     enabled = models.BooleanField(default=True)
     created_by = models.CharField(max_length=255)

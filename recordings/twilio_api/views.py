@@ -1,6 +1,8 @@
 """The base of every Twilio API view, the schema pieces every endpoint shares, and the 404 of
 paths no endpoint serves."""
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -38,6 +40,25 @@ MEDIA_PARAMETERS = [
     OpenApiParameter("Ttl", int, description="Seconds the redirect URL is valid: 1 to 3600"),
     OpenApiParameter("ContentDisposition", str, description="`attachment` or `inline`…"),
 ]
+
+
+class ListMetaSerializer(serializers.Serializer):
+    """The ``meta`` block of every list page (documents what ``paging.list_meta`` returns)."""
+
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    first_page_url = serializers.URLField()
+    previous_page_url = serializers.URLField(allow_null=True)
+    url = serializers.URLField()
+    next_page_url = serializers.URLField(allow_null=True)
+    key = serializers.CharField()
+
+
+def list_response(name: str, serializer: type[serializers.Serializer], key: str) -> Any:
+    """Return the schema of one page of a list: its rows under ``key`` and Twilio's ``meta``."""
+    return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
+
+
 ERROR = OpenApiResponse(
     inline_serializer(
         "TwilioError",

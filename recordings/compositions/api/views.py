@@ -3,10 +3,9 @@ handler parses input, calls a selector or a service, and renders; the account al
 the credentials, so every lookup is scoped to it."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
 from console.roles import Action
 from recordings.compositions import selectors, services
@@ -31,9 +30,9 @@ from recordings.twilio_api.views import (
     REDIRECT,
     TwilioAPIView,
     actor_of,
+    list_response,
     media_found,
 )
-from recordings.video.api.serializers import ListMetaSerializer
 from recordings.video.api.settings import RecordingSettingsParams, settings_invalid
 from recordings.video.api.views import TwilioListView
 from recordings.video.services.settings import InvalidSetting
@@ -54,10 +53,6 @@ HOOK_FILTERS = [
 ]
 
 
-def _list_response(name: str, serializer: type[Serializer], key: str) -> Serializer:
-    return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
-
-
 class CompositionList(TwilioListView):
     key = "compositions"
     serializer_class = CompositionSerializer
@@ -67,7 +62,7 @@ class CompositionList(TwilioListView):
         operation_id="ListComposition",
         parameters=COMPOSITION_FILTERS + PAGING_PARAMETERS,
         responses={
-            200: _list_response("ListCompositionResponse", CompositionSerializer, key),
+            200: list_response("ListCompositionResponse", CompositionSerializer, key),
             400: ERROR,
         },
     )
@@ -150,7 +145,7 @@ class CompositionHookList(TwilioListView):
         operation_id="ListCompositionHook",
         parameters=HOOK_FILTERS + PAGING_PARAMETERS,
         responses={
-            200: _list_response("ListCompositionHookResponse", CompositionHookSerializer, key),
+            200: list_response("ListCompositionHookResponse", CompositionHookSerializer, key),
             400: ERROR,
         },
     )

@@ -19,7 +19,13 @@ from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import CONFLICT, TwilioAPIError, invalid_parameter, not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import boolean_param
-from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, TwilioAPIView, actor_of
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    TwilioAPIView,
+    actor_of,
+    list_response,
+)
 
 KEY = "legal_holds"
 # The create's Twilio parameter → the form field that reads it.
@@ -79,24 +85,7 @@ class LegalHoldList(_HoldView):
             *PAGING_PARAMETERS,
         ],
         responses={
-            200: inline_serializer(
-                "ListLegalHoldResponse",
-                {
-                    KEY: LegalHoldSerializer(many=True),
-                    "meta": inline_serializer(
-                        "LegalHoldListMeta",
-                        {
-                            "page": serializers.IntegerField(),
-                            "page_size": serializers.IntegerField(),
-                            "first_page_url": serializers.URLField(),
-                            "previous_page_url": serializers.URLField(allow_null=True),
-                            "url": serializers.URLField(),
-                            "next_page_url": serializers.URLField(allow_null=True),
-                            "key": serializers.CharField(),
-                        },
-                    ),
-                },
-            ),
+            200: list_response("ListLegalHoldResponse", LegalHoldSerializer, KEY),
             400: ERROR,
             403: ERROR,
         },

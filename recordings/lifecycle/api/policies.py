@@ -19,14 +19,19 @@ from recordings.lifecycle.api.policy_serializers import (
     PreviewParams,
     PreviewSerializer,
     RetentionPolicySerializer,
-    list_response,
 )
 from recordings.lifecycle.models import RetentionPolicy
 from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import invalid_parameter, not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import require_valid
-from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, TwilioAPIView, actor_of
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    TwilioAPIView,
+    actor_of,
+    list_response,
+)
 
 POLICIES_KEY = "retention_policies"
 RUNS_KEY = "runs"

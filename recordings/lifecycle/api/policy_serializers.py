@@ -3,7 +3,6 @@ form-encoded) and its resources, its preview and its runs in the snake_case of T
 
 from typing import Any
 
-from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from recordings.lifecycle.api.serializers import TWILIO_DATETIME
@@ -127,20 +126,3 @@ class PolicyRunSerializer(serializers.ModelSerializer):
             "date_created",
             "date_finished",
         )
-
-
-def list_response(name: str, serializer: type[serializers.Serializer], key: str) -> Any:
-    """Return the schema of one page of a list: its rows under ``key`` and Twilio's ``meta``."""
-    meta = inline_serializer(
-        f"{name}Meta",
-        {
-            "page": serializers.IntegerField(),
-            "page_size": serializers.IntegerField(),
-            "first_page_url": serializers.URLField(),
-            "previous_page_url": serializers.URLField(allow_null=True),
-            "url": serializers.URLField(),
-            "next_page_url": serializers.URLField(allow_null=True),
-            "key": serializers.CharField(),
-        },
-    )
-    return inline_serializer(name, {key: serializer(many=True), "meta": meta})

@@ -5,8 +5,7 @@ endpoints know it can come back. The auth token and Main keys only (MANAGE_RETEN
 from typing import cast
 
 from django import forms
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from console.roles import Action
@@ -22,7 +21,13 @@ from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import require_valid
-from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, TwilioAPIView, actor_of
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    TwilioAPIView,
+    actor_of,
+    list_response,
+)
 
 KEY = "items"
 SID = OpenApiParameter(
@@ -97,24 +102,7 @@ class TrashList(_TrashView):
             *PAGING_PARAMETERS,
         ],
         responses={
-            200: inline_serializer(
-                "ListTrashResponse",
-                {
-                    KEY: TrashedItemSerializer(many=True),
-                    "meta": inline_serializer(
-                        "TrashListMeta",
-                        {
-                            "page": serializers.IntegerField(),
-                            "page_size": serializers.IntegerField(),
-                            "first_page_url": serializers.URLField(),
-                            "previous_page_url": serializers.URLField(allow_null=True),
-                            "url": serializers.URLField(),
-                            "next_page_url": serializers.URLField(allow_null=True),
-                            "key": serializers.CharField(),
-                        },
-                    ),
-                },
-            ),
+            200: list_response("ListTrashResponse", TrashedItemSerializer, KEY),
             400: ERROR,
             401: ERROR,
             403: ERROR,

@@ -6,8 +6,8 @@ import re
 
 from django import forms
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 
 from console.roles import Action
@@ -21,7 +21,13 @@ from recordings.twilio_api import keyset
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import UtcDateTimeField, require_valid
-from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, TwilioAPIView, actor_of
+from recordings.twilio_api.views import (
+    ERROR,
+    PAGING_PARAMETERS,
+    TwilioAPIView,
+    actor_of,
+    list_response,
+)
 
 KEY = "callback_deliveries"
 # A delivery's id in a path: ASCII digits that fit a bigint ("²" is a digit to str.isdigit).
@@ -83,24 +89,7 @@ class CallbackDeliveryList(TwilioAPIView):
         summary="The webhook log: status callbacks sent, newest first",
         parameters=LIST_PARAMETERS + PAGING_PARAMETERS,
         responses={
-            200: inline_serializer(
-                "ListCallbackDeliveryResponse",
-                {
-                    KEY: CallbackDeliverySerializer(many=True),
-                    "meta": inline_serializer(
-                        "CallbackDeliveryListMeta",
-                        {
-                            "page": serializers.IntegerField(),
-                            "page_size": serializers.IntegerField(),
-                            "first_page_url": serializers.URLField(),
-                            "previous_page_url": serializers.URLField(allow_null=True),
-                            "url": serializers.URLField(),
-                            "next_page_url": serializers.URLField(allow_null=True),
-                            "key": serializers.CharField(),
-                        },
-                    ),
-                },
-            ),
+            200: list_response("ListCallbackDeliveryResponse", CallbackDeliverySerializer, KEY),
             400: ERROR,
         },
     )

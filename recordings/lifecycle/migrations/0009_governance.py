@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=255)),
                 ('product', models.CharField(max_length=16)),
                 ('query', models.TextField(blank=True)),
-                ('selection', models.JSONField()),
+                ('selection', models.JSONField(blank=True)),
                 ('age_days', models.PositiveIntegerField()),
                 ('enabled', models.BooleanField(default=True)),
                 ('created_by', models.CharField(max_length=255)),

@@ -8,12 +8,12 @@ from rest_framework.response import Response
 
 from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.params import require_valid
-from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, actor_of
+from recordings.twilio_api.views import ERROR, PAGING_PARAMETERS, actor_of, list_response
 from recordings.video import selectors, services
 from recordings.video.api.filters import ParticipantFilterSet, RoomFilterSet
 from recordings.video.api.params import CreateRoomParams, UpdateRoomParams
 from recordings.video.api.serializers import ParticipantSerializer, RoomSerializer
-from recordings.video.api.views import RoomAPIView, TwilioListView, list_response
+from recordings.video.api.views import RoomAPIView, TwilioListView
 from recordings.video.choices import ParticipantStatus, RoomStatus
 
 DATE_FILTERS = [
@@ -35,7 +35,7 @@ class RoomList(TwilioListView):
             *DATE_FILTERS,
             *PAGING_PARAMETERS,
         ],
-        responses={200: list_response("ListRoomResponse", RoomSerializer, key="rooms"), 400: ERROR},
+        responses={200: list_response("ListRoomResponse", RoomSerializer, "rooms"), 400: ERROR},
     )
     def get(self, request):
         # The reference: Status is "in-progress (default) or completed".

@@ -119,18 +119,6 @@ class RoomRecordingSerializer(_RecordingBase):
         return {"room_sid": recording.room_id}
 
 
-class ListMetaSerializer(serializers.Serializer):
-    """The ``meta`` block of every list page (documents what ``paging.list_meta`` returns)."""
-
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    first_page_url = serializers.URLField()
-    previous_page_url = serializers.URLField(allow_null=True)
-    url = serializers.URLField()
-    next_page_url = serializers.URLField(allow_null=True)
-    key = serializers.CharField()
-
-
 class RecordingRulesSerializer(serializers.Serializer):
     """A room's ``RecordingRules`` resource; dates are null until rules were first set."""
 

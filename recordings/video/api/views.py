@@ -29,6 +29,7 @@ from recordings.twilio_api.views import (
     REDIRECT,
     TwilioAPIView,
     actor_of,
+    list_response,
     media_found,
 )
 from recordings.video import selectors, services
@@ -39,7 +40,6 @@ from recordings.video.api.filters import (
 )
 from recordings.video.api.serializers import (
     RECORDING_COLUMNS,
-    ListMetaSerializer,
     RecordingRulesSerializer,
     RecordingSerializer,
     RoomRecordingSerializer,
@@ -59,10 +59,6 @@ RECORDING_FILTERS = [
     OpenApiParameter("GroupingSid", str, many=True, description="Room or participant SIDs"),
     OpenApiParameter("MediaType", str, enum=["audio", "video", "data"]),
 ]
-
-
-def list_response(name: str, serializer, key: str = "recordings"):
-    return inline_serializer(name, {key: serializer(many=True), "meta": ListMetaSerializer()})
 
 
 class RoomAPIView(TwilioAPIView):
@@ -168,7 +164,10 @@ class RecordingList(_RecordingListView):
     @extend_schema(
         operation_id="ListRecording",
         parameters=RECORDING_FILTERS + PAGING_PARAMETERS,
-        responses={200: list_response("ListRecordingResponse", RecordingSerializer), 400: ERROR},
+        responses={
+            200: list_response("ListRecordingResponse", RecordingSerializer, "recordings"),
+            400: ERROR,
+        },
     )
     def get(self, request):
         return self.list()
@@ -207,7 +206,7 @@ class RoomRecordingList(_RecordingListView):
         operation_id="ListRoomRecording",
         parameters=ROOM_RECORDING_FILTERS + PAGING_PARAMETERS,
         responses={
-            200: list_response("ListRoomRecordingResponse", RoomRecordingSerializer),
+            200: list_response("ListRoomRecordingResponse", RoomRecordingSerializer, "recordings"),
             400: ERROR,
             404: ERROR,
         },
