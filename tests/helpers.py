@@ -117,6 +117,17 @@ def form_data(page: str, action: str, form_id: str | None = None) -> dict[str, l
     return parser.data
 
 
+def schema_operations(schema: dict, prefix: str) -> dict[tuple[str, str], str]:
+    """Return the operation ids an OpenAPI schema gives, by (path, method), for the paths
+    starting with ``prefix``."""
+    return {
+        (path, method): operation["operationId"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if path.startswith(prefix)
+    }
+
+
 def wait_for(predicate, seconds: float = 30.0, interval: float = 0.1) -> bool:
     """Poll ``predicate`` until it holds (True) or ``seconds`` have passed (False)."""
     deadline = time.monotonic() + seconds

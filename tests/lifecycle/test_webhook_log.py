@@ -15,7 +15,7 @@ from console import services as console_services
 from console.models import AuditEvent
 from recordings.lifecycle import delivery
 from recordings.lifecycle.models import CallbackAttempt, CallbackDelivery
-from tests.helpers import assert_twilio_error, client_for
+from tests.helpers import assert_twilio_error, client_for, schema_operations
 from tests.lifecycle.test_callbacks import CallbackServer, signature_is_valid
 
 LIST = "/roomvault/v1/CallbackDeliveries"
@@ -360,13 +360,7 @@ def test_dashboard_shows_the_failure_rate_of_the_last_day(
 def test_the_openapi_schema_publishes_the_webhook_log(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
 
-    operations = {
-        (path, method): operation["operationId"]
-        for path, methods in schema["paths"].items()
-        for method, operation in methods.items()
-        if path.startswith(LIST)
-    }
-    assert operations == {
+    assert schema_operations(schema, LIST) == {
         (LIST, "get"): "ListCallbackDelivery",
         (f"{LIST}/{{delivery_id}}", "get"): "FetchCallbackDelivery",
         (f"{LIST}/{{delivery_id}}/Replay", "post"): "CreateCallbackDeliveryReplay",

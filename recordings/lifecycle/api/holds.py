@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from console.roles import Action
 from recordings.lifecycle import holds
+from recordings.lifecycle.api.base import missing
 from recordings.lifecycle.api.hold_serializers import (
     LegalHoldDetailSerializer,
     LegalHoldSerializer,
@@ -16,7 +17,7 @@ from recordings.lifecycle.api.hold_serializers import (
 from recordings.lifecycle.hold_forms import LegalHoldForm
 from recordings.lifecycle.models import LegalHold
 from recordings.twilio_api import keyset
-from recordings.twilio_api.errors import CONFLICT, TwilioAPIError, invalid_parameter, not_found
+from recordings.twilio_api.errors import CONFLICT, TwilioAPIError, invalid_parameter
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import boolean_param
 from recordings.twilio_api.views import (
@@ -64,7 +65,7 @@ class _HoldView(TwilioAPIView):
     def hold_or_404(self, sid: str) -> LegalHold:
         hold = holds.legal_hold_get(account=self.account, sid=sid)
         if hold is None:
-            raise not_found(self.request.path.removeprefix("/roomvault/v1"))
+            raise missing(self.request)
         return hold
 
     def render(

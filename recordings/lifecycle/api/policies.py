@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from console.roles import Action
 from recordings.lifecycle import policies
+from recordings.lifecycle.api.base import missing
 from recordings.lifecycle.api.policy_serializers import (
     PolicyParams,
     PolicyRunSerializer,
@@ -22,7 +23,7 @@ from recordings.lifecycle.api.policy_serializers import (
 )
 from recordings.lifecycle.models import RetentionPolicy
 from recordings.twilio_api import keyset
-from recordings.twilio_api.errors import invalid_parameter, not_found
+from recordings.twilio_api.errors import invalid_parameter
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import (
@@ -57,7 +58,7 @@ class _PolicyView(TwilioAPIView):
     def policy_or_404(self, sid: str) -> RetentionPolicy:
         policy = policies.policy_get(account=self.account, sid=sid)
         if policy is None:
-            raise not_found(self.request.path.removeprefix("/roomvault/v1"))
+            raise missing(self.request)
         return policy
 
     def render(self, policy: RetentionPolicy, http_status: int = status.HTTP_200_OK) -> Response:

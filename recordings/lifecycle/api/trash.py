@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from console.roles import Action
 from recordings.lifecycle import trash
+from recordings.lifecycle.api.base import missing
 from recordings.lifecycle.api.trash_serializers import (
     TrashedItemSerializer,
     TrashSettingsParams,
@@ -18,7 +19,6 @@ from recordings.lifecycle.api.trash_serializers import (
 from recordings.lifecycle.kinds import kind_of, kinds
 from recordings.lifecycle.models import TrashedItem
 from recordings.twilio_api import keyset
-from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import require_valid
 from recordings.twilio_api.views import (
@@ -55,13 +55,10 @@ class _TrashView(TwilioAPIView):
         context = {**self.serializer_context(), "descriptions": descriptions}
         return list(TrashedItemSerializer(items, context=context, many=True).data)
 
-    def missing(self) -> Exception:
-        return not_found(self.request.path.removeprefix("/roomvault/v1"))
-
     def item_or_404(self, sid: str) -> TrashedItem:
         item = trash.trash_get(account=self.account, sid=sid)
         if item is None:
-            raise self.missing()
+            raise missing(self.request)
         return item
 
 
@@ -143,5 +140,5 @@ class TrashRestore(_TrashView):
         try:
             trash.trash_restore(account=self.account, actor=actor_of(request), sid=item.sid)
         except trash.NotInTrash:  # restored, expired or purged since it was read
-            raise self.missing() from None
+            raise missing(self.request) from None
         return Response(described)

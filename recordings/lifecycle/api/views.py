@@ -12,13 +12,13 @@ from rest_framework.response import Response
 
 from console.roles import Action
 from recordings.lifecycle import delivery, selectors
+from recordings.lifecycle.api.base import missing
 from recordings.lifecycle.api.serializers import (
     CallbackDeliveryDetailSerializer,
     CallbackDeliverySerializer,
 )
 from recordings.lifecycle.models import CallbackDelivery
 from recordings.twilio_api import keyset
-from recordings.twilio_api.errors import not_found
 from recordings.twilio_api.paging import list_meta, parse_page_request
 from recordings.twilio_api.params import UtcDateTimeField, require_valid
 from recordings.twilio_api.views import (
@@ -79,7 +79,7 @@ class _DeliveryView(TwilioAPIView):
             else None
         )
         if found is None:
-            raise not_found(self.request.path.removeprefix("/roomvault/v1"))
+            raise missing(self.request)
         return found
 
 
