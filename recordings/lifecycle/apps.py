@@ -18,6 +18,7 @@ class LifecycleConfig(AppConfig):
         register_check("media", media_store_ready)
         register_figures("bulk_deletions", figures.bulk_deletion_figures)
         register_figures("failures", figures.failure_figures)
+        register_figures("governance", figures.governance_figures)
         register_job(
             JobType(
                 noun="bulk deletion",

@@ -12,7 +12,10 @@ from tests.factories import (
     BulkDeletionFactory,
     CallbackDeliveryFactory,
     CompositionFactory,
+    LegalHoldFactory,
     RecordingFactory,
+    RetentionPolicyFactory,
+    TrashedItemFactory,
 )
 
 TOKEN = "scrape-token-3f9a"
@@ -64,6 +67,10 @@ def test_a_scrape_has_every_family(client, db, token):
         "roomvault_compositions_made",
         "roomvault_composition_media_seconds",
         "roomvault_composition_wall_seconds",
+        "roomvault_legal_holds_active",
+        "roomvault_retention_policies",
+        "roomvault_trash_items",
+        "roomvault_trash_items_overdue",
         "roomvault_metrics_source_up",
     ):
         assert name in families, name
@@ -72,6 +79,7 @@ def test_a_scrape_has_every_family(client, db, token):
         "broker",
         "bulk_deletions",
         "failures",
+        "governance",
         "imports",
         "compositions",
     }
@@ -113,6 +121,32 @@ def test_job_progress_and_failures_are_read_from_the_database(client, db, token,
     assert _value(families, "roomvault_callback_deliveries_failed") == 2
     assert _value(families, "roomvault_media_deletions_overdue", kind="video") == 1
     assert _value(families, "roomvault_media_deletions_overdue", kind="voice") == 0
+
+
+def test_governance_figures_and_what_a_hold_or_trash_keeps_is_not_overdue(
+    client, db, token, settings
+):
+    long_ago = timezone.now() - timedelta(seconds=settings.MEDIA_SWEEP_GRACE_SECONDS + 60)
+    overdue = RecordingFactory(status="deleted", date_deleted=long_ago, media_key="a/b.mka")
+    held = RecordingFactory(status="deleted", date_deleted=long_ago, media_key="a/c.mka")
+    LegalHoldFactory(account=held.account, value=held.room_id)
+    LegalHoldFactory(date_released=timezone.now())
+    in_trash = TrashedItemFactory(recording__media_key="a/d.mka", recording__date_deleted=long_ago)
+    TrashedItemFactory(date_expires=timezone.now() - timedelta(hours=3))
+    TrashedItemFactory(date_expires=timezone.now() - timedelta(minutes=5))
+    RetentionPolicyFactory.create_batch(2)
+    RetentionPolicyFactory(enabled=False)
+
+    families = _scrape(client)
+
+    # Only ``overdue``: the held recording and the one in the trash keep their media on purpose.
+    assert _value(families, "roomvault_media_deletions_overdue", kind="video") == 1
+    assert overdue.media_key and in_trash.sid
+    assert _value(families, "roomvault_legal_holds_active") == 1
+    assert _value(families, "roomvault_retention_policies", state="enabled") == 2
+    assert _value(families, "roomvault_retention_policies", state="disabled") == 1
+    assert _value(families, "roomvault_trash_items", kind="video") == 3
+    assert _value(families, "roomvault_trash_items_overdue", kind="video") == 1
 
 
 def test_composition_seconds_and_progress_are_read_from_the_database(client, db, token):
