@@ -1,8 +1,10 @@
-"""``python -m bench.bulk_sql [--rows N] [--window W] [--purge P] [--reps R] [--profile]``: the
-bulk soft delete's chunks and the retention purge's batches in this process, against the raw SQL
-of ``bench/cases/bulk.py`` and ``bench/cases/purge.py`` on sets of the same size, in one run: a
-job's chunks alternate with the raw SQL's one by one, purge sets with raw ones (about 3 minutes at
-the defaults).
+"""``python -m bench.bulk_sql [--rows N] [--window W] [--purge P] [--reps R] [--holds H]
+[--profile]``: the bulk soft delete's chunks and the retention purge's batches in this process,
+against the raw SQL of ``bench/cases/bulk.py`` and ``bench/cases/purge.py`` on sets of the same
+size, in one run: a job's chunks alternate with the raw SQL's one by one, purge sets with raw ones
+(about 5 minutes at the defaults). Each is measured twice per repetition: as it is, and with ``H``
+active legal holds in the account (on participant identities no recording has, so that they
+cover nothing and only their cost shows: every chunk and purge batch asks them).
 
 Without the Celery worker, gunicorn and the background client of ``make bench``, what is left is
 the service's own cost per chunk beside the SQL it needs: the figure to cut first, on this noisy
@@ -19,7 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from bench import data
@@ -32,6 +34,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--window", type=int, default=20_000, help="rows per bulk deletion")
     parser.add_argument("--purge", type=int, default=25_000, help="expired rows per purge set")
     parser.add_argument("--reps", type=int, default=3, help="alternated repetitions")
+    parser.add_argument("--holds", type=int, default=10, help="active legal holds, second pass")
     parser.add_argument("--profile", action="store_true", help="pyinstrument of one job, purge")
     return parser.parse_args(argv)
 
@@ -75,6 +78,25 @@ def job_profile(account, query: str) -> None:
             pass
     print(prof.output_text(unicode=True, color=False, show_all=False), file=sys.stderr)
     job_check(job_id)
+
+
+@contextmanager
+def holds_placed(account, count: int) -> Iterator[None]:
+    """Keep ``count`` legal holds active in the account for the block's length."""
+    from console.services import SYSTEM
+    from recordings.lifecycle import holds
+
+    placed = [
+        holds.legal_hold_create(
+            account=account, actor=SYSTEM, name=f"bench {n}", scope="participant", value=f"h{n}"
+        )
+        for n in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for hold in placed:
+            holds.legal_hold_release(account=account, actor=SYSTEM, hold=hold)
 
 
 def jobs_beside_raw(account, job_query: str, raw_chunks: Iterator[int]) -> tuple[float, float]:
@@ -160,37 +182,44 @@ def main(argv: list[str] | None = None) -> int:
     from console.models import Account
 
     account = Account.objects.get(sid=tenant.account_sid)
-    job_rates, raw_rates = [], []
+    rates: dict[str, list[float]] = {}
+
+    def pair(name: str, app: float, raw: float) -> None:
+        rates.setdefault(f"{name} app", []).append(app)
+        rates.setdefault(f"{name} raw", []).append(raw)
+        print(f"{name}: app {app:,.0f} raw {raw:,.0f} rows/s", file=sys.stderr)
+
+    held = f"{args.holds} holds"
     for rep in range(args.reps):
-        job_window, raw_window = bulk.windows(tenant.account_sid, args.window)
+        job, raw, held_job, held_raw = bulk.windows(tenant.account_sid, [args.window] * 4)
         if args.profile and not rep:
-            job_profile(account, bulk.selection_query(job_window))
+            job_profile(account, bulk.selection_query(job))
             continue
-        chunks = bulk.raw_chunks(tenant.account_sid, raw_window, settings.BULK_DELETE_CHUNK)
-        a, r = jobs_beside_raw(account, bulk.selection_query(job_window), chunks)
-        job_rates.append(a)
-        raw_rates.append(r)
-        print(f"bulk rep {rep}: app {a:,.0f} raw {r:,.0f} rows/s", file=sys.stderr)
+        for name, job_window, raw_window, count in (
+            ("bulk", job, raw, 0),
+            (f"bulk, {held}", held_job, held_raw, args.holds),
+        ):
+            chunks = bulk.raw_chunks(tenant.account_sid, raw_window, settings.BULK_DELETE_CHUNK)
+            with holds_placed(account, count):
+                pair(name, *jobs_beside_raw(account, bulk.selection_query(job_window), chunks))
 
-    purge_rates, raw_purge_rates = [], []
     for rep in range(args.reps):
+        for name, count in (("purge", 0), (f"purge, {held}", args.holds)):
 
-        def app_set(rep=rep) -> float:
-            data.seed(env, tenant, args.purge, expired=True)
-            rows, seconds = app_purge(args.profile and not rep)
-            if rows != args.purge:
-                raise SystemExit(f"the purge removed {rows} rows, {args.purge} were expired")
-            return rows / seconds
+            def app_set(rep=rep, count=count) -> float:
+                data.seed(env, tenant, args.purge, expired=True)
+                with holds_placed(account, count):
+                    rows, seconds = app_purge(args.profile and not rep)
+                if rows != args.purge:
+                    raise SystemExit(f"the purge removed {rows} rows, {args.purge} were expired")
+                return rows / seconds
 
-        def raw_set() -> float:
-            data.seed(env, tenant, args.purge, expired=True)
-            rows, seconds = purge.raw_delete(settings.PURGE_BATCH_SIZE)
-            return rows / seconds
+            def raw_set() -> float:
+                data.seed(env, tenant, args.purge, expired=True)
+                rows, seconds = purge.raw_delete(settings.PURGE_BATCH_SIZE)
+                return rows / seconds
 
-        a, r = alternate(rep, app_set, raw_set)
-        purge_rates.append(a)
-        raw_purge_rates.append(r)
-        print(f"purge rep {rep}: app {a:,.0f} raw {r:,.0f} rows/s", file=sys.stderr)
+            pair(name, *alternate(rep, app_set, raw_set))
 
     celery_app.connection().default_channel.client.flushdb()
     print(
@@ -198,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         f"purge, {args.purge:,} rows a set, batches of {settings.PURGE_BATCH_SIZE:,}; "
         f"table {args.rows:,} rows"
     )
-    report("bulk", job_rates, raw_rates)
-    report("purge", purge_rates, raw_purge_rates)
+    for name in ("bulk", f"bulk, {held}", "purge", f"purge, {held}"):
+        report(name, rates[f"{name} app"], rates[f"{name} raw"])
     return 0
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from console.models import AuditEvent
 from console.services import Actor
-from recordings.lifecycle import bulk, deletion, retention, tasks
+from recordings.lifecycle import bulk, deletion, queue, tasks
 from recordings.lifecycle.models import BulkDeletion
 from recordings.media.store import get_media_store
 from recordings.video import services
@@ -67,7 +67,8 @@ def filesystem_worker(
         with sender.connection_for_write("filesystem://localhost//") as broker:
             sender.send_task(task_name, args=list(args), connection=broker)
 
-    for module in (bulk, retention):
+    # The sweep queues media deletions through queue.enqueue_media_deletion.
+    for module in (bulk, queue):
         monkeypatch.setattr(module, "enqueue", send)
     try:
         yield worker
