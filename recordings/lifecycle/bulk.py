@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -262,18 +262,22 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
         qs = keyset.beyond_cursor(qs, cursor)
     size = bulk.chunk_size
     # The chunk's one read: its rows stay locked to the end of the transaction, so what it says
-    # of their status holds for the UPDATE and no second read is needed.
+    # of their status holds for the UPDATE and no second read is needed. It also says which a
+    # legal hold covers: one query whatever the number of holds (a query per hold, each naming
+    # the chunk's SIDs, halved the job's speed with 10 holds).
+    held_q = holds.held_q(kind, account=bulk.account)
+    is_held = Value(False) if held_q is None else Case(When(held_q, then=True), default=False)
     rows = list(
-        qs.select_for_update().values_list("sid", "date_created", "status", "media_key")[: size + 1]
+        qs.annotate(held=ExpressionWrapper(is_held, output_field=BooleanField()))
+        .select_for_update()
+        .values_list("sid", "date_created", "status", "media_key", "held")[: size + 1]
     )
     more, chunk = len(rows) > size, rows[:size]
-    deletable = [(sid, key, status) for sid, _, status, key in chunk if kind.can_delete(status)]
-    held = holds.held_among(kind, account=bulk.account, sids=[sid for sid, _, _ in deletable])
-    to_delete = [row for row in deletable if row[0] not in held]
+    deletable = [row for row in chunk if kind.can_delete(row[2])]
+    to_delete = [(sid, key, status) for sid, _, status, key, held in deletable if not held]
+    held = len(deletable) - len(to_delete)
     # Those that cannot be deleted now (processing, or absent for voice); deleted ones pass.
-    skipped = sum(
-        1 for _, _, status, _ in chunk if not kind.can_delete(status) and status != DELETED
-    )
+    skipped = sum(1 for row in chunk if not kind.can_delete(row[2]) and row[2] != DELETED)
     now = timezone.now()
     deleted = (
         soft_delete_locked(
@@ -282,7 +286,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
             rows=to_delete,
             actor=Actor(name=bulk.actor, user=bulk.created_by, source_ip=bulk.source_ip),
             note=f"bulk deletion {bulk.pk}, chunk {bulk.chunks + 1}: deleting "
-            f"{len(to_delete)}, skipping {skipped} processing and {len(held)} held, of "
+            f"{len(to_delete)}, skipping {skipped} processing and {held} held, of "
             f"{len(chunk)} recordings",
         )
         if chunk
@@ -291,7 +295,7 @@ def bulk_deletion_run_chunk(*, bulk_id: int) -> bool:
     bulk.processed += len(chunk)
     bulk.done += deleted
     bulk.skipped += skipped
-    bulk.held += len(held)
+    bulk.held += held
     # Rows locked above cannot change; a shortfall means the database gave no row locks.
     bulk.failed += len(to_delete) - deleted
     if chunk:
